@@ -35,21 +35,21 @@ public final class Weights {
         validate();
     }
 
-    public static String layer(int i, String field) { return "layers." + i + "." + field; }
+    public static String name(int i, String field) { return "layers." + i + "." + field; }
 
     private void validate() {
         int dim = config.dim(), kv = config.kvDim(), hid = config.hiddenDim(), voc = config.vocabSize();
         expect("tok_embeddings", voc, dim);
         for (int i = 0; i < config.nLayers(); i++) {
-            expect(layer(i, "rms_att"), dim);
-            expect(layer(i, "rms_ffn"), dim);
-            expect(layer(i, "wq"), dim, dim);
-            expect(layer(i, "wk"), kv, dim);
-            expect(layer(i, "wv"), kv, dim);
-            expect(layer(i, "wo"), dim, dim);
-            expect(layer(i, "w1"), hid, dim);
-            expect(layer(i, "w2"), dim, hid);
-            expect(layer(i, "w3"), hid, dim);
+            expect(name(i, "rms_att"), dim);
+            expect(name(i, "rms_ffn"), dim);
+            expect(name(i, "wq"), dim, dim);
+            expect(name(i, "wk"), kv, dim);
+            expect(name(i, "wv"), kv, dim);
+            expect(name(i, "wo"), dim, dim);
+            expect(name(i, "w1"), hid, dim);
+            expect(name(i, "w2"), dim, hid);
+            expect(name(i, "w3"), hid, dim);
         }
         expect("rms_final", dim);
         if (!config.tiedEmbeddings()) expect("wcls", voc, dim);
@@ -78,7 +78,7 @@ public final class Weights {
 
 
     /** The tensor {@code layers.i.field}. */
-    public Tensor layer(int i, String field) { return get(layer(i, field)); }
+    public Tensor layer(int i, String field) { return get(name(i, field)); }
 
     /** The classifier: {@code wcls}, or the token embeddings when tied. */
     public Tensor classifier() { return config.tiedEmbeddings() ? get("tok_embeddings") : get("wcls"); }

@@ -8,6 +8,9 @@ import picocli.CommandLine.Command;
         description = "Minerva: a Java lab for LLM-inference research.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                GenerateCommand.class,
+                EvalCommand.class,
+                BenchCommand.class,
         })
 public final class Main implements Runnable {
 

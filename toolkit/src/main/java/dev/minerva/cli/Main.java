@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 EvalCommand.class,
                 BenchCommand.class,
+                RooflineCommand.class,
         })
 public final class Main implements Runnable {
 

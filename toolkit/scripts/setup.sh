@@ -61,7 +61,7 @@ else
   say "resolving io.github.padreati:rapaio-jupyter-kernel:$KERNEL_VERSION through Maven"
   mkdir -p "$MINERVA_KERNEL_DIR"
   find "$MINERVA_KERNEL_DIR" -maxdepth 1 -name 'rapaio-jupyter-kernel-*.jar' -delete   # other versions
-  (cd "$ROOT" && mvn -q -B -f toolkit/pom.xml dependency:copy@fetch-kernel) >&2
+  (cd "$ROOT" && mvn -q -B -Dstyle.color=never -f toolkit/pom.xml dependency:copy@fetch-kernel) >&2
   [ -s "$KERNEL_JAR" ] || { echo "setup: Maven did not produce $KERNEL_JAR" >&2; exit 2; }
 fi
 

@@ -85,7 +85,10 @@ public record SentencePieceVocab(List<String> pieces, float[] scores, int[] type
             }
             byte[] s = new byte[len];
             b.get(s);
-            pieces.add(new String(s, StandardCharsets.UTF_8).replace(' ', SPACE));
+            String piece = new String(s, StandardCharsets.UTF_8);
+            // llama2.c's exporter writes BOS/EOS as "\n<s>\n" and "\n</s>\n"
+            if (piece.equals("\n<s>\n") || piece.equals("\n</s>\n")) piece = piece.strip();
+            pieces.add(piece.replace(' ', SPACE));
             scores.add(score);
         }
         if (pieces.isEmpty()) throw new ModelFormatException(file, "tokens", 4, "the file holds no tokens");

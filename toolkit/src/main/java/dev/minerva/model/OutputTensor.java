@@ -15,7 +15,7 @@ import java.util.Arrays;
  */
 public record OutputTensor(String name, DType dtype, long[] shape, RowSource rows) {
 
-    /** Produces one row of a tensor as float32. Called with r = 0, 1, 2, … in order by writers. */
+    /** Produces one row of a tensor as float32; rows may be asked for in any order (writers permute rows). */
     @FunctionalInterface
     public interface RowSource {
         void row(long r, float[] out);

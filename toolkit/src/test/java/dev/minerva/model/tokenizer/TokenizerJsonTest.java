@@ -12,8 +12,8 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-class TokenizerJsonTest {
-    static final List<String> TRICKY = List.of(
+public class TokenizerJsonTest {
+    public static final List<String> TRICKY = List.of(
             "", " ", "  ", "a", "Hello world", "Once upon a time, there was a little girl named Lily.",
             "  leading and trailing spaces  ", "tabs\tand\nnewlines\n\n", "ünïcödé café naïve", "日本語のテキスト",
             "emoji 🦙🚀 mixed", "numbers 1234567890 3.14159", "punctuation!?.,;:'\"()[]{}", "aaaaaaaaaaaaaaaaaaaa",

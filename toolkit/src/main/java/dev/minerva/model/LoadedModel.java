@@ -2,18 +2,16 @@ package dev.minerva.model;
 
 import dev.minerva.model.tokenizer.Tokenizer;
 
-import java.lang.foreign.Arena;
 import java.nio.file.Path;
 
 /**
- * Weights and tokenizer read from model files, with the arena that owns their (usually
- * memory-mapped) storage: closing it unmaps the files, after which the tensors must not be used.
+ * What {@link ModelLoader#open} returns.
  *
- * @param source the file or folder read
- * @param format "llama2c", "safetensors" or "gguf"
+ * @param weights   all tensors under canonical names
+ * @param tokenizer the tokenizer, or {@code null} when none was given or found (benchmarks need none)
+ * @param format    the file format ({@code llama2c}, {@code safetensors}, {@code gguf})
+ * @param source    the model path as given
  */
-public record LoadedModel(Weights weights, Tokenizer tokenizer, Arena arena, Path source, String format) implements AutoCloseable {
+public record LoadedModel(Weights weights, Tokenizer tokenizer, String format, Path source) {
     public ModelConfig config() { return weights.config(); }
-
-    @Override public void close() { arena.close(); }
 }

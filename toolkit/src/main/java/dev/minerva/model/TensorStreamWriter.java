@@ -1,6 +1,7 @@
 package dev.minerva.model;
 
-import dev.minerva.tensor.ElementCodec;
+import dev.minerva.tensor.Tensor;
+import dev.minerva.tensor.TensorCodec;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -39,7 +40,7 @@ public final class TensorStreamWriter {
         for (long r = 0; r < t.nRows(); r++) {
             if (used + rowBytes > BUFFER_BYTES) { flush(used); used = 0; }
             t.rows().row(r, row);
-            ElementCodec.encode(t.dtype(), row, 0, cols, seg.asSlice(used), 0);
+            TensorCodec.encode(row, 0, cols, Tensor.of(t.name(), t.dtype(), new long[]{cols}, seg.asSlice(used, rowBytes)), 0);
             used += (int) rowBytes;
         }
         flush(used);

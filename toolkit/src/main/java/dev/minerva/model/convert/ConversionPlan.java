@@ -3,7 +3,7 @@ package dev.minerva.model.convert;
 import dev.minerva.model.OutputTensor;
 import dev.minerva.model.Weights;
 import dev.minerva.tensor.DType;
-import dev.minerva.tensor.ElementCodec;
+import dev.minerva.tensor.TensorCodec;
 import dev.minerva.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -31,7 +31,7 @@ public final class ConversionPlan {
         for (Tensor t : w.tensors().values()) {
             int cols = (int) t.cols();
             out.add(new OutputTensor(t.name(), dtypeFor(t.name(), t.shape(), target), t.shape(),
-                    (r, row) -> ElementCodec.decode(t.dtype(), t.data(), r * cols, row, 0, cols)));
+                    (r, row) -> TensorCodec.decode(t, r * cols, cols, row, 0)));
         }
         return out;
     }

@@ -1,6 +1,8 @@
 package dev.minerva.model.convert;
 
 import dev.minerva.model.LoadedModel;
+import dev.minerva.model.ModelFormatException;
+import dev.minerva.model.ModelLoader;
 import dev.minerva.model.OutputTensor;
 import dev.minerva.model.gguf.GgufModel;
 import dev.minerva.model.safetensors.SafetensorsModel;
@@ -29,14 +31,18 @@ public final class Converter {
     public record Result(Path out, long bytes, boolean tokenizerWritten) {}
 
     public static Result convert(Path model, Path tokenizer, Target to, DType dtype, Path out, LongConsumer progress) throws IOException {
-        try (LoadedModel m = ModelFiles.open(model, tokenizer)) {
-            SentencePieceVocab vocab = m.tokenizer() instanceof SentencePieceTokenizer sp ? sp.vocab() : null;
-            List<OutputTensor> tensors = ConversionPlan.of(m.weights(), dtype);
-            String name = model.toAbsolutePath().getFileName().toString().replaceFirst("\\.(bin|gguf)$", "");
-            write(to, out, name, m.config(), tensors, vocab, progress);
-            long bytes = tensors.stream().mapToLong(OutputTensor::byteSize).sum();
-            return new Result(out, bytes, vocab != null);
+        LoadedModel m = ModelLoader.open(model, tokenizer);
+        SentencePieceVocab vocab = null;
+        if (tokenizer != null && !tokenizer.getFileName().toString().endsWith(".json")) vocab = SentencePieceVocab.readLlama2c(tokenizer);
+        else if (m.tokenizer() instanceof SentencePieceTokenizer sp) vocab = sp.vocab();
+        if (vocab != null && vocab.size() != m.config().vocabSize()) {
+            throw new ModelFormatException(tokenizer, "vocab size", -1, "tokenizer has " + vocab.size() + " tokens, the model's vocab is " + m.config().vocabSize());
         }
+        List<OutputTensor> tensors = ConversionPlan.of(m.weights(), dtype);
+        String name = model.toAbsolutePath().getFileName().toString().replaceFirst("\\.(bin|gguf)$", "");
+        write(to, out, name, m.config(), tensors, vocab, progress);
+        long bytes = tensors.stream().mapToLong(OutputTensor::byteSize).sum();
+        return new Result(out, bytes, vocab != null);
     }
 
     /** Writes {@code tensors} (canonical names) as {@code to}. */

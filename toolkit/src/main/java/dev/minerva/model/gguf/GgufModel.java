@@ -77,7 +77,7 @@ public final class GgufModel {
     }
 
     /**
-     * Loads {@code file} (its embedded tokenizer too, or {@code null} if none); the model owns {@code arena}.
+     * Loads {@code file} (its embedded tokenizer too, or {@code null} if none), mapped into {@code arena}.
      *
      * @throws ModelFormatException naming file, key or tensor and byte offset for anything malformed or mismatched
      */
@@ -99,7 +99,7 @@ public final class GgufModel {
         if (tok != null && tok.vocabSize() != cfg.vocabSize()) {
             throw new ModelFormatException(file, "metadata 'tokenizer.ggml.tokens'", -1, "has " + tok.vocabSize() + " tokens but the model's vocab is " + cfg.vocabSize());
         }
-        return new LoadedModel(w, tok, arena, file, "gguf");
+        return new LoadedModel(w, tok, "gguf", file);
     }
 
     /**

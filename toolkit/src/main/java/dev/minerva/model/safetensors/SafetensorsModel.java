@@ -1,6 +1,7 @@
 package dev.minerva.model.safetensors;
 
 import dev.minerva.model.AtomicFile;
+import dev.minerva.model.HfConfig;
 import dev.minerva.model.LoadedModel;
 import dev.minerva.model.ModelConfig;
 import dev.minerva.model.ModelFormatException;
@@ -43,14 +44,19 @@ public final class SafetensorsModel {
 
     /**
      * Loads the folder {@code dir}; the tokenizer is {@code tokenizer.json} in it (or {@code null} if absent).
-     * The returned model owns {@code arena}.
+     * Mappings and the re-ordered q/k copies live in {@code arena}.
      *
      * @throws ModelFormatException naming file, tensor and offset for any malformed or mismatched part
      */
     public static LoadedModel load(Path dir, Arena arena) throws IOException {
         Path cfgFile = dir.resolve(CONFIG);
         if (!Files.isRegularFile(cfgFile)) throw new ModelFormatException(dir, CONFIG, -1, "the model folder has no config.json");
-        ModelConfig cfg = ConfigJson.read(cfgFile);
+        ModelConfig cfg;
+        try {
+            cfg = HfConfig.read(cfgFile);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(cfgFile, "config", -1, e.getMessage(), e);
+        }
         SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(dir, arena);
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (String hf : ck.names()) {
@@ -80,7 +86,7 @@ public final class SafetensorsModel {
                 throw new ModelFormatException(tj, "vocab", -1, "has " + tok.vocabSize() + " tokens but config.json vocab_size is " + cfg.vocabSize());
             }
         }
-        return new LoadedModel(w, tok, arena, dir, "safetensors");
+        return new LoadedModel(w, tok, "safetensors", dir);
     }
 
     /** Copies {@code t} (HF row order) into {@code arena} in llama2.c row order. */

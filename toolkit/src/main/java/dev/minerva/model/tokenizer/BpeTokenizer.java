@@ -161,20 +161,27 @@ public final class BpeTokenizer implements Tokenizer {
         return syms;
     }
 
-    @Override public String decodePiece(int previous, int token) {
-        String p = pieces[token];
-        if (p == null) return "";
+    @Override public byte[] pieceBytes(int previous, int token) {
+        String p = token >= 0 && token < pieces.length ? pieces[token] : null;
+        if (p == null) return new byte[0];
         if (mode == Mode.BYTE_LEVEL) {
-            if (special[token]) return p;
-            StringBuilder sb = new StringBuilder();
-            for (char c : p.toCharArray()) { int b = ByteLevelAlphabet.toByte(c); sb.append(b >= 0 ? (char) b : c); }
-            return sb.toString();
+            if (special[token]) return p.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            TokenBytes out = new TokenBytes();
+            for (char c : p.toCharArray()) {
+                int b = ByteLevelAlphabet.toByte(c);
+                if (b >= 0) out.raw(b); else out.text(String.valueOf(c));
+            }
+            return out.bytes();
         }
         int b = SentencePieceVocab.byteValue(p);
-        if (b >= 0) return String.valueOf((char) b);
+        if (b >= 0 && byteFallback) return new byte[]{(byte) b};
         p = p.replace(SentencePieceVocab.SPACE, ' ');
         if (previous == bos && p.startsWith(" ")) p = p.substring(1);
-        return p;
+        return p.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Override public String decodePiece(int previous, int token) {
+        return new String(pieceBytes(previous, token), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Override public String decode(int[] tokens) {

@@ -66,13 +66,17 @@ public final class SentencePieceTokenizer implements Tokenizer {
         return syms.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    @Override public String decodePiece(int previous, int token) {
+    @Override public byte[] pieceBytes(int previous, int token) {
         String p = vocab.pieces().get(token);
         int b = SentencePieceVocab.byteValue(p);
-        if (b >= 0) return String.valueOf((char) b);
+        if (b >= 0 && vocab.types()[token] == SentencePieceVocab.BYTE) return new byte[]{(byte) b};
         p = p.replace(SentencePieceVocab.SPACE, ' ');
         if (previous == vocab.bos() && p.startsWith(" ")) p = p.substring(1);
-        return p;
+        return p.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Override public String decodePiece(int previous, int token) {
+        return new String(pieceBytes(previous, token), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Override public String decode(int[] tokens) {

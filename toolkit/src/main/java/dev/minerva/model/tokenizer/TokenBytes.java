@@ -11,6 +11,8 @@ final class TokenBytes {
 
     void raw(int b) { out.write(b); }
 
+    byte[] bytes() { return out.toByteArray(); }
+
     boolean isEmpty() { return out.size() == 0; }
 
     @Override public String toString() { return out.toString(StandardCharsets.UTF_8); }

@@ -1,13 +1,14 @@
 package dev.minerva.model.convert;
 
 import dev.minerva.model.LoadedModel;
+import dev.minerva.model.ModelLoader;
 import dev.minerva.model.ModelConfig;
-import dev.minerva.model.SharedModels;
+import dev.minerva.TestModels;
 import dev.minerva.model.Weights;
 import dev.minerva.model.safetensors.SafetensorsFile;
 import dev.minerva.model.tokenizer.TokenizerJsonTest;
 import dev.minerva.tensor.DType;
-import dev.minerva.tensor.ElementCodec;
+import dev.minerva.tensor.TensorCodec;
 import dev.minerva.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,9 +24,10 @@ class ConvertRoundTripTest {
 
     @Test void safetensorsF32IsBitIdentical(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("st");
-        Converter.convert(SharedModels.stories260k(), SharedModels.tok512(), Converter.Target.SAFETENSORS, DType.F32, out, b -> {});
-        try (LoadedModel ref = ModelFiles.open(SharedModels.stories260k(), SharedModels.tok512());
-             LoadedModel st = ModelFiles.open(out, null)) {
+        Converter.convert(TestModels.require("stories260K/stories260K.bin"), TestModels.require("stories260K/tok512.bin"), Converter.Target.SAFETENSORS, DType.F32, out, b -> {});
+        {
+            LoadedModel ref = ModelLoader.open(TestModels.require("stories260K/stories260K.bin"), TestModels.require("stories260K/tok512.bin"));
+            LoadedModel st = ModelLoader.open(out, null);
             assertEquals("safetensors", st.format());
             assertSameConfig(ref.config(), st.config());
             assertIdentical(ref.weights(), st.weights());
@@ -36,8 +38,9 @@ class ConvertRoundTripTest {
     /** The file really stores HF's rotate-half row order: check it against HF's permute written as index algebra. */
     @Test void safetensorsStoresHfRotaryOrder(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("st");
-        Converter.convert(SharedModels.stories260k(), SharedModels.tok512(), Converter.Target.SAFETENSORS, DType.F32, out, b -> {});
-        try (Arena a = Arena.ofConfined(); LoadedModel ref = ModelFiles.open(SharedModels.stories260k(), SharedModels.tok512())) {
+        Converter.convert(TestModels.require("stories260K/stories260K.bin"), TestModels.require("stories260K/tok512.bin"), Converter.Target.SAFETENSORS, DType.F32, out, b -> {});
+        try (Arena a = Arena.ofConfined()) {
+            LoadedModel ref = ModelLoader.open(TestModels.require("stories260K/stories260K.bin"), TestModels.require("stories260K/tok512.bin"));
             SafetensorsFile f = SafetensorsFile.open(out.resolve("model.safetensors"), a);
             ModelConfig c = ref.config();
             int hs = c.headSize();
@@ -49,18 +52,19 @@ class ConvertRoundTripTest {
                     for (int x = 0; x < 2; x++)
                         for (int y = 0; y < hs / 2; y++) {
                             long hfRow = h * hs + (long) x * (hs / 2) + y, metaRow = h * hs + 2L * y + x;
-                            assertArrayEquals(ElementCodec.row(meta, metaRow), ElementCodec.row(hf, hfRow), p[0] + " HF row " + hfRow);
+                            assertArrayEquals(TensorCodec.row(meta, metaRow), TensorCodec.row(hf, hfRow), p[0] + " HF row " + hfRow);
                         }
-                assertFalse(Arrays.equals(ElementCodec.row(meta, 1), ElementCodec.row(hf, 1)), "rows 1 must differ after permutation");
+                assertFalse(Arrays.equals(TensorCodec.row(meta, 1), TensorCodec.row(hf, 1)), "rows 1 must differ after permutation");
             }
         }
     }
 
     @Test void ggufF32IsBitIdentical(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("m.gguf");
-        Converter.convert(SharedModels.stories260k(), SharedModels.tok512(), Converter.Target.GGUF, DType.F32, out, b -> {});
-        try (LoadedModel ref = ModelFiles.open(SharedModels.stories260k(), SharedModels.tok512());
-             LoadedModel gg = ModelFiles.open(out, null)) {
+        Converter.convert(TestModels.require("stories260K/stories260K.bin"), TestModels.require("stories260K/tok512.bin"), Converter.Target.GGUF, DType.F32, out, b -> {});
+        {
+            LoadedModel ref = ModelLoader.open(TestModels.require("stories260K/stories260K.bin"), TestModels.require("stories260K/tok512.bin"));
+            LoadedModel gg = ModelLoader.open(out, null);
             assertEquals("gguf", gg.format());
             assertSameConfig(ref.config(), gg.config());
             assertIdentical(ref.weights(), gg.weights());
@@ -70,10 +74,12 @@ class ConvertRoundTripTest {
 
     @Test void ggufToSafetensorsToGgufKeepsTensors(@TempDir Path dir) throws Exception {
         Path g1 = dir.resolve("a.gguf"), st = dir.resolve("st"), g2 = dir.resolve("b.gguf");
-        Converter.convert(SharedModels.stories260k(), SharedModels.tok512(), Converter.Target.GGUF, DType.F16, g1, b -> {});
+        Converter.convert(TestModels.require("stories260K/stories260K.bin"), TestModels.require("stories260K/tok512.bin"), Converter.Target.GGUF, DType.F16, g1, b -> {});
         Converter.convert(g1, null, Converter.Target.SAFETENSORS, DType.F16, st, b -> {});
-        Converter.convert(st, SharedModels.tok512(), Converter.Target.GGUF, DType.F16, g2, b -> {});
-        try (LoadedModel a = ModelFiles.open(g1, null); LoadedModel b = ModelFiles.open(g2, null)) {
+        Converter.convert(st, TestModels.require("stories260K/tok512.bin"), Converter.Target.GGUF, DType.F16, g2, b -> {});
+        {
+            LoadedModel a = ModelLoader.open(g1, null);
+            LoadedModel b = ModelLoader.open(g2, null);
             assertIdentical(a.weights(), b.weights());
         }
     }
@@ -81,14 +87,15 @@ class ConvertRoundTripTest {
     @Test void quantisedGgufWithinBlockErrorBounds(@TempDir Path dir) throws Exception {
         for (DType q : new DType[]{DType.Q8_0, DType.Q4_0}) {
             Path out = dir.resolve(q + ".gguf");
-            Converter.convert(SharedModels.stories260k(), SharedModels.tok512(), Converter.Target.GGUF, q, out, b -> {});
-            try (LoadedModel ref = ModelFiles.open(SharedModels.stories260k(), SharedModels.tok512());
-                 LoadedModel gg = ModelFiles.open(out, null)) {
+            Converter.convert(TestModels.require("stories260K/stories260K.bin"), TestModels.require("stories260K/tok512.bin"), Converter.Target.GGUF, q, out, b -> {});
+            {
+            LoadedModel ref = ModelLoader.open(TestModels.require("stories260K/stories260K.bin"), TestModels.require("stories260K/tok512.bin"));
+            LoadedModel gg = ModelLoader.open(out, null);
                 double sumErr2 = 0, sumRef2 = 0;
                 for (Tensor r : ref.weights().tensors().values()) {
                     Tensor t = gg.weights().get(r.name());
                     assertEquals(ConversionPlan.dtypeFor(r.name(), r.shape(), q), t.dtype(), r.name());
-                    float[] x = ElementCodec.toFloats(r), y = ElementCodec.toFloats(t);
+                    float[] x = TensorCodec.toFloats(r), y = TensorCodec.toFloats(t);
                     if (t.dtype() == DType.F32) { assertArrayEquals(x, y, r.name()); continue; }
                     int block = t.dtype().isQuantized() ? 32 : 1;
                     for (int b0 = 0; b0 < x.length; b0 += block) {
@@ -129,7 +136,7 @@ class ConvertRoundTripTest {
             Tensor y = b.get(x.name());
             assertArrayEquals(x.shape(), y.shape(), x.name());
             assertEquals(x.dtype(), y.dtype(), x.name());
-            float[] fx = ElementCodec.toFloats(x), fy = ElementCodec.toFloats(y);
+            float[] fx = TensorCodec.toFloats(x), fy = TensorCodec.toFloats(y);
             for (int i = 0; i < fx.length; i++) {
                 if (Float.floatToRawIntBits(fx[i]) != Float.floatToRawIntBits(fy[i])) {
                     fail("tensor " + x.name() + " differs at index " + i + ": " + fx[i] + " vs " + fy[i]);

@@ -1,7 +1,7 @@
 package dev.minerva.model.tokenizer;
 
 import dev.minerva.model.ModelFormatException;
-import dev.minerva.model.SharedModels;
+import dev.minerva.TestModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,16 +22,17 @@ public class TokenizerJsonTest {
             "less <than> greater, <s without close", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 astral", "ἀρχή", "Ελληνικά, русский, العربية, עברית");
 
     @Test void tok512JsonMatchesScoreRule(@TempDir Path dir) throws Exception {
-        checkEquivalent(SharedModels.tok512(), dir);
+        checkEquivalent(TestModels.require("stories260K/tok512.bin"), dir);
     }
 
     @Test void llama2_32kJsonMatchesScoreRule(@TempDir Path dir) throws Exception {
-        checkEquivalent(SharedModels.llama2Tokenizer(), dir);
+        checkEquivalent(TestModels.require("llama2-tokenizer/tokenizer.bin"), dir);
     }
 
     private static void checkEquivalent(Path bin, Path dir) throws Exception {
         SentencePieceVocab vocab = SentencePieceVocab.readLlama2c(bin);
         SentencePieceTokenizer ref = new SentencePieceTokenizer(vocab);
+        Llama2cTokenizer engine = Llama2cTokenizer.load(bin, vocab.size());
         Path json = dir.resolve("tokenizer.json");
         TokenizerJson.writeSentencePiece(vocab, json);
         BpeTokenizer hf = TokenizerJson.read(json);
@@ -39,7 +40,8 @@ public class TokenizerJsonTest {
         assertEquals(ref.bos(), hf.bos());
         assertEquals(ref.eos(), hf.eos());
         for (String s : TRICKY) {
-            int[] a = ref.encode(s, true, false), b = hf.encode(s, true, false);
+            int[] a = ref.encode(s, true, false), b = hf.encode(s, true, false), c = engine.encode(s, true, false);
+            assertArrayEquals(c, a, () -> "'" + s + "': Llama2cTokenizer " + Arrays.toString(c) + " vs SentencePieceTokenizer " + Arrays.toString(a));
             assertArrayEquals(a, b, () -> "'" + s + "': tokenizer.bin " + Arrays.toString(a) + " vs tokenizer.json " + Arrays.toString(b));
             assertEquals(ref.decode(a), hf.decode(b), "decode of '" + s + "'");
             if (!s.contains("\u0000") && !s.startsWith(" ")) assertEquals(s, hf.decode(b), "round trip of '" + s + "'");
@@ -48,7 +50,7 @@ public class TokenizerJsonTest {
 
     /** As in Hugging Face, special tokens written in the text are cut out first (tokenizer.bin spells them out). */
     @Test void specialTokenTextMapsToItsId(@TempDir Path dir) throws Exception {
-        SentencePieceVocab vocab = SentencePieceVocab.readLlama2c(SharedModels.tok512());
+        SentencePieceVocab vocab = SentencePieceVocab.readLlama2c(TestModels.require("stories260K/tok512.bin"));
         Path json = dir.resolve("tokenizer.json");
         TokenizerJson.writeSentencePiece(vocab, json);
         BpeTokenizer hf = TokenizerJson.read(json);
@@ -77,7 +79,7 @@ public class TokenizerJsonTest {
     }
 
     @Test void truncatedTokenizerBinNamesTokenAndOffset(@TempDir Path dir) throws Exception {
-        byte[] all = Files.readAllBytes(SharedModels.tok512());
+        byte[] all = Files.readAllBytes(TestModels.require("stories260K/tok512.bin"));
         Path f = dir.resolve("tok.bin");
         Files.write(f, Arrays.copyOf(all, 101));
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> SentencePieceVocab.readLlama2c(f));

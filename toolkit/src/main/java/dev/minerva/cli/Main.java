@@ -8,6 +8,8 @@ import picocli.CommandLine.Command;
         description = "Minerva: a Java lab for LLM-inference research.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                ReproduceCommand.class,
+                NotebooksCommand.class,
         })
 public final class Main implements Runnable {
 

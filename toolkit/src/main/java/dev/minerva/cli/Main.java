@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         description = "Minerva: a Java lab for LLM-inference research.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                ReproduceCommand.class,
         })
 public final class Main implements Runnable {
 

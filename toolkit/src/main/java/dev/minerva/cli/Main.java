@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 ReproduceCommand.class,
+                CalibrateCommand.class,
         })
 public final class Main implements Runnable {
 

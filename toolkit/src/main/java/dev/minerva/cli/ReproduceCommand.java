@@ -56,6 +56,7 @@ public final class ReproduceCommand implements Callable<Integer> {
     /** Every study's figure renderers. */
     static FigureRegistry registry() {
         FigureRegistry r = new FigureRegistry();
+        dev.minerva.lab.calibration.CalibrationFigures.register(r);
         return r;
     }
 }

@@ -82,4 +82,10 @@ public final class CalibrationFigures {
         }
         return c;
     }
+
+    /** Registers this study's figures for {@code minerva reproduce --render-only}. */
+    public static void register(dev.minerva.record.FigureRegistry r) {
+        r.register("precision-pareto", (spec, tables) -> pareto(tables.get("results.csv"), "Precision plans vs uniform formats"));
+        r.register("precision-sensitivity", (spec, tables) -> sensitivity(tables.get("sensitivity.csv"), "Per-tensor sensitivity (one tensor quantised at a time)"));
+    }
 }

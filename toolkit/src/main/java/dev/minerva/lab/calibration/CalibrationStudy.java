@@ -91,6 +91,22 @@ public final class CalibrationStudy {
         List<int[]> calib = TokenChunks.split(in.calibTokens(), cfg.chunkLength(), cfg.calibChunks(), in.bos());
         List<int[]> eval = TokenChunks.split(in.evalTokens(), cfg.chunkLength(), cfg.evalChunks(), in.bos());
 
+        if (cfg.bitsBudget()) {
+            // fail before any measurement when even the smallest formats cannot meet the budget
+            long minBytes = 0, weights = 0;
+            for (QuantTarget t : targets) {
+                long b = WeightFormats.get("f32").byteSize(t.rows(), t.cols());
+                for (WeightFormat f : formats) if (t.accepts(f)) b = Math.min(b, f.byteSize(t.rows(), t.cols()));
+                minBytes += b;
+                weights += t.weights();
+            }
+            double minBits = 8.0 * minBytes / weights;
+            if (cfg.budgetBits() < minBits) {
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                        "no plan fits %.3f bits/weight with formats %s: the smallest is %.3f (tensors no format but f32 can store count at 32 bits)",
+                        cfg.budgetBits(), cfg.formats(), minBits));
+            }
+        }
         long t0 = System.nanoTime();
         ActivationStats stats = new ActivationStats();
         QualityEvaluator calibEval = new QualityEvaluator(in.model(), calib, in.reference(), stats);

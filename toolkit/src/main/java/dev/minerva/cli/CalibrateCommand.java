@@ -43,15 +43,15 @@ public final class CalibrateCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Budget budget;
 
-    @Option(names = "--formats", paramLabel = "LIST", defaultValue = "f16,bf16,q8_0,int8_pc,i4_g32,q4_0,i4_g64",
-            description = "formats the plan may choose from (f32 is always allowed); default: ${DEFAULT-VALUE}")
+    @Option(names = "--formats", paramLabel = "LIST",
+            description = "formats the plan may choose from (f32 is always allowed); default ci: f16,q8_0,int8_pc,i4_g32,q4_0; full adds bf16,i4_g64")
     String formats;
 
     @Option(names = "--out", paramLabel = "DIR", description = "output root (default: $MINERVA_OUT or the project root)")
     Path out;
 
     @Option(names = "--budget", paramLabel = "ci|full", defaultValue = "${env:MINERVA_BUDGET:-ci}",
-            description = "ci: 16 calibration and 32 evaluation chunks of 128 tokens; full: the whole texts (default: $MINERVA_BUDGET or ci)")
+            description = "ci: 8 calibration and 24 evaluation chunks of 128 tokens; full: the whole texts (default: $MINERVA_BUDGET or ci)")
     String runBudget;
 
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0: all)")
@@ -91,7 +91,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         }
         CalibrationConfig cfg;
         try {
-            cfg = CalibrationConfig.defaults(runBudget, List.of(formats.split(",")), bits, dppl);
+            cfg = CalibrationConfig.defaults(runBudget, formats == null ? null : List.of(formats.split(",")), bits, dppl);
         } catch (IllegalArgumentException ex) {
             System.err.println("calibrate: " + ex.getMessage());
             return 2;

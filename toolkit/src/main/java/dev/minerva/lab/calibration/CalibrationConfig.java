@@ -31,7 +31,14 @@ public record CalibrationConfig(List<String> formats, double budgetBits, double 
     /** The CI and full defaults for MINERVA_BUDGET. */
     public static CalibrationConfig defaults(String budget, List<String> formats, double bits, double dppl) {
         boolean ci = !"full".equalsIgnoreCase(budget);
-        return new CalibrationConfig(formats, bits, dppl, 128, ci ? 16 : 0, ci ? 32 : 0, 4, true, ci ? "ci" : "full");
+        if (formats == null || formats.isEmpty()) formats = defaultFormats(budget);
+        return new CalibrationConfig(formats, bits, dppl, 128, ci ? 8 : 0, ci ? 24 : 0, 4, true, ci ? "ci" : "full");
+    }
+
+    /** The formats a plan may use by default: five in CI, all seven non-f32 formats that fit small models in full. */
+    public static List<String> defaultFormats(String budget) {
+        return "full".equalsIgnoreCase(budget) ? List.of("f16", "bf16", "q8_0", "int8_pc", "i4_g32", "q4_0", "i4_g64")
+                : List.of("f16", "q8_0", "int8_pc", "i4_g32", "q4_0");
     }
 
     public boolean bitsBudget() { return !Double.isNaN(budgetBits); }

@@ -30,23 +30,30 @@ public final class CalibrationFigures {
                 .yAxisTitle("Δ perplexity vs F32 (%), mean ± 95 % CI over eval chunks").build();
         c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         c.getStyler().setMarkerSize(9);
+        c.getStyler().setXAxisLogarithmic(true);
+        c.getStyler().setXAxisDecimalPattern("0.#");
+        c.getStyler().setYAxisDecimalPattern("0.##");
         c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
-        Map<String, List<Row>> byKind = new LinkedHashMap<>();
+        // Tablesaw reuses one Row object while iterating: copy the values out
+        Map<String, List<double[]>> byKind = new LinkedHashMap<>();
         for (Row r : results) {
             String kind = r.getString("kind");
             if (kind.equals("check")) continue;
-            byKind.computeIfAbsent(kind, k -> new ArrayList<>()).add(r);
+            double ci = r.getDouble("dppl_pct_ci95");
+            byKind.computeIfAbsent(kind, k -> new ArrayList<>())
+                    .add(new double[]{r.getDouble("bits_per_weight"), r.getDouble("dppl_pct"), Double.isNaN(ci) ? 0 : ci});
         }
-        Map<String, Color> colours = Map.of("plan", new Color(200, 30, 30), "sweep", new Color(230, 140, 20),
+        Map<String, Color> colours = Map.of("plan", new Color(200, 30, 30), "greedy", new Color(140, 60, 160), "sweep", new Color(230, 140, 20),
                 "baseline", new Color(40, 80, 200), "heuristic", new Color(40, 150, 60));
-        for (Map.Entry<String, List<Row>> e : byKind.entrySet()) {
-            List<Row> rows = new ArrayList<>(e.getValue());
-            rows.sort(java.util.Comparator.comparingDouble(r -> r.getDouble("bits_per_weight")));
-            double[] x = rows.stream().mapToDouble(r -> r.getDouble("bits_per_weight")).toArray();
-            double[] y = rows.stream().mapToDouble(r -> r.getDouble("dppl_pct")).toArray();
-            double[] err = rows.stream().mapToDouble(r -> Double.isNaN(r.getDouble("dppl_pct_ci95")) ? 0 : r.getDouble("dppl_pct_ci95")).toArray();
+        for (Map.Entry<String, List<double[]>> e : byKind.entrySet()) {
+            List<double[]> rows = new ArrayList<>(e.getValue());
+            rows.sort(java.util.Comparator.comparingDouble(r -> r[0]));
+            double[] x = rows.stream().mapToDouble(r -> r[0]).toArray();
+            double[] y = rows.stream().mapToDouble(r -> r[1]).toArray();
+            double[] err = rows.stream().mapToDouble(r -> r[2]).toArray();
             String label = switch (e.getKey()) {
-                case "plan" -> "chosen plan(s)";
+                case "plan" -> "chosen plan (knapsack)";
+                case "greedy" -> "greedy plan, same budget";
                 case "sweep" -> "knapsack plans, bit-budget sweep";
                 case "baseline" -> "uniform formats";
                 case "heuristic" -> "8-bit ends, 4-bit rest";
@@ -69,6 +76,7 @@ public final class CalibrationFigures {
         c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         c.getStyler().setYAxisLogarithmic(true);
         c.getStyler().setMarkerSize(7);
+        c.getStyler().setXAxisDecimalPattern("0");
         c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
         List<String> tensors = new ArrayList<>();
         for (Row r : sens) if (!tensors.contains(r.getString("tensor"))) tensors.add(r.getString("tensor"));

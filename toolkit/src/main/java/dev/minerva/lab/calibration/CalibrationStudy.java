@@ -215,7 +215,7 @@ public final class CalibrationStudy {
             chosen = evaluatePlan("knapsack plan " + budgetText, "plan", assignment(klProblem, chosenSol), targets, sens, evalEval, in.nativeKernels());
             addVerifyRow(verification, 0, budgetText, chosen, true);
             PlanProblem.Solution g = new GreedySolver().solve(klProblem, b);
-            if (g.feasible()) evaluations.add(evaluatePlan("greedy plan " + budgetText, "plan", assignment(klProblem, g), targets, sens, evalEval, in.nativeKernels()));
+            if (g.feasible()) evaluations.add(evaluatePlan("greedy plan " + budgetText, "greedy", assignment(klProblem, g), targets, sens, evalEval, in.nativeKernels()));
         } else {
             budgetText = String.format(java.util.Locale.ROOT, "%.3g %% perplexity", cfg.budgetDpplPct());
             double solverBudget = cfg.budgetDpplPct();

@@ -8,9 +8,13 @@ import picocli.CommandLine.Command;
         description = "Minerva: a Java lab for LLM-inference research.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                ReproduceCommand.class,
+                NotebooksCommand.class,
                 GenerateCommand.class,
                 EvalCommand.class,
                 BenchCommand.class,
+                RooflineCommand.class,
+                CalibrateCommand.class,
         })
 public final class Main implements Runnable {
 

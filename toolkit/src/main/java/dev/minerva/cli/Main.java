@@ -10,6 +10,10 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 ReproduceCommand.class,
                 RooflineCommand.class,
+                NotebooksCommand.class,
+                GenerateCommand.class,
+                EvalCommand.class,
+                BenchCommand.class,
         })
 public final class Main implements Runnable {
 

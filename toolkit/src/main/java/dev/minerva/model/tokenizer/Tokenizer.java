@@ -15,6 +15,14 @@ public interface Tokenizer {
      */
     String decodePiece(int previous, int token);
 
+    /**
+     * The raw bytes of {@code token} after {@code previous}: like {@link #decodePiece} but a byte-fallback
+     * token yields its single byte, so a streaming decoder can reassemble multi-byte UTF-8.
+     */
+    default byte[] pieceBytes(int previous, int token) {
+        return decodePiece(previous, token).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** Decodes a whole sequence (special tokens omitted, bytes reassembled into UTF-8). */
     String decode(int[] tokens);
 

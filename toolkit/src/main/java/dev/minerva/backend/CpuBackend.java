@@ -1,0 +1,205 @@
+package dev.minerva.backend;
+
+import dev.minerva.tensor.DType;
+import dev.minerva.tensor.Tensor;
+import dev.minerva.tensor.TensorCodec;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * The CPU backend: activations are heap {@code float[]} tensors, weights stay where they are
+ * (memory-mapped files, heap or native memory). Kernels use the Vector API at the machine's
+ * preferred width and split output rows over a fixed {@link WorkerPool}. Matmul with Q8_0/Q4_0
+ * weights quantises the activations to Q8_0 and computes int8 x int8 dot products (see {@link QuantKernels}).
+ */
+public final class CpuBackend implements Backend {
+    static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private final WorkerPool pool;
+    private byte[] xq = new byte[0];
+    private float[] xs = new float[0];
+
+    /** A backend using every available processor. */
+    public CpuBackend() { this(Runtime.getRuntime().availableProcessors()); }
+
+    /** A backend using {@code threads} threads. */
+    public CpuBackend(int threads) { this.pool = new WorkerPool(threads); }
+
+    public int threads() { return pool.threads(); }
+
+    @Override public String name() { return "cpu"; }
+
+    @Override public boolean supports(Op op, DType dtype) {
+        return switch (op) {
+            case MATMUL, EMBEDDING -> true;
+            default -> dtype == DType.F32;
+        };
+    }
+
+    @Override public Tensor allocate(String name, long... shape) { return Tensor.zerosF32(name, shape); }
+
+    @Override public Tensor load(Tensor weight) {
+        // vectors (norm weights) are tiny and read with their float[]: copy them onto the heap
+        if (weight.rank() == 1 && weight.heapFloats() == null) {
+            return Tensor.ofF32(weight.name(), TensorCodec.toFloats(weight), weight.shape());
+        }
+        return weight;
+    }
+
+    @Override public void write(Tensor dst, float[] src) { System.arraycopy(src, 0, f(dst), 0, src.length); }
+
+    @Override public float[] read(Tensor src, int row, int rows) {
+        int cols = (int) src.cols();
+        float[] out = new float[rows * cols];
+        System.arraycopy(f(src), row * cols, out, 0, out.length);
+        return out;
+    }
+
+    static float[] f(Tensor t) {
+        float[] a = t.heapFloats();
+        if (a == null) throw new IllegalArgumentException("CPU backend needs a heap F32 activation, got " + t + " (allocate it with the backend)");
+        return a;
+    }
+
+    // ---------------------------------------------------------------- embedding, norms, elementwise
+
+    @Override public void embedding(Tensor out, Tensor table, int[] tokens) {
+        float[] o = f(out);
+        int dim = (int) table.cols();
+        long vocab = table.rows();
+        for (int t = 0; t < tokens.length; t++) {
+            if (tokens[t] < 0 || tokens[t] >= vocab) throw new IllegalArgumentException("token id " + tokens[t] + " outside vocabulary of " + vocab);
+            TensorCodec.decode(table, (long) tokens[t] * dim, dim, o, t * dim);
+        }
+    }
+
+    @Override public void rmsnorm(Tensor out, Tensor x, Tensor weight, float eps) {
+        float[] o = f(out), xa = f(x), w = f(weight);
+        int dim = w.length, rows = xa.length / dim;
+        for (int t = 0; t < rows; t++) {
+            int off = t * dim;
+            float ss = VectorMath.sumOfSquares(xa, off, dim);
+            float scale = (float) (1.0 / Math.sqrt(ss / dim + eps));
+            VectorMath.scaleMul(o, off, xa, off, w, scale, dim);
+        }
+    }
+
+    @Override public void rope(Tensor x, int[] positions, int headSize, float[] invFreq) {
+        float[] a = f(x);
+        int width = (int) x.cols();
+        float[] cos = new float[headSize / 2], sin = new float[headSize / 2];
+        for (int t = 0; t < positions.length; t++) {
+            for (int i = 0; i < cos.length; i++) {
+                double angle = (double) positions[t] * invFreq[i];
+                cos[i] = (float) Math.cos(angle);
+                sin[i] = (float) Math.sin(angle);
+            }
+            int off = t * width;
+            for (int h = 0; h < width; h += headSize) {
+                for (int i = 0; i < headSize; i += 2) {
+                    float c = cos[i / 2], s = sin[i / 2];
+                    float v0 = a[off + h + i], v1 = a[off + h + i + 1];
+                    a[off + h + i] = v0 * c - v1 * s;
+                    a[off + h + i + 1] = v0 * s + v1 * c;
+                }
+            }
+        }
+    }
+
+    @Override public void siluMul(Tensor gate, Tensor up) {
+        float[] g = f(gate), u = f(up);
+        pool.forRange(g.length, 4096, (s, e) -> VectorMath.siluMul(g, u, s, e));
+    }
+
+    @Override public void add(Tensor x, Tensor y) { VectorMath.addInPlace(f(x), f(y), f(x).length); }
+
+    @Override public void copyRows(Tensor dst, int dstRow, Tensor src, int srcRow, int rows) {
+        int cols = (int) src.cols();
+        if (dst.cols() != cols) throw new IllegalArgumentException("copyRows: " + src + " and " + dst + " differ in width");
+        System.arraycopy(f(src), srcRow * cols, f(dst), dstRow * cols, rows * cols);
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    @Override public void attention(Tensor out, Tensor q, int rowStart, int rows, Tensor keys, Tensor values, int kvLength,
+                                    AttentionMask mask, int nHeads, int nKvHeads, int headSize) {
+        float[] o = f(out), qa = f(q), k = f(keys), v = f(values);
+        int dim = nHeads * headSize, kvDim = nKvHeads * headSize, kvMul = nHeads / nKvHeads;
+        float scale = (float) (1.0 / Math.sqrt(headSize));
+        boolean causal = mask.isCausal();
+        pool.forRange(rows * nHeads, 1, (start, end) -> {
+            float[] att = new float[kvLength];
+            for (int task = start; task < end; task++) {
+                int r = task / nHeads, h = task % nHeads;
+                int qOff = (rowStart + r) * dim + h * headSize;
+                int kvOff = (h / kvMul) * headSize;
+                int limit = causal ? kvLength - rows + r + 1 : kvLength;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int t = 0; t < limit; t++) {
+                    if (!causal && !mask.visible(r, rows, t, kvLength)) { att[t] = Float.NEGATIVE_INFINITY; continue; }
+                    float s = VectorMath.dot(qa, qOff, k, t * kvDim + kvOff, headSize) * scale;
+                    att[t] = s;
+                    if (s > max) max = s;
+                }
+                float sum = 0;
+                for (int t = 0; t < limit; t++) {
+                    float e = att[t] == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(att[t] - max);
+                    att[t] = e;
+                    sum += e;
+                }
+                int oOff = (rowStart + r) * dim + h * headSize;
+                java.util.Arrays.fill(o, oOff, oOff + headSize, 0f);
+                float inv = 1f / sum;
+                for (int t = 0; t < limit; t++) {
+                    float p = att[t] * inv;
+                    if (p != 0f) VectorMath.axpy(o, oOff, p, v, t * kvDim + kvOff, headSize);
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- matmul
+
+    @Override public void matmul(Tensor out, Tensor x, Tensor w) {
+        float[] o = f(out), xa = f(x);
+        int n = (int) w.rows(), d = (int) w.cols();
+        if (x.cols() != d || out.cols() != n || x.rows() != out.rows()) {
+            throw new IllegalArgumentException("matmul shapes: out " + out + " = x " + x + " . w " + w + "^T");
+        }
+        int T = (int) x.rows();
+        MemorySegment ws = w.data();
+        switch (w.dtype()) {
+            case F32 -> pool.forRange(n, 16, (s, e) -> FloatKernels.matmulF32(o, xa, ws, T, n, d, s, e));
+            case F16, BF16 -> pool.forRange(n, 16, (s, e) -> FloatKernels.matmulHalf(o, xa, ws, w.dtype(), T, n, d, s, e));
+            case Q8_0, Q4_0 -> {
+                quantizeActivations(xa, T, d);
+                byte[] q = xq;
+                float[] qs = xs;
+                if (w.dtype() == DType.Q8_0) pool.forRange(n, 16, (s, e) -> QuantKernels.matmulQ8(o, q, qs, ws, T, n, d, s, e));
+                else pool.forRange(n, 16, (s, e) -> QuantKernels.matmulQ4(o, q, qs, ws, T, n, d, s, e));
+            }
+        }
+    }
+
+    private void quantizeActivations(float[] x, int T, int d) {
+        if (d % 32 != 0) throw new IllegalArgumentException("quantised matmul needs an input width that is a multiple of 32, got " + d);
+        if (xq.length < T * d) { xq = new byte[T * d]; xs = new float[T * d / 32]; }
+        byte[] q = xq;
+        float[] s = xs;
+        pool.forRange(T, 1, (a, b) -> {
+            for (int t = a; t < b; t++) dev.minerva.tensor.Q8_0Codec.quantize(x, t * d, d, q, s);
+        });
+    }
+
+    @Override public void close() { pool.close(); }
+
+    static float f16(MemorySegment s, long off) { return Float.float16ToFloat(s.get(ValueLayout.JAVA_SHORT_UNALIGNED, off)); }
+
+    static final VectorOperators.Binary ADD = VectorOperators.ADD;
+}

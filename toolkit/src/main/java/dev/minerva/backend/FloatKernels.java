@@ -1,0 +1,81 @@
+package dev.minerva.backend;
+
+import dev.minerva.tensor.DType;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Matmul kernels for float weights. Rows {@code [r0, r1)} of {@code w} (n, d) against every token of
+ * {@code x} (T, d) into {@code out} (T, n). Each weight row is read from memory once and reused for
+ * all T tokens from L1, four tokens at a time so one weight vector load feeds four FMAs (prefill).
+ */
+final class FloatKernels {
+    private FloatKernels() {}
+
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    static void matmulF32(float[] out, float[] x, MemorySegment w, int T, int n, int d, int r0, int r1) {
+        int L = FS.length(), bound = FS.loopBound(d);
+        for (int r = r0; r < r1; r++) {
+            long wOff = (long) r * d * Float.BYTES;
+            int t = 0;
+            for (; t + 4 <= T; t += 4) {
+                int x0 = t * d, x1 = x0 + d, x2 = x1 + d, x3 = x2 + d;
+                FloatVector a0 = FloatVector.zero(FS), a1 = a0, a2 = a0, a3 = a0;
+                int i = 0;
+                for (; i < bound; i += L) {
+                    FloatVector wv = FloatVector.fromMemorySegment(FS, w, wOff + (long) i * Float.BYTES, LE);
+                    a0 = wv.fma(FloatVector.fromArray(FS, x, x0 + i), a0);
+                    a1 = wv.fma(FloatVector.fromArray(FS, x, x1 + i), a1);
+                    a2 = wv.fma(FloatVector.fromArray(FS, x, x2 + i), a2);
+                    a3 = wv.fma(FloatVector.fromArray(FS, x, x3 + i), a3);
+                }
+                float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+                float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+                for (; i < d; i++) {
+                    float wi = w.get(ValueLayout.JAVA_FLOAT_UNALIGNED, wOff + (long) i * Float.BYTES);
+                    s0 += wi * x[x0 + i]; s1 += wi * x[x1 + i]; s2 += wi * x[x2 + i]; s3 += wi * x[x3 + i];
+                }
+                out[t * n + r] = s0; out[(t + 1) * n + r] = s1; out[(t + 2) * n + r] = s2; out[(t + 3) * n + r] = s3;
+            }
+            for (; t < T; t++) out[t * n + r] = dotF32(w, wOff, x, t * d, d);
+        }
+    }
+
+    /** One row · one token, two accumulators to hide FMA latency in decode. */
+    static float dotF32(MemorySegment w, long wOff, float[] x, int xOff, int d) {
+        int L = FS.length(), i = 0;
+        FloatVector a0 = FloatVector.zero(FS), a1 = a0;
+        for (int bound2 = d - d % (2 * L); i < bound2; i += 2 * L) {
+            a0 = FloatVector.fromMemorySegment(FS, w, wOff + (long) i * Float.BYTES, LE).fma(FloatVector.fromArray(FS, x, xOff + i), a0);
+            a1 = FloatVector.fromMemorySegment(FS, w, wOff + (long) (i + L) * Float.BYTES, LE).fma(FloatVector.fromArray(FS, x, xOff + i + L), a1);
+        }
+        for (int bound = FS.loopBound(d); i < bound; i += L) {
+            a0 = FloatVector.fromMemorySegment(FS, w, wOff + (long) i * Float.BYTES, LE).fma(FloatVector.fromArray(FS, x, xOff + i), a0);
+        }
+        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; i < d; i++) s += w.get(ValueLayout.JAVA_FLOAT_UNALIGNED, wOff + (long) i * Float.BYTES) * x[xOff + i];
+        return s;
+    }
+
+    /** F16/BF16 weights: each row is widened to float once, then dotted with every token. */
+    static void matmulHalf(float[] out, float[] x, MemorySegment w, DType dtype, int T, int n, int d, int r0, int r1) {
+        float[] row = new float[d];
+        MemorySegment rowSeg = MemorySegment.ofArray(row);
+        boolean bf16 = dtype == DType.BF16;
+        for (int r = r0; r < r1; r++) {
+            long off = (long) r * d * 2;
+            for (int i = 0; i < d; i++) {
+                short h = w.get(ValueLayout.JAVA_SHORT_UNALIGNED, off + 2L * i);
+                row[i] = bf16 ? Float.intBitsToFloat((h & 0xFFFF) << 16) : Float.float16ToFloat(h);
+            }
+            for (int t = 0; t < T; t++) out[t * n + r] = dotF32(rowSeg, 0, x, t * d, d);
+        }
+    }
+}

@@ -24,8 +24,8 @@ public record MachineProbe(double triadGbPerSecond1, double triadGbPerSecondAll,
         long bytes = TriadBandwidth.defaultArrayBytes();
         int passes = effort == Effort.QUICK ? 3 : 10;
         long iters = effort == Effort.QUICK ? 5_000_000 : 20_000_000;
-        TriadBandwidth.Result t1 = TriadBandwidth.run(bytes, 1, passes);
-        TriadBandwidth.Result tn = TriadBandwidth.run(bytes, threads, passes);
+        TriadBandwidth.Result t1 = TriadBandwidth.measure(bytes, 1, passes);
+        TriadBandwidth.Result tn = TriadBandwidth.measure(bytes, threads, passes);
         FmaThroughput.Result f1 = FmaThroughput.measure(1, iters, passes);
         FmaThroughput.Result fn = FmaThroughput.measure(threads, iters, passes);
         return new MachineProbe(t1.gbPerSecond(), tn.gbPerSecond(), f1.gflops(), fn.gflops(), threads, f1.vectorBits(), bytes);

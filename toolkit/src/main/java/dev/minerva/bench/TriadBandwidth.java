@@ -9,8 +9,6 @@ import java.nio.file.Path;
  * cache; bandwidth counts 24 bytes per element (two reads, one write; write-allocate traffic not
  * counted, as in STREAM). Each thread first-touches and then works on its own contiguous slice.
  * The best of several passes is reported (the machine's capability, not its average under noise).
- * {@link #run} gives the details (roofline, {@code MachineProbe}); {@link #measure(int, int, int)} and
- * {@link #measure(int)} give bytes/s (the engine's {@code bench}).
  */
 public final class TriadBandwidth {
     private TriadBandwidth() {}
@@ -51,7 +49,7 @@ public final class TriadBandwidth {
      *
      * @throws IllegalArgumentException if the arrays would not fit in an int-indexed array or threads &lt; 1
      */
-    public static Result run(long arrayBytes, int threads, int passes) {
+    public static Result measure(long arrayBytes, int threads, int passes) {
         if (threads < 1 || passes < 1) throw new IllegalArgumentException("threads and passes must be ≥ 1");
         long n = arrayBytes / Double.BYTES;
         long perThread = (n + threads - 1) / threads;
@@ -77,15 +75,6 @@ public final class TriadBandwidth {
         for (double[] x : a) total += x.length;
         return new Result(24.0 * total / best / 1e9, threads, n * Double.BYTES, passes);
     }
-
-    /** Bytes per second with {@code elements} elements per array (counted as 4-byte floats, 12 bytes per element). */
-    public static double measure(int threads, int elements, int passes) {
-        if (elements < 1) throw new IllegalArgumentException("elements must be ≥ 1, got " + elements);
-        return run(4L * elements, threads, passes).gbPerSecond() * 1e9;
-    }
-
-    /** The default measurement: arrays of {@link #defaultArrayBytes()} (≥ 4× the last-level cache), 8 passes, in bytes/s. */
-    public static double measure(int threads) { return run(defaultArrayBytes(), threads, 8).gbPerSecond() * 1e9; }
 
     private static double triad(double[] a, double[] b, double[] c, double s) {
         for (int i = 0; i < a.length; i++) a[i] = b[i] + s * c[i];

@@ -9,11 +9,12 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 ReproduceCommand.class,
-                RooflineCommand.class,
                 NotebooksCommand.class,
                 GenerateCommand.class,
                 EvalCommand.class,
                 BenchCommand.class,
+                RooflineCommand.class,
+                CalibrateCommand.class,
         })
 public final class Main implements Runnable {
 

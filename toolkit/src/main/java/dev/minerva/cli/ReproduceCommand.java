@@ -58,6 +58,7 @@ public final class ReproduceCommand implements Callable<Integer> {
     static FigureRegistry registry() {
         FigureRegistry r = new FigureRegistry();
         RooflineFigures.register(r);
+        dev.minerva.lab.calibration.CalibrationFigures.register(r);
         return r;
     }
 }

@@ -89,6 +89,7 @@ public final class Llama2cTokenizer implements Tokenizer {
     @Override public int[] encode(String text, boolean bos, boolean eos) {
         java.util.ArrayList<Integer> tokens = new java.util.ArrayList<>();
         if (bos) tokens.add(bos());
+        // the dummy prefix merges like any other symbol (llama2.c's merge loop runs over all tokens)
         int start = tokens.size();
         if (!text.isEmpty()) {
             // SentencePiece adds a dummy prefix space

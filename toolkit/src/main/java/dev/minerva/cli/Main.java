@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 ReproduceCommand.class,
                 NotebooksCommand.class,
+                ConvertCommand.class,
+                SynthCommand.class,
         })
 public final class Main implements Runnable {
 

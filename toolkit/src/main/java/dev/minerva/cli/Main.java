@@ -10,6 +10,11 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 ReproduceCommand.class,
                 NotebooksCommand.class,
+                GenerateCommand.class,
+                EvalCommand.class,
+                BenchCommand.class,
+                RooflineCommand.class,
+                CalibrateCommand.class,
                 ConvertCommand.class,
                 SynthCommand.class,
         })

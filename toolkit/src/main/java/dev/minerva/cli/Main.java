@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 RooflineCommand.class,
                 CalibrateCommand.class,
+                ConvertCommand.class,
+                SynthCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -4,13 +4,8 @@ import dev.minerva.backend.cuda.CudaBackend;
 import dev.minerva.backend.cuda.CudaRuntime;
 import dev.minerva.backend.cuda.GpuCheck;
 import dev.minerva.record.Locations;
-import dev.minerva.record.RecordedRun;
-import dev.minerva.record.RunRecorder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import tech.tablesaw.api.DoubleColumn;
-import tech.tablesaw.api.StringColumn;
-import tech.tablesaw.api.Table;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -20,6 +15,7 @@ import java.util.concurrent.Callable;
  * {@code minerva gpu-check}: CUDA conformance against the CPU, micro-benchmarks and end-to-end decode
  * speed, printed as a table and recorded under {@code datasets/results/gpu-check/<run-id>/}.
  * Exit codes: 0 all conformance checks pass; 1 a check failed; 3 no usable GPU (reason printed).
+ * {@code $MINERVA_GIT_COMMIT} (set by the GPU session script, where the tree travels without .git) is recorded in the config.
  */
 @Command(name = "gpu-check", mixinStandardHelpOptions = true,
         description = "Check every CUDA op against the CPU backend, benchmark the kernels and record the run.")
@@ -45,13 +41,22 @@ public final class GpuCheckCommand implements Callable<Integer> {
     @Option(names = "--out", description = "output root for datasets/results (default: $MINERVA_OUT or the repository root)")
     Path out;
 
+    /**
+     * Runs gpu-check alone, without the other sub-commands on the class path: the slim runtime that
+     * {@code toolkit/scripts/gpu/session.sh} carries to a GPU machine starts here.
+     */
+    public static void main(String[] args) {
+        System.exit(new picocli.CommandLine(new GpuCheckCommand()).execute(args));
+    }
+
     @Override public Integer call() throws Exception {
         if (!CudaRuntime.available()) {
             System.err.println("gpu-check: no usable GPU: " + CudaRuntime.reason());
             return EXIT_NO_GPU;
         }
         Path storiesDir = stories != null ? stories : Locations.root().resolve("../shared/models/stories260K").normalize();
-        GpuCheck.Config cfg = new GpuCheck.Config(seed, Math.max(1, repeats), !quick, !quick && !noE2e, storiesDir);
+        GpuCheck.Config cfg = new GpuCheck.Config(seed, Math.max(1, repeats), !quick, !quick && !noE2e, storiesDir,
+                System.getenv("MINERVA_GIT_COMMIT"));
         List<GpuCheck.Row> rows;
         String device;
         try (CudaBackend gpu = CudaBackend.open()) {
@@ -59,22 +64,11 @@ public final class GpuCheckCommand implements Callable<Integer> {
             System.out.println("gpu-check on " + device);
             rows = new GpuCheck(cfg, gpu, System.out).run();
         }
-        Table t = Table.create("gpu-check",
-                StringColumn.create("section", rows.stream().map(GpuCheck.Row::section).toList()),
-                StringColumn.create("name", rows.stream().map(GpuCheck.Row::name).toList()),
-                StringColumn.create("dtype", rows.stream().map(GpuCheck.Row::dtype).toList()),
-                StringColumn.create("shape", rows.stream().map(GpuCheck.Row::shape).toList()),
-                DoubleColumn.create("value", rows.stream().mapToDouble(GpuCheck.Row::value).toArray()),
-                StringColumn.create("unit", rows.stream().map(GpuCheck.Row::unit).toList()),
-                DoubleColumn.create("limit", rows.stream().mapToDouble(GpuCheck.Row::limit).toArray()),
-                StringColumn.create("status", rows.stream().map(GpuCheck.Row::status).toList()),
-                StringColumn.create("detail", rows.stream().map(r -> r.detail() == null ? "" : r.detail()).toList()),
-                StringColumn.create("device", rows.stream().map(r -> device).toList()));
         long failures = rows.stream().filter(r -> r.status().equals("FAIL")).count();
         System.out.println();
-        System.out.println(t.printAll());
-        RecordedRun run = RunRecorder.begin(out != null ? out : Locations.out(), "gpu-check", cfg, seed, "cuda", null).results(t).commit();
-        System.out.println("recorded " + run.dir() + "; " + failures + " failure(s)");
+        System.out.print(GpuCheckReport.table(rows));
+        Path dir = GpuCheckReport.record(out != null ? out : Locations.out(), cfg, seed, rows, device);
+        System.out.println("recorded " + dir + "; " + failures + " failure(s)");
         return failures == 0 ? 0 : 1;
     }
 }

@@ -50,8 +50,9 @@ public final class GpuCheck {
      * @param benchmarks run part 2
      * @param endToEnd   run part 3
      * @param storiesDir folder with stories260K.bin and tok512.bin, or null to skip that check
+     * @param sourceCommit the commit the code was built from when git cannot tell (GPU machines), or null
      */
-    public record Config(long seed, int repeats, boolean benchmarks, boolean endToEnd, Path storiesDir) {}
+    public record Config(long seed, int repeats, boolean benchmarks, boolean endToEnd, Path storiesDir, String sourceCommit) {}
 
     /** One line of the report (and of results.csv). {@code status}: pass, FAIL, info. */
     public record Row(String section, String name, String dtype, String shape, double value, String unit,

@@ -28,5 +28,5 @@ needs_build() {
 build_toolkit() {
   command -v mvn >/dev/null || { echo "minerva: Maven (mvn) is needed to build the toolkit: apt-get install maven" >&2; return 2; }
   echo "minerva: building the toolkit (mvn package -DskipTests)..." >&2
-  (cd "$ROOT" && mvn -q -B package -DskipTests) >&2 || { echo "minerva: build failed" >&2; return 2; }
+  (cd "$ROOT" && mvn -q -B -Dstyle.color=never package -DskipTests) >&2 || { echo "minerva: build failed" >&2; return 2; }
 }

@@ -2,7 +2,7 @@
 # ./minerva setup — makes a fresh Debian 12 machine (with a JDK 25 and Maven) ready to build Minerva and
 # run its notebooks. Idempotent: each step checks first and does nothing when its result is present.
 #   1. JDK 25 present (else a clear message)
-#   2. Jupyter (nbconvert, nbclient, jupyter_client, ipykernel) from Debian packages (root only;
+#   2. Jupyter (nbconvert, nbclient, jupyter_client, ipykernel) and a font from Debian packages (root only;
 #      otherwise prints the command to run)
 #   3. the toolkit jar (mvn package -DskipTests) when stale
 #   4. the rapaio Java kernel jar into .minerva/kernel/ (Maven, toolkit/pom.xml execution fetch-kernel)
@@ -17,27 +17,28 @@ say() { echo "setup: $*" >&2; }
 JDK="$(find_jdk25)" || { echo "$NO_JDK25_MESSAGE" >&2; exit 2; }
 say "JDK 25: $JDK"
 
-# 2. Jupyter from Debian packages
-JUPYTER_PACKAGES=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel)
+# 2. Jupyter from Debian packages, plus a font: a headless JDK needs fontconfig and one font to draw
+#    chart text (XChart), and a bare Debian with a tarball JDK has neither.
+DEBIAN_PACKAGES=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel fontconfig fonts-dejavu-core)
 missing_packages() {
   local p
-  for p in "${JUPYTER_PACKAGES[@]}"; do
+  for p in "${DEBIAN_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
   done
 }
 if command -v dpkg-query >/dev/null; then
   mapfile -t MISSING < <(missing_packages)
   if [ "${#MISSING[@]}" -eq 0 ]; then
-    say "Jupyter: Debian packages present"
+    say "Jupyter and fonts: Debian packages present"
   elif [ "$(id -u)" -ne 0 ]; then
-    echo "setup: Jupyter packages missing: ${MISSING[*]}. Run as root:" >&2
-    echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${JUPYTER_PACKAGES[*]}" >&2
+    echo "setup: Debian packages missing: ${MISSING[*]}. Run as root:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${DEBIAN_PACKAGES[*]}" >&2
     exit 3
   else
     say "installing Jupyter: ${MISSING[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q >&2
-    apt-get install -y -q --no-install-recommends "${JUPYTER_PACKAGES[@]}" </dev/null >&2
+    apt-get install -y -q --no-install-recommends "${DEBIAN_PACKAGES[@]}" </dev/null >&2
   fi
 elif command -v jupyter >/dev/null && jupyter nbconvert --version >/dev/null 2>&1; then
   say "Jupyter: $(command -v jupyter) (not a Debian system; using it as it is)"
@@ -60,7 +61,7 @@ else
   say "resolving io.github.padreati:rapaio-jupyter-kernel:$KERNEL_VERSION through Maven"
   mkdir -p "$MINERVA_KERNEL_DIR"
   find "$MINERVA_KERNEL_DIR" -maxdepth 1 -name 'rapaio-jupyter-kernel-*.jar' -delete   # other versions
-  (cd "$ROOT" && mvn -q -B -f toolkit/pom.xml dependency:copy@fetch-kernel) >&2
+  (cd "$ROOT" && mvn -q -B -Dstyle.color=never -f toolkit/pom.xml dependency:copy@fetch-kernel) >&2
   [ -s "$KERNEL_JAR" ] || { echo "setup: Maven did not produce $KERNEL_JAR" >&2; exit 2; }
 fi
 

@@ -99,7 +99,8 @@ public final class BenchCommand implements Callable<Integer> {
             double prefillTps = promptTokens / (ttft / 1e9);
             double decodeTps = steps / (decodeNanos / 1e9);
             long streamed = streamedBytes(w);
-            double triad = noTriad ? Double.NaN : TriadBandwidth.measure(threads);
+            double triad = noTriad ? Double.NaN
+                    : TriadBandwidth.measure(TriadBandwidth.defaultArrayBytes(), threads, 5).gbPerSecond() * 1e9;
             double pct = 100.0 * streamed * decodeTps / triad;
 
             System.out.printf("model        %s  (%s, %.1f MB of weights streamed per token)%n", source, describe(w), streamed / 1e6);

@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
                 EvalCommand.class,
                 BenchCommand.class,
                 GpuCheckCommand.class,
+                RooflineCommand.class,
+                CalibrateCommand.class,
         })
 public final class Main implements Runnable {
 

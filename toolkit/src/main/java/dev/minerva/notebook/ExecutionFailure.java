@@ -25,6 +25,9 @@ public record ExecutionFailure(Kind kind, String cellSource, String detail) {
     }
 
     private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;?]*[A-Za-z]");
+    // The kernel shares nbconvert's console; its log lines ("[2026-01-01 10:00:00] [INFO   ] [ShellChannel]: ...")
+    // can land inside the error text and are dropped from it.
+    private static final Pattern KERNEL_LOG_LINE = Pattern.compile("(?m)^\\[\\d{4}-\\d\\d-\\d\\d [^\\]]*\\] \\[[A-Z ]+\\].*\\R?");
     private static final String CELL_MARKER = "An error occurred while executing the following cell:";
     private static final String RULE = "------------------";
     // jupyter_client's wait_for_ready(): the two ways a kernel fails before the first cell.
@@ -39,7 +42,7 @@ public record ExecutionFailure(Kind kind, String cellSource, String detail) {
 
     /** Classifies the console output (stdout + stderr) of a failed nbconvert run. */
     public static ExecutionFailure parse(String output) {
-        String text = stripAnsi(output).replace("\r\n", "\n");
+        String text = KERNEL_LOG_LINE.matcher(stripAnsi(output).replace("\r\n", "\n")).replaceAll("");
         int at = text.lastIndexOf(CELL_MARKER);
         if (at >= 0) {
             String rest = text.substring(at + CELL_MARKER.length());

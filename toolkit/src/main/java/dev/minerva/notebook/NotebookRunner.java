@@ -56,6 +56,8 @@ public final class NotebookRunner {
     public List<NotebookResult> run(List<Path> notebooks, Path outDir) throws IOException, InterruptedException {
         List<NotebookResult> results = new ArrayList<>();
         for (Path nb : notebooks) {
+            out.println("run   " + nb.getFileName());  // full-budget notebooks take minutes: say what is running
+            out.flush();
             NotebookResult r = executor.execute(nb, outDir);
             results.add(r);
             report(r);

@@ -16,7 +16,7 @@ for cu in "$src"/*.cu; do
   for sm in 80 90; do
     ptx="$out/${name}_sm${sm}.ptx"
     if [ ! -f "$ptx" ] || [ "$cu" -nt "$ptx" ] || [ "$src/common.cuh" -nt "$ptx" ] 2>/dev/null; then
-      "$NVCC" -ptx -O3 -arch=compute_${sm} -I"$src" -o "$ptx.tmp" "$cu"
+      "$NVCC" -ptx -O3 -lineinfo -arch=compute_${sm} -I"$src" -o "$ptx.tmp" "$cu"
       mv "$ptx.tmp" "$ptx"
     fi
   done

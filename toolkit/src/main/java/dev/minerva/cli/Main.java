@@ -9,6 +9,11 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 ReproduceCommand.class,
+                NotebooksCommand.class,
+                GenerateCommand.class,
+                EvalCommand.class,
+                BenchCommand.class,
+                RooflineCommand.class,
                 CalibrateCommand.class,
         })
 public final class Main implements Runnable {

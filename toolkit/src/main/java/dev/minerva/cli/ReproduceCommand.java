@@ -1,5 +1,6 @@
 package dev.minerva.cli;
 
+import dev.minerva.lab.roofline.RooflineFigures;
 import dev.minerva.record.FigureRegistry;
 import dev.minerva.record.FigureSpec;
 import dev.minerva.record.FiguresFile;
@@ -56,6 +57,7 @@ public final class ReproduceCommand implements Callable<Integer> {
     /** Every study's figure renderers. */
     static FigureRegistry registry() {
         FigureRegistry r = new FigureRegistry();
+        RooflineFigures.register(r);
         dev.minerva.lab.calibration.CalibrationFigures.register(r);
         return r;
     }

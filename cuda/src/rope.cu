@@ -1,0 +1,68 @@
+// rope.cu — rotary position embedding, llama2.c pairing: within each head, elements (2j, 2j+1) form a
+// pair rotated by angle pos * theta^(-2j/head_dim). (HF checkpoints use the half-split pairing; their
+// loaders permute wq/wk rows at load time so that this one kernel serves both.)
+// q: (n_tokens, n_heads*head_dim), k: (n_tokens, n_kv_heads*head_dim), pos: (n_tokens) int32.
+// Launch: grid = n_tokens, block = 128; each thread rotates pairs j = tid, tid+blockDim, ... over
+// (n_heads + n_kv_heads) * head_dim/2 pairs. Angles use precise powf/sincosf (no fast-math): at
+// positions in the thousands, __sinf's error would exceed the 1e-5 tolerance against the CPU.
+// v1 rope_f32: in place on q and k.
+// v2 rope_kv_append_f32: rotates q in place and writes the rotated k and the untouched v straight into the
+//    KV cache at (slot, pos): the separate append kernel and its read of k disappear (decode hot path).
+#include "common.cuh"
+
+// Rotates the pair (a, b) whose first element sits at even index `hd` within its head.
+__device__ __forceinline__ void rope_rotate(float a, float b, int hd, int head_dim, float pos, float theta,
+                                            float* oa, float* ob) {
+    const float freq = 1.0f / powf(theta, (float)hd / (float)head_dim);
+    float s, c;
+    sincosf(pos * freq, &s, &c);
+    *oa = a * c - b * s;
+    *ob = a * s + b * c;
+}
+
+__device__ __forceinline__ void rope_pair(float* v, int pair, int head_dim, float pos, float theta) {
+    rope_rotate(v[2 * pair], v[2 * pair + 1], (2 * pair) % head_dim, head_dim, pos, theta, &v[2 * pair], &v[2 * pair + 1]);
+}
+
+extern "C" __global__ void rope_f32(float* __restrict__ q, float* __restrict__ k, const int* __restrict__ pos,
+                                    int n_heads, int n_kv_heads, int head_dim, float theta) {
+    const int t = blockIdx.x;
+    const float p = (float)pos[t];
+    const int qpairs = n_heads * head_dim / 2, kpairs = n_kv_heads * head_dim / 2;
+    float* qr = q + (long long)t * n_heads * head_dim;
+    float* kr = k + (long long)t * n_kv_heads * head_dim;
+    for (int j = threadIdx.x; j < qpairs + kpairs; j += blockDim.x) {
+        if (j < qpairs) rope_pair(qr, j, head_dim, p, theta);
+        else rope_pair(kr, j - qpairs, head_dim, p, theta);
+    }
+}
+
+// KV cache layout (see README): for one layer, element (slot, pos, kv_head, d) is at
+//   cache[slot * slot_stride + (pos * n_kv_heads + kv_head) * head_dim + d]
+// i.e. (seq, kv_heads, head_dim) contiguous per sequence; the caller passes the layer's base pointer and
+// the distance between sequences (slot_stride), so (layer, slot, seq, ...) and (slot, layer, seq, ...) both work.
+extern "C" __global__ void rope_kv_append_f32(float* __restrict__ q, const float* __restrict__ k,
+                                              const float* __restrict__ v, float* __restrict__ kcache,
+                                              float* __restrict__ vcache, const int* __restrict__ pos,
+                                              const int* __restrict__ slots, long long slot_stride,
+                                              int n_heads, int n_kv_heads, int head_dim, float theta) {
+    const int t = blockIdx.x;
+    const int p = pos[t];
+    const int kvdim = n_kv_heads * head_dim;
+    const int qpairs = n_heads * head_dim / 2, kpairs = kvdim / 2;
+    float* qr = q + (long long)t * n_heads * head_dim;
+    const float* kr = k + (long long)t * kvdim;
+    const float* vr = v + (long long)t * kvdim;
+    const long long base = slots[t] * slot_stride + (long long)p * kvdim;
+    for (int j = threadIdx.x; j < qpairs + kpairs; j += blockDim.x) {
+        if (j < qpairs) {
+            rope_pair(qr, j, head_dim, (float)p, theta);
+        } else {
+            const int pj = j - qpairs;
+            rope_rotate(kr[2 * pj], kr[2 * pj + 1], (2 * pj) % head_dim, head_dim, (float)p, theta,
+                        &kcache[base + 2 * pj], &kcache[base + 2 * pj + 1]);
+            vcache[base + 2 * pj] = vr[2 * pj];
+            vcache[base + 2 * pj + 1] = vr[2 * pj + 1];
+        }
+    }
+}

@@ -64,6 +64,18 @@ class CalibrationStudyTest {
             assertEquals(chosen.assignment().entrySet().stream().filter(e -> !e.getValue().equals("f32")).count(),
                     back.tensors().values().stream().filter(v -> !v.equals("f32")).count());
 
+            // the engine's own plan reader runs it: same dtypes, tensors converted by the engine's codecs
+            assertNotNull(r1.enginePlan(), "a q8_0-only plan is an engine plan");
+            Path pf = dir.resolve("plan-engine.json");
+            r1.enginePlan().write(pf);
+            dev.minerva.model.PrecisionPlan ep = dev.minerva.model.PrecisionPlan.read(pf);
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                dev.minerva.model.Weights planned = ep.apply(lm.weights(), arena);
+                for (QuantTarget t : targets) {
+                    assertEquals(WeightFormats.get(chosen.assignment().get(t.name())).engineType(), planned.get(t.name()).dtype(), t.name());
+                }
+            }
+
             // resume: the same calibration with one more format measures only the new cells
             CalibrationConfig c2 = config(List.of("q8_0", "i4_g32"));
             assertEquals(CalibrationStudy.calibrationFingerprint(calib, c1), CalibrationStudy.calibrationFingerprint(calib, c2));

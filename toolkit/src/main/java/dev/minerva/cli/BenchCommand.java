@@ -3,12 +3,8 @@ package dev.minerva.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.minerva.backend.CpuBackend;
+import dev.minerva.bench.DecodeBenchmark;
 import dev.minerva.bench.TriadBandwidth;
-import dev.minerva.engine.Batch;
-import dev.minerva.engine.DenseKvCache;
-import dev.minerva.engine.ForwardHooks;
-import dev.minerva.engine.KvCache;
-import dev.minerva.engine.Sampler;
 import dev.minerva.model.Llama;
 import dev.minerva.model.ModelConfig;
 import dev.minerva.model.ModelPresets;
@@ -16,7 +12,6 @@ import dev.minerva.model.PrecisionPlan;
 import dev.minerva.model.RandomWeights;
 import dev.minerva.model.Weights;
 import dev.minerva.tensor.DType;
-import dev.minerva.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,7 +21,6 @@ import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 /**
@@ -72,42 +66,19 @@ public final class BenchCommand implements Callable<Integer> {
                 source = model.model.toString();
             }
             ModelConfig c = w.config();
-            int ctx = Math.min(c.seqLen(), promptTokens + genTokens + warmup + 1);
             Llama llama = new Llama(w, backend);
-            SplittableRandom rnd = new SplittableRandom(7);
-            int[] prompt = new int[promptTokens];
-            for (int i = 0; i < prompt.length; i++) prompt[i] = 3 + rnd.nextInt(c.vocabSize() - 3);
-            Sampler greedy = Sampler.greedy();
-
-            // warm-up: a short prefill and some decode steps so the timed loops run JIT-compiled code
-            KvCache wc = new DenseKvCache(backend, c, ctx);
-            int tok = greedy.sample(backend.read(llama.forward(Batch.of(0, java.util.Arrays.copyOf(prompt, Math.min(16, prompt.length)), 0, false), wc, ForwardHooks.NONE), 0, 1)).token();
-            for (int i = 0; i < warmup && wc.length(0) < ctx; i++) {
-                tok = greedy.sample(backend.read(llama.forward(Batch.of(0, new int[]{tok}, wc.length(0), false), wc, ForwardHooks.NONE), 0, 1)).token();
-            }
-
-            KvCache cache = new DenseKvCache(backend, c, ctx);
-            long t0 = System.nanoTime();
-            Tensor logits = llama.forward(Batch.of(0, prompt, 0, false), cache, ForwardHooks.NONE);
-            tok = greedy.sample(backend.read(logits, 0, 1)).token();
-            long ttft = System.nanoTime() - t0;
-            long t1 = System.nanoTime();
-            int steps = 0;
-            for (; steps < genTokens - 1 && cache.length(0) < ctx; steps++) {
-                tok = greedy.sample(backend.read(llama.forward(Batch.of(0, new int[]{tok}, cache.length(0), false), cache, ForwardHooks.NONE), 0, 1)).token();
-            }
-            long decodeNanos = System.nanoTime() - t1;
-            double prefillTps = promptTokens / (ttft / 1e9);
-            double decodeTps = steps / (decodeNanos / 1e9);
-            long streamed = streamedBytes(w);
+            DecodeBenchmark.Result r = DecodeBenchmark.measure(llama, w, new DecodeBenchmark.Settings(promptTokens, genTokens, warmup, 7));
+            int steps = r.decodeSteps();
+            double prefillTps = r.prefillTokensPerSecond();
+            double decodeTps = r.decodeTokensPerSecond();
+            long streamed = r.weightBytesPerToken();
             double triad = noTriad ? Double.NaN
                     : TriadBandwidth.measure(TriadBandwidth.defaultArrayBytes(), threads, 5).gbPerSecond() * 1e9;
-            double pct = 100.0 * streamed * decodeTps / triad;
-
-            System.out.printf("model        %s  (%s, %.1f MB of weights streamed per token)%n", source, describe(w), streamed / 1e6);
+            double pct = r.percentOf(triad);
+            System.out.printf("model        %s  (%s, %.1f MB of weights streamed per token)%n", source, r.dtype(), streamed / 1e6);
             System.out.printf("threads      %d, vector %d bits, load %s%n", threads, FloatVector.SPECIES_PREFERRED.vectorBitSize(), loadAverage());
             System.out.printf("prefill      %d tokens: %.1f tokens/s (%.2f ms/token)%n", promptTokens, prefillTps, 1e3 / prefillTps);
-            System.out.printf("TTFT         %.1f ms%n", ttft / 1e6);
+            System.out.printf("TTFT         %.1f ms%n", r.ttftMs());
             System.out.printf("decode       %d tokens: %.2f tokens/s, TPOT %.2f ms%n", steps, decodeTps, 1e3 / decodeTps);
             System.out.printf("prefill/decode per-token speed-up %.1fx%n", prefillTps / decodeTps);
             if (!noTriad) System.out.printf("bandwidth    triad %.1f GB/s; decode streams %.1f GB/s = %.1f %% of triad%n", triad / 1e9, streamed * decodeTps / 1e9, pct);
@@ -116,13 +87,13 @@ public final class BenchCommand implements Callable<Integer> {
             ObjectNode j = om.createObjectNode();
             j.put("kind", "engine-bench");
             j.put("model", source);
-            j.put("dtype", describe(w));
+            j.put("dtype", r.dtype());
             j.put("threads", threads);
             j.put("promptTokens", promptTokens);
             j.put("genTokens", steps);
             j.put("prefillTokensPerSecond", prefillTps);
             j.put("decodeTokensPerSecond", decodeTps);
-            j.put("ttftMs", ttft / 1e6);
+            j.put("ttftMs", r.ttftMs());
             j.put("tpotMs", 1e3 / decodeTps);
             j.put("weightBytesPerToken", streamed);
             j.put("triadBytesPerSecond", triad);
@@ -144,7 +115,7 @@ public final class BenchCommand implements Callable<Integer> {
                 java.util.Map<String, Object> cfg = new java.util.LinkedHashMap<>();
                 cfg.put("model", source);
                 cfg.put("config", c);
-                cfg.put("dtype", describe(w));
+                cfg.put("dtype", r.dtype());
                 cfg.put("threads", threads);
                 cfg.put("promptTokens", promptTokens);
                 cfg.put("genTokens", genTokens);
@@ -155,24 +126,6 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** Bytes decode reads per token: every matrix once (the embedding table only if it is also the classifier). */
-    static long streamedBytes(Weights w) {
-        long s = 0;
-        for (Tensor t : w.tensors().values()) {
-            if (t.name().equals("tok_embeddings") && !w.config().tiedEmbeddings()) continue;
-            s += t.byteSize();
-        }
-        return s;
-    }
-
-    static String describe(Weights w) {
-        java.util.Map<DType, Long> bytes = new java.util.TreeMap<>();
-        for (Tensor t : w.tensors().values()) if (t.rank() == 2) bytes.merge(t.dtype(), t.byteSize(), Long::sum);
-        StringBuilder sb = new StringBuilder();
-        bytes.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : "+").append(k));
-        return sb.toString();
     }
 
     static String loadAverage() {

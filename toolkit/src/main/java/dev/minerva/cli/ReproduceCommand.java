@@ -62,6 +62,7 @@ public final class ReproduceCommand implements Callable<Integer> {
         FigureRegistry r = new FigureRegistry();
         RooflineFigures.register(r);
         dev.minerva.lab.calibration.CalibrationFigures.register(r);
+        dev.minerva.lab.engine.EngineFigures.register(r);
         return r;
     }
 }

@@ -1,0 +1,134 @@
+package dev.minerva.bench;
+
+import dev.minerva.engine.Batch;
+import dev.minerva.engine.DenseKvCache;
+import dev.minerva.engine.ForwardHooks;
+import dev.minerva.engine.KvCache;
+import dev.minerva.engine.Sampler;
+import dev.minerva.model.Llama;
+import dev.minerva.model.ModelConfig;
+import dev.minerva.model.Weights;
+import dev.minerva.tensor.DType;
+import dev.minerva.tensor.Tensor;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+
+/**
+ * Batch-1 prefill and decode speed of one model: a random prompt (fixed seed) is prefilled in one
+ * forward call (time to first token = that call + the first greedy sample), then tokens are decoded
+ * one at a time (time per output token). A short warm-up (a 16-token prefill and some decode steps on
+ * a separate cache) runs first so the timed loops run JIT-compiled code. Decode throughput is compared
+ * with memory bandwidth through {@link #streamedBytes}: the weight bytes one decode step must read.
+ * Used by {@code minerva bench} and by the engine study.
+ */
+public final class DecodeBenchmark {
+    private DecodeBenchmark() {}
+
+    /**
+     * What to run.
+     *
+     * @param promptTokens tokens prefilled in one call (≥ 1)
+     * @param genTokens    tokens generated, the first one by the prefill (≥ 1)
+     * @param warmupTokens decode steps before timing
+     * @param seed         seed of the random prompt
+     */
+    public record Settings(int promptTokens, int genTokens, int warmupTokens, long seed) {
+        public Settings {
+            if (promptTokens < 1 || genTokens < 1 || warmupTokens < 0) {
+                throw new IllegalArgumentException("prompt and generated tokens must be ≥ 1 and warm-up ≥ 0: "
+                        + promptTokens + ", " + genTokens + ", " + warmupTokens);
+            }
+        }
+    }
+
+    /**
+     * One measurement.
+     *
+     * @param promptTokens        tokens prefilled
+     * @param decodeSteps         timed decode steps (tokens after the first)
+     * @param ttftNanos           prefill call + first sample
+     * @param decodeNanos         all timed decode steps
+     * @param weightBytesPerToken {@link #streamedBytes} of the weights
+     * @param dtype               matrix dtypes of the weights ({@link #describe})
+     */
+    public record Result(int promptTokens, int decodeSteps, long ttftNanos, long decodeNanos, long weightBytesPerToken, String dtype) {
+        public double prefillTokensPerSecond() { return promptTokens / (ttftNanos / 1e9); }
+
+        public double decodeTokensPerSecond() { return decodeSteps / (decodeNanos / 1e9); }
+
+        public double ttftMs() { return ttftNanos / 1e6; }
+
+        public double tpotMs() { return 1e3 / decodeTokensPerSecond(); }
+
+        /** Weight bytes streamed per second while decoding. */
+        public double decodeBytesPerSecond() { return weightBytesPerToken * decodeTokensPerSecond(); }
+
+        /** Decode throughput as a percentage of {@code bandwidthBytesPerSecond} (NaN when that is NaN). */
+        public double percentOf(double bandwidthBytesPerSecond) { return 100.0 * decodeBytesPerSecond() / bandwidthBytesPerSecond; }
+
+        /** The memory roofline of decode: {@code bandwidth ÷ weight bytes per token}, tokens/s. */
+        public double ceilingTokensPerSecond(double bandwidthBytesPerSecond) { return bandwidthBytesPerSecond / weightBytesPerToken; }
+    }
+
+    /**
+     * Measures {@code llama} (built from {@code weights} on its backend).
+     *
+     * @throws IllegalArgumentException if the prompt does not fit in the model's context
+     */
+    public static Result measure(Llama llama, Weights weights, Settings s) {
+        ModelConfig c = llama.config();
+        if (s.promptTokens() >= c.seqLen()) {
+            throw new IllegalArgumentException("prompt of " + s.promptTokens() + " tokens does not fit the context of " + c.seqLen());
+        }
+        var backend = llama.backend();
+        int ctx = Math.min(c.seqLen(), s.promptTokens() + s.genTokens() + s.warmupTokens() + 1);
+        SplittableRandom rnd = new SplittableRandom(s.seed());
+        int[] prompt = new int[s.promptTokens()];
+        // ids ≥ 3 skip <unk>, <s>, </s>; the values do not change the arithmetic
+        for (int i = 0; i < prompt.length; i++) prompt[i] = 3 + rnd.nextInt(Math.max(1, c.vocabSize() - 3));
+        Sampler greedy = Sampler.greedy();
+
+        KvCache wc = new DenseKvCache(backend, c, ctx);
+        int tok = next(llama, greedy, Batch.of(0, Arrays.copyOf(prompt, Math.min(16, prompt.length)), 0, false), wc);
+        for (int i = 0; i < s.warmupTokens() && wc.length(0) < ctx; i++) tok = next(llama, greedy, Batch.of(0, new int[]{tok}, wc.length(0), false), wc);
+
+        KvCache cache = new DenseKvCache(backend, c, ctx);
+        long t0 = System.nanoTime();
+        tok = next(llama, greedy, Batch.of(0, prompt, 0, false), cache);
+        long ttft = System.nanoTime() - t0;
+        long t1 = System.nanoTime();
+        int steps = 0;
+        for (; steps < s.genTokens() - 1 && cache.length(0) < ctx; steps++) {
+            tok = next(llama, greedy, Batch.of(0, new int[]{tok}, cache.length(0), false), cache);
+        }
+        long decode = System.nanoTime() - t1;
+        return new Result(s.promptTokens(), steps, ttft, decode, streamedBytes(weights), describe(weights));
+    }
+
+    private static int next(Llama llama, Sampler greedy, Batch batch, KvCache cache) {
+        Tensor logits = llama.forward(batch, cache, ForwardHooks.NONE);
+        return greedy.sample(llama.backend().read(logits, 0, 1)).token();
+    }
+
+    /** Bytes decode reads per token: every tensor once (the embedding table only if it is also the classifier). */
+    public static long streamedBytes(Weights w) {
+        long s = 0;
+        for (Tensor t : w.tensors().values()) {
+            if (t.name().equals("tok_embeddings") && !w.config().tiedEmbeddings()) continue;
+            s += t.byteSize();
+        }
+        return s;
+    }
+
+    /** The dtypes of the weight matrices joined by {@code +}, e.g. {@code F16+Q4_0}. */
+    public static String describe(Weights w) {
+        Map<DType, Long> bytes = new TreeMap<>();
+        for (Tensor t : w.tensors().values()) if (t.rank() == 2) bytes.merge(t.dtype(), t.byteSize(), Long::sum);
+        StringBuilder sb = new StringBuilder();
+        bytes.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : "+").append(k));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,104 @@
+package dev.minerva.lab.engine;
+
+import dev.minerva.record.FigureRegistry;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
+import org.knowm.xchart.style.Styler;
+import tech.tablesaw.api.Row;
+import tech.tablesaw.api.Table;
+
+import java.awt.Color;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The engine study's charts, drawn only from its recorded tables ({@code results.csv}: speed,
+ * {@code formats.csv}: accuracy), so a figure re-rendered from a recorded run is the figure the run made.
+ */
+public final class EngineFigures {
+    private EngineFigures() {}
+
+    public static final String DECODE_VS_CEILING = "engine-decode-vs-ceiling";
+    public static final String ACCURACY = "engine-accuracy";
+
+    /** Registers both figures. */
+    public static void register(FigureRegistry r) {
+        r.register(DECODE_VS_CEILING, (spec, t) -> decodeVsCeiling(table(t, "results.csv")));
+        r.register(ACCURACY, (spec, t) -> accuracy(table(t, "formats.csv")));
+    }
+
+    /**
+     * Measured decode tokens/s beside the memory-bandwidth ceiling (triad ÷ weight bytes per token), one pair of
+     * bars per model × dtype, log scale.
+     *
+     * @throws IllegalArgumentException when the table has no rows
+     */
+    public static CategoryChart decodeVsCeiling(Table speed) {
+        if (speed.rowCount() == 0) throw new IllegalArgumentException("results.csv has no speed rows");
+        List<String> labels = new ArrayList<>();
+        List<Double> measured = new ArrayList<>(), ceiling = new ArrayList<>();
+        double triad = 0;
+        for (Row r : speed) {
+            labels.add(r.getString("model") + " " + r.getString("dtype"));
+            measured.add(r.getNumber("decode_tps"));
+            ceiling.add(r.getNumber("ceiling_tps"));
+            triad = r.getNumber("triad_gbs");
+        }
+        CategoryChart c = new CategoryChartBuilder().width(900).height(560)
+                .title(String.format("Batch-1 decode on this machine: measured vs bandwidth ceiling (triad %.1f GB/s)", triad))
+                .xAxisTitle("model, weight dtype").yAxisTitle("decode tokens/s (log scale)").build();
+        style(c, Styler.LegendPosition.InsideNE, "#,##0");
+        c.getStyler().setYAxisLogarithmic(true);
+        CategorySeries m = c.addSeries("measured decode tokens/s", labels, measured);
+        m.setFillColor(new Color(40, 80, 200));
+        CategorySeries k = c.addSeries("ceiling: triad bandwidth ÷ weight bytes per token", labels, ceiling);
+        k.setFillColor(new Color(200, 200, 200));
+        return c;
+    }
+
+    /**
+     * Accuracy cost of each format and dtype against the llama2.c F32 model on the evaluation slice: Δ perplexity
+     * (%) and top-1 disagreement (100 − top-1 agreement, %), both "lower is better".
+     *
+     * @throws IllegalArgumentException when the table has no rows
+     */
+    public static CategoryChart accuracy(Table formats) {
+        if (formats.rowCount() == 0) throw new IllegalArgumentException("formats.csv has no rows");
+        List<String> labels = new ArrayList<>();
+        List<Double> dppl = new ArrayList<>(), disagree = new ArrayList<>();
+        int tokens = 0;
+        for (Row r : formats) {
+            labels.add(r.getString("format") + " " + r.getString("dtype"));
+            dppl.add(r.getNumber("dppl_pct"));
+            disagree.add(100 * (1 - r.getNumber("top1_agreement")));
+            tokens = (int) r.getNumber("eval_tokens");
+        }
+        CategoryChart c = new CategoryChartBuilder().width(900).height(520)
+                .title("stories260K: accuracy vs the llama2.c F32 model (" + tokens + " evaluation tokens)")
+                .xAxisTitle("format, weight dtype").yAxisTitle("% (lower is better)").build();
+        style(c, Styler.LegendPosition.InsideNW, "0.##");
+        CategorySeries p = c.addSeries("Δ perplexity vs F32 (%)", labels, dppl);
+        p.setFillColor(new Color(200, 30, 30));
+        CategorySeries a = c.addSeries("top-1 disagreement with F32 (%)", labels, disagree);
+        a.setFillColor(new Color(230, 140, 20));
+        return c;
+    }
+
+    private static void style(CategoryChart c, Styler.LegendPosition legend, String yPattern) {
+        c.getStyler().setLegendPosition(legend);
+        c.getStyler().setYAxisDecimalPattern(yPattern);
+        c.getStyler().setAvailableSpaceFill(0.7);
+        c.getStyler().setOverlapped(false);
+        c.getStyler().setLabelsVisible(true);
+        c.getStyler().setLabelsFontColorAutomaticEnabled(false);
+        c.getStyler().setLabelsFontColor(Color.DARK_GRAY);
+        c.getStyler().setLabelsRotation(0);
+    }
+
+    private static Table table(java.util.Map<String, Table> t, String name) {
+        Table x = t.get(name);
+        if (x == null) throw new IllegalArgumentException("figure needs " + name + " in its figures.json results");
+        return x;
+    }
+}

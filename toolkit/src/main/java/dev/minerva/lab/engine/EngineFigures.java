@@ -48,8 +48,13 @@ public final class EngineFigures {
         CategoryChart c = new CategoryChartBuilder().width(900).height(560)
                 .title(String.format("Batch-1 decode on this machine: measured vs bandwidth ceiling (triad %.1f GB/s)", triad))
                 .xAxisTitle("model, weight dtype").yAxisTitle("decode tokens/s (log scale)").build();
-        style(c, Styler.LegendPosition.InsideNE, "#,##0");
+        style(c, Styler.LegendPosition.OutsideS, "#,##0");
+        // XChart draws log-scale bars from the axis minimum, which must be > 0: a power of ten below the data
+        double low = Math.min(measured.stream().mapToDouble(Double::doubleValue).min().orElse(1),
+                ceiling.stream().mapToDouble(Double::doubleValue).min().orElse(1));
+        if (!(low > 0)) throw new IllegalArgumentException("results.csv: decode and ceiling tokens/s must be > 0 for a log scale, got " + low);
         c.getStyler().setYAxisLogarithmic(true);
+        c.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(low))));
         CategorySeries m = c.addSeries("measured decode tokens/s", labels, measured);
         m.setFillColor(new Color(40, 80, 200));
         CategorySeries k = c.addSeries("ceiling: triad bandwidth ÷ weight bytes per token", labels, ceiling);
@@ -77,7 +82,7 @@ public final class EngineFigures {
         CategoryChart c = new CategoryChartBuilder().width(900).height(520)
                 .title("stories260K: accuracy vs the llama2.c F32 model (" + tokens + " evaluation tokens)")
                 .xAxisTitle("format, weight dtype").yAxisTitle("% (lower is better)").build();
-        style(c, Styler.LegendPosition.InsideNW, "0.##");
+        style(c, Styler.LegendPosition.OutsideS, "0.##");
         CategorySeries p = c.addSeries("Δ perplexity vs F32 (%)", labels, dppl);
         p.setFillColor(new Color(200, 30, 30));
         CategorySeries a = c.addSeries("top-1 disagreement with F32 (%)", labels, disagree);

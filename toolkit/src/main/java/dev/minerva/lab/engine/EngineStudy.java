@@ -20,7 +20,9 @@ import dev.minerva.model.convert.Converter;
 import dev.minerva.model.convert.SyntheticModel;
 import dev.minerva.model.tokenizer.SentencePieceVocab;
 import dev.minerva.record.AtomicFiles;
+import dev.minerva.record.Locations;
 import dev.minerva.record.RecordedRun;
+import dev.minerva.record.Run;
 import dev.minerva.record.RunRecorder;
 import dev.minerva.tensor.DType;
 import tech.tablesaw.api.BooleanColumn;
@@ -74,6 +76,7 @@ public final class EngineStudy implements AutoCloseable {
     private final Path work;
     private final List<Variant> variants = new ArrayList<>();
     private LoadedModel reference;
+    private Run run;
 
     private EngineStudy(EngineStudyConfig cfg, Path work) {
         this.cfg = cfg;
@@ -94,6 +97,8 @@ public final class EngineStudy implements AutoCloseable {
         try {
             Path bin = Path.of(cfg.model()), tok = Path.of(cfg.tokenizer());
             s.reference = ModelLoader.open(bin, tok);
+            // the run's provenance starts now, so its start and end times span the whole study
+            s.run = Run.begin(STUDY, s.provenanceConfig(), 7, s.backend.name(), bin, Locations.root());
             s.variants.add(new Variant("llama2c", "F32", bin));
             Path st = s.work.resolve("safetensors-f32");
             Converter.convert(bin, tok, Converter.Target.SAFETENSORS, DType.F32, st, b -> { });
@@ -277,13 +282,17 @@ public final class EngineStudy implements AutoCloseable {
 
     // ---------------------------------------------------------------- recording
 
-    /** Records {@code tables} and the figures as a run under {@code out}. */
-    public RecordedRun record(Path out, Tables tables) throws IOException {
+    private Map<String, Object> provenanceConfig() {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("study", cfg);
         config.put("stories260K", reference.config());
         if (cfg.synthPreset() != null) config.put(cfg.synthPreset(), ModelPresets.get(cfg.synthPreset()));
-        return RunRecorder.begin(out, STUDY, config, 7, backend.name(), Path.of(cfg.model()))
+        return config;
+    }
+
+    /** Records {@code tables} and the figures as a run under {@code out} (its start time is when the study was opened). */
+    public RecordedRun record(Path out, Tables tables) throws IOException {
+        return new RunRecorder(out, run)
                 .results(tables.speed()).table("correctness", tables.correctness()).table("formats", tables.formats())
                 .figure(PAPER, EngineFigures.DECODE_VS_CEILING, EngineFigures.decodeVsCeiling(tables.speed()))
                 .figure(PAPER, EngineFigures.ACCURACY, EngineFigures.accuracy(tables.formats()))

@@ -35,10 +35,10 @@ class EngineStudyTest {
             String v = row.getString("format") + " " + row.getString("dtype");
             switch (row.getString("dtype")) {
                 case "F32" -> {
-                    // the same numbers in any container: the same greedy tokens and exactly the same scores
+                    // the same weights in any container: the same greedy tokens, scores equal up to float rounding
                     assertTrue(row.getBoolean("greedy_identical"), v + " greedy differs from step " + row.getInt("first_diff_step"));
-                    assertEquals(1.0, row.getDouble("top1_agreement"), 0, v + " top-1 agreement");
-                    assertEquals(0.0, row.getDouble("dppl_pct"), 0, v + " Δppl");
+                    assertTrue(row.getDouble("top1_agreement") >= 0.99, v + " top-1 agreement " + row.getDouble("top1_agreement"));
+                    assertEquals(0.0, row.getDouble("dppl_pct"), 1e-3, v + " Δppl (%)");
                     bytesF32 = row.getLong("weight_bytes");
                 }
                 case "Q8_0" -> {

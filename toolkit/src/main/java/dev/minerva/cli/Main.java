@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
                 GpuCheckCommand.class,
                 RooflineCommand.class,
                 CalibrateCommand.class,
+                ConvertCommand.class,
+                SynthCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -1,5 +1,6 @@
 package dev.minerva.cli;
 
+import dev.minerva.lab.roofline.RooflineFigures;
 import dev.minerva.record.FigureRegistry;
 import dev.minerva.record.FigureSpec;
 import dev.minerva.record.FiguresFile;
@@ -31,6 +32,9 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--prefer-command", description = "run a figure's CLI command instead of its notebook when both are listed")
     boolean preferCommand;
 
+    @Option(names = "--no-setup", description = "do not run './minerva setup' before notebooks")
+    boolean noSetup;
+
     @Override public Integer call() throws Exception {
         Path root = Locations.root();
         Path o = out != null ? out.toAbsolutePath() : Locations.out();
@@ -50,12 +54,14 @@ public final class ReproduceCommand implements Callable<Integer> {
             rep.renderOnly(specs, registry());
             return 0;
         }
-        return rep.rerun(specs, preferCommand);
+        return rep.rerun(specs, preferCommand, !noSetup);
     }
 
     /** Every study's figure renderers. */
     static FigureRegistry registry() {
         FigureRegistry r = new FigureRegistry();
+        RooflineFigures.register(r);
+        dev.minerva.lab.calibration.CalibrationFigures.register(r);
         return r;
     }
 }

@@ -88,7 +88,6 @@ public final class Generator {
             }
             prev = s.token();
         }
-        if (n == maxTokens && maxTokens < out.length) stop = Stop.MAX_TOKENS;
         String tail = utf8.finish();
         text.append(tail);
         if (onText != null && !tail.isEmpty()) onText.accept(tail);

@@ -7,6 +7,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
@@ -24,7 +25,8 @@ public final class AtomicFiles {
     /** A fresh hidden temporary folder in {@code parent} (created), tagged with this process id. */
     public static Path tempDir(Path parent, String tag) throws IOException {
         Files.createDirectories(parent);
-        return Files.createTempDirectory(parent, TMP_PREFIX + ProcessHandle.current().pid() + "-" + tag + "-");
+        Path dir = Files.createTempDirectory(parent, TMP_PREFIX + ProcessHandle.current().pid() + "-" + tag + "-");
+        return readable(dir, "rwxr-xr-x");
     }
 
     /** Writes {@code bytes} to {@code target} through a temporary file in the same folder, replacing any old file. */
@@ -34,6 +36,7 @@ public final class AtomicFiles {
         Path tmp = Files.createTempFile(dir, TMP_PREFIX + ProcessHandle.current().pid() + "-", ".part");
         try {
             Files.write(tmp, bytes);
+            readable(tmp, "rw-r--r--");
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
@@ -49,6 +52,14 @@ public final class AtomicFiles {
     public static void publishDir(Path tmpDir, Path target) throws IOException {
         if (Files.exists(target)) throw new FileAlreadyExistsException(target.toString(), null, "result folder exists already");
         Files.move(tmpDir, target, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Temporary files are created owner-only; published results are world-readable like any other file. */
+    private static Path readable(Path p, String perms) throws IOException {
+        if (p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(perms));
+        }
+        return p;
     }
 
     /** True for names this class uses for temporaries (readers skip them). */

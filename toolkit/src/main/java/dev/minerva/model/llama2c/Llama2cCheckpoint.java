@@ -70,6 +70,17 @@ public final class Llama2cCheckpoint {
             ModelConfig config = new ModelConfig(dim, hidden, nLayers, nHeads, nKvHeads, vocab, seqLen, 10000.0, 1e-5, tied, null);
             int kvDim = config.kvDim();
 
+            // the total size first, by formula, so absurd headers fail before any per-tensor work
+            long perLayer = Math.addExact(Math.addExact(2L * dim, 2 * Math.multiplyExact((long) dim, dim)),
+                    Math.addExact(2 * Math.multiplyExact((long) kvDim, dim), 3 * Math.multiplyExact((long) dim, hidden)));
+            long floats = Math.addExact(Math.addExact(Math.multiplyExact((long) vocab, dim), Math.multiplyExact(perLayer, nLayers)), dim);
+            if (!tied) floats = Math.addExact(floats, Math.addExact(Math.multiplyExact((long) seqLen, headSize), Math.multiplyExact((long) vocab, dim)));
+            long needed = Math.addExact(HEADER_BYTES, Math.multiplyExact(floats, 4L));
+            if (size < needed) {
+                throw new IllegalArgumentException(file + ": file has " + size + " bytes but the header (" + describe(h) + ") implies "
+                        + needed + "; the weights would end at byte offset " + needed);
+            }
+
             // plan every tensor's offset first, check the total against the file, then map
             Map<String, long[]> shapes = new LinkedHashMap<>();
             Map<String, Long> offsets = new LinkedHashMap<>();

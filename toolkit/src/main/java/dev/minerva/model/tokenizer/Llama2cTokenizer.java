@@ -51,7 +51,8 @@ public final class Llama2cTokenizer implements Tokenizer {
         if (size > Integer.MAX_VALUE) throw new IllegalArgumentException(file + ": " + size + " bytes is too large for a tokenizer.bin");
         // the minimum per entry is 8 bytes: check before allocating the tables
         if (4 + 8L * vocabSize > size) {
-            throw new IllegalArgumentException(file + ": " + size + " bytes cannot hold " + vocabSize + " tokens (at least 8 bytes each after a 4-byte header)");
+            throw new IllegalArgumentException(file + ": " + size + " bytes cannot hold " + vocabSize + " tokens (at least 8 bytes each after a 4-byte header): token "
+                    + ((size - 4) / 8) + " would start past the end, at byte offset " + (4 + 8 * ((size - 4) / 8)));
         }
         ByteBuffer buf = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
         int maxLen = buf.getInt();
@@ -88,12 +89,13 @@ public final class Llama2cTokenizer implements Tokenizer {
     @Override public int[] encode(String text, boolean bos, boolean eos) {
         java.util.ArrayList<Integer> tokens = new java.util.ArrayList<>();
         if (bos) tokens.add(bos());
+        // the dummy prefix merges like any other symbol (llama2.c's merge loop runs over all tokens)
+        int start = tokens.size();
         if (!text.isEmpty()) {
             // SentencePiece adds a dummy prefix space
             Integer space = ids.get(" ");
             if (space != null) tokens.add(space);
         }
-        int start = tokens.size();
         text.codePoints().forEach(cp -> {
             String s = new String(Character.toChars(cp));
             Integer id = ids.get(s);

@@ -1,0 +1,194 @@
+package dev.minerva.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.minerva.backend.CpuBackend;
+import dev.minerva.bench.TriadBandwidth;
+import dev.minerva.engine.Batch;
+import dev.minerva.engine.DenseKvCache;
+import dev.minerva.engine.ForwardHooks;
+import dev.minerva.engine.KvCache;
+import dev.minerva.engine.Sampler;
+import dev.minerva.model.Llama;
+import dev.minerva.model.ModelConfig;
+import dev.minerva.model.ModelPresets;
+import dev.minerva.model.PrecisionPlan;
+import dev.minerva.model.RandomWeights;
+import dev.minerva.model.Weights;
+import dev.minerva.tensor.DType;
+import dev.minerva.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code minerva bench}: prefill and decode speed of one model on the CPU, with decode throughput as a
+ * fraction of the memory-bandwidth roofline (weight bytes streamed per token × tokens/s ÷ triad bandwidth
+ * measured in the same run). Prints a table and a JSON line with provenance.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure prefill/decode speed (TTFT, TPOT, % of memory bandwidth).")
+public final class BenchCommand implements Callable<Integer> {
+    @Mixin ModelOptions model;
+
+    @Option(names = "--synth", description = "random weights at a preset's shape instead of --model: ${COMPLETION-CANDIDATES}",
+            completionCandidates = PresetNames.class)
+    String synth;
+
+    @Option(names = "--prompt-tokens", defaultValue = "128") int promptTokens;
+    @Option(names = "--gen-tokens", defaultValue = "128") int genTokens;
+    @Option(names = "--warmup-tokens", defaultValue = "16", description = "decode steps before timing (JIT warm-up)") int warmup;
+    @Option(names = "--no-triad", description = "skip the bandwidth measurement") boolean noTriad;
+    @Option(names = "--record", description = "also record the result as a run under datasets/results/engine-bench") boolean record;
+
+    /** Preset names for picocli's help. */
+    static final class PresetNames implements Iterable<String> {
+        @Override public java.util.Iterator<String> iterator() {
+            java.util.List<String> l = new java.util.ArrayList<>();
+            ModelPresets.names().forEach(l::add);
+            return l.iterator();
+        }
+    }
+
+    @Override public Integer call() throws Exception {
+        int threads = model.threads();
+        try (Arena arena = Arena.ofShared(); CpuBackend backend = new CpuBackend(threads)) {
+            Weights w;
+            String source;
+            if (synth != null) {
+                PrecisionPlan plan = model.precisionPlan();
+                DType dt = plan == null || plan.defaultMatrix() == null ? DType.F32 : plan.defaultMatrix();
+                w = RandomWeights.create(ModelPresets.get(synth), dt, 1234, arena);
+                source = "synth:" + synth;
+            } else {
+                w = model.planned(model.open(), arena);
+                source = model.model.toString();
+            }
+            ModelConfig c = w.config();
+            int ctx = Math.min(c.seqLen(), promptTokens + genTokens + warmup + 1);
+            Llama llama = new Llama(w, backend);
+            SplittableRandom rnd = new SplittableRandom(7);
+            int[] prompt = new int[promptTokens];
+            for (int i = 0; i < prompt.length; i++) prompt[i] = 3 + rnd.nextInt(c.vocabSize() - 3);
+            Sampler greedy = Sampler.greedy();
+
+            // warm-up: a short prefill and some decode steps so the timed loops run JIT-compiled code
+            KvCache wc = new DenseKvCache(backend, c, ctx);
+            int tok = greedy.sample(backend.read(llama.forward(Batch.of(0, java.util.Arrays.copyOf(prompt, Math.min(16, prompt.length)), 0, false), wc, ForwardHooks.NONE), 0, 1)).token();
+            for (int i = 0; i < warmup && wc.length(0) < ctx; i++) {
+                tok = greedy.sample(backend.read(llama.forward(Batch.of(0, new int[]{tok}, wc.length(0), false), wc, ForwardHooks.NONE), 0, 1)).token();
+            }
+
+            KvCache cache = new DenseKvCache(backend, c, ctx);
+            long t0 = System.nanoTime();
+            Tensor logits = llama.forward(Batch.of(0, prompt, 0, false), cache, ForwardHooks.NONE);
+            tok = greedy.sample(backend.read(logits, 0, 1)).token();
+            long ttft = System.nanoTime() - t0;
+            long t1 = System.nanoTime();
+            int steps = 0;
+            for (; steps < genTokens - 1 && cache.length(0) < ctx; steps++) {
+                tok = greedy.sample(backend.read(llama.forward(Batch.of(0, new int[]{tok}, cache.length(0), false), cache, ForwardHooks.NONE), 0, 1)).token();
+            }
+            long decodeNanos = System.nanoTime() - t1;
+            double prefillTps = promptTokens / (ttft / 1e9);
+            double decodeTps = steps / (decodeNanos / 1e9);
+            long streamed = streamedBytes(w);
+            double triad = noTriad ? Double.NaN
+                    : TriadBandwidth.measure(TriadBandwidth.defaultArrayBytes(), threads, 5).gbPerSecond() * 1e9;
+            double pct = 100.0 * streamed * decodeTps / triad;
+
+            System.out.printf("model        %s  (%s, %.1f MB of weights streamed per token)%n", source, describe(w), streamed / 1e6);
+            System.out.printf("threads      %d, vector %d bits, load %s%n", threads, FloatVector.SPECIES_PREFERRED.vectorBitSize(), loadAverage());
+            System.out.printf("prefill      %d tokens: %.1f tokens/s (%.2f ms/token)%n", promptTokens, prefillTps, 1e3 / prefillTps);
+            System.out.printf("TTFT         %.1f ms%n", ttft / 1e6);
+            System.out.printf("decode       %d tokens: %.2f tokens/s, TPOT %.2f ms%n", steps, decodeTps, 1e3 / decodeTps);
+            System.out.printf("prefill/decode per-token speed-up %.1fx%n", prefillTps / decodeTps);
+            if (!noTriad) System.out.printf("bandwidth    triad %.1f GB/s; decode streams %.1f GB/s = %.1f %% of triad%n", triad / 1e9, streamed * decodeTps / 1e9, pct);
+
+            ObjectMapper om = new ObjectMapper();
+            ObjectNode j = om.createObjectNode();
+            j.put("kind", "engine-bench");
+            j.put("model", source);
+            j.put("dtype", describe(w));
+            j.put("threads", threads);
+            j.put("promptTokens", promptTokens);
+            j.put("genTokens", steps);
+            j.put("prefillTokensPerSecond", prefillTps);
+            j.put("decodeTokensPerSecond", decodeTps);
+            j.put("ttftMs", ttft / 1e6);
+            j.put("tpotMs", 1e3 / decodeTps);
+            j.put("weightBytesPerToken", streamed);
+            j.put("triadBytesPerSecond", triad);
+            j.put("decodePercentOfTriad", pct);
+            j.put("vectorBits", FloatVector.SPECIES_PREFERRED.vectorBitSize());
+            j.put("loadAverage", loadAverage());
+            j.put("cpu", cpuModel());
+            j.put("jdk", System.getProperty("java.vm.version"));
+            j.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+            j.put("time", Instant.now().toString());
+            System.out.println(om.writeValueAsString(j));
+            if (record) {
+                tech.tablesaw.api.Table t = tech.tablesaw.api.Table.create("results");
+                for (var it = j.fields(); it.hasNext(); ) {
+                    var f = it.next();
+                    if (f.getValue().isNumber()) t.addColumns(tech.tablesaw.api.DoubleColumn.create(f.getKey(), f.getValue().asDouble()));
+                    else t.addColumns(tech.tablesaw.api.StringColumn.create(f.getKey(), f.getValue().asText()));
+                }
+                java.util.Map<String, Object> cfg = new java.util.LinkedHashMap<>();
+                cfg.put("model", source);
+                cfg.put("config", c);
+                cfg.put("dtype", describe(w));
+                cfg.put("threads", threads);
+                cfg.put("promptTokens", promptTokens);
+                cfg.put("genTokens", genTokens);
+                cfg.put("warmupTokens", warmup);
+                var run = dev.minerva.record.RunRecorder.begin(dev.minerva.record.Locations.out(), "engine-bench", cfg, 7, backend.name(),
+                        synth != null ? null : model.model).results(t).commit();
+                System.out.println("recorded " + run.dir());
+            }
+        }
+        return 0;
+    }
+
+    /** Bytes decode reads per token: every matrix once (the embedding table only if it is also the classifier). */
+    static long streamedBytes(Weights w) {
+        long s = 0;
+        for (Tensor t : w.tensors().values()) {
+            if (t.name().equals("tok_embeddings") && !w.config().tiedEmbeddings()) continue;
+            s += t.byteSize();
+        }
+        return s;
+    }
+
+    static String describe(Weights w) {
+        java.util.Map<DType, Long> bytes = new java.util.TreeMap<>();
+        for (Tensor t : w.tensors().values()) if (t.rank() == 2) bytes.merge(t.dtype(), t.byteSize(), Long::sum);
+        StringBuilder sb = new StringBuilder();
+        bytes.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : "+").append(k));
+        return sb.toString();
+    }
+
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+", 4)[0];
+        } catch (Exception e) {
+            return String.valueOf(java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        }
+    }
+
+    static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown");
+        } catch (Exception e) {
+            return System.getProperty("os.arch");
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.minerva.lab.roofline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.minerva.cli.Main;
+import dev.minerva.record.Json;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class RooflineCommandTest {
+
+    record Result(int code, String out, String err) {}
+
+    static synchronized Result run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.commandLine().execute(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void jsonIsOneObjectWithParametersAndCeiling() throws Exception {
+        Result r = run("roofline", "--model", "tinyllama-1.1b", "--hardware", "h100-sxm", "--batch", "1", "--context", "512",
+                "--weights", "f16", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = Json.MAPPER.readTree(r.out());
+        assertTrue(j.isObject());
+        assertEquals(1_100_048_384L, j.get("parameters").asLong());
+        assertEquals(1607.07, j.get("decode_tokens_per_s_ceiling").asDouble(), 0.01);
+        assertEquals(18, j.get("ops").size());
+        assertEquals("wq", j.get("ops").get(2).get("op").asText());
+        assertTrue(j.get("decode_step_compute_bound_batch").isNull());
+    }
+
+    @Test
+    void tablePrintsOpsAndCeiling() {
+        Result r = run("roofline", "--model", "llama-2-7b", "--hardware", "a100-80gb", "--weights", "q4_0", "--attention", "naive");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("w2"), r.out());
+        assertTrue(r.out().contains("decode tokens/s ceiling"), r.out());
+        assertTrue(r.out().contains("6,738,415,616"), r.out());
+    }
+
+    @Test
+    void configJsonAsModel(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("config.json");
+        Files.writeString(cfg, """
+                {"hidden_size": 2048, "intermediate_size": 5632, "num_hidden_layers": 22, "num_attention_heads": 32,
+                 "num_key_value_heads": 4, "vocab_size": 32000, "max_position_embeddings": 2048, "model_type": "llama"}""");
+        Result r = run("roofline", "--model", cfg.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(1_100_048_384L, Json.MAPPER.readTree(r.out()).get("parameters").asLong());
+    }
+
+    @Test
+    void unknownNamesListKnownOnes() {
+        Result m = run("roofline", "--model", "gpt-9");
+        assertEquals(2, m.code());
+        assertTrue(m.err().contains("unknown model 'gpt-9'") && m.err().contains("tinyllama-1.1b"), m.err());
+        Result h = run("roofline", "--hardware", "abacus");
+        assertEquals(2, h.code());
+        assertTrue(h.err().contains("unknown hardware 'abacus'") && h.err().contains("h100-sxm"), h.err());
+        Result w = run("roofline", "--weights", "q3_z");
+        assertEquals(2, w.code());
+        assertTrue(w.err().contains("unknown precision 'q3_z'"), w.err());
+    }
+}

@@ -114,6 +114,11 @@ public final class CalibrateCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%d sensitivity evaluations (%d cached metric values reused) in %.1f s total%n",
                 r.result().measuredEvaluations(), r.result().cachedCells(), r.seconds());
         System.out.println("plan written to " + r.plan());
+        if (r.result().enginePlan() != null) {
+            System.out.println("plan with engine formats only (for generate|eval|bench --plan): " + r.plan().resolveSibling("plan-engine.json"));
+        } else {
+            System.out.println("no plan with engine formats only fits the budget");
+        }
         System.out.println("run recorded in " + r.recorded().dir());
         return 0;
     }

@@ -38,12 +38,12 @@ public final class CalibrationFigures {
         Map<String, List<double[]>> byKind = new LinkedHashMap<>();
         for (Row r : results) {
             String kind = r.getString("kind");
-            if (kind.equals("check")) continue;
+            if (kind.equals("check") || kind.equals("rejected")) continue;
             double ci = r.getDouble("dppl_pct_ci95");
             byKind.computeIfAbsent(kind, k -> new ArrayList<>())
                     .add(new double[]{r.getDouble("bits_per_weight"), r.getDouble("dppl_pct"), Double.isNaN(ci) ? 0 : ci});
         }
-        Map<String, Color> colours = Map.of("plan", new Color(200, 30, 30), "greedy", new Color(140, 60, 160), "sweep", new Color(230, 140, 20),
+        Map<String, Color> colours = Map.of("plan", new Color(200, 30, 30), "greedy", new Color(140, 60, 160), "plan-engine", new Color(120, 20, 20), "sweep", new Color(230, 140, 20),
                 "baseline", new Color(40, 80, 200), "heuristic", new Color(40, 150, 60));
         for (Map.Entry<String, List<double[]>> e : byKind.entrySet()) {
             List<double[]> rows = new ArrayList<>(e.getValue());
@@ -54,6 +54,7 @@ public final class CalibrationFigures {
             String label = switch (e.getKey()) {
                 case "plan" -> "chosen plan (knapsack)";
                 case "greedy" -> "greedy plan, same budget";
+                case "plan-engine" -> "knapsack plan, engine-kernel formats only";
                 case "sweep" -> "knapsack plans, bit-budget sweep";
                 case "baseline" -> "uniform formats";
                 case "heuristic" -> "8-bit ends, 4-bit rest";

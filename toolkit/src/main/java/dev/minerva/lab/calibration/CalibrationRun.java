@@ -103,6 +103,8 @@ public final class CalibrationRun {
         RecordedRun recorded = rec.commit();
         Path plan = recorded.dir().resolve("plan.json");
         r.plan().write(plan);
+        // what `minerva generate|eval|bench --plan` can run (the engine has no INT8-per-channel or 4-bit-group kernels)
+        if (r.enginePlan() != null) r.enginePlan().write(recorded.dir().resolve("plan-engine.json"));
         return new Outcome(r, recorded, plan, secs);
     }
 

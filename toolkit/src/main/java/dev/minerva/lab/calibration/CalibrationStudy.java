@@ -47,7 +47,7 @@ public final class CalibrationStudy {
 
     /** Everything the run produced. */
     public record Result(Table sensitivity, Table layers, Table correlations, Table solvers, Table plans, Table verification,
-                         PrecisionPlanFile plan, PlanEvaluation chosen, List<PlanEvaluation> evaluations,
+                         PrecisionPlanFile plan, PrecisionPlanFile enginePlan, PlanEvaluation chosen, List<PlanEvaluation> evaluations,
                          Map<String, Double> seconds, int calibTokens, int evalTokens, int measuredEvaluations, int cachedCells) {}
 
     private final CalibrationConfig cfg;
@@ -200,42 +200,33 @@ public final class CalibrationStudy {
         t0 = System.nanoTime();
         QualityEvaluator evalEval = new QualityEvaluator(in.model(), eval, in.reference(), null);
         List<PlanEvaluation> evaluations = new ArrayList<>();
-        Table verification = Table.create("verification", IntColumn.create("iteration"), StringColumn.create("solver_budget"),
+        Table verification = Table.create("verification", StringColumn.create("plan"), IntColumn.create("iteration"), StringColumn.create("solver_budget"),
                 DoubleColumn.create("bits_per_weight"), DoubleColumn.create("predicted_dppl_pct"), DoubleColumn.create("measured_dppl_pct"),
                 DoubleColumn.create("measured_dppl_ci95"), DoubleColumn.create("predicted_kl"), DoubleColumn.create("measured_kl"),
                 BooleanColumn.create("meets_budget"));
-        PlanEvaluation chosen;
-        PlanProblem.Solution chosenSol;
-        String budgetText;
+        String budgetText = cfg.bitsBudget() ? String.format(java.util.Locale.ROOT, "%.2f bits/weight", cfg.budgetBits())
+                : String.format(java.util.Locale.ROOT, "%.3g %% perplexity", cfg.budgetDpplPct());
+        List<PlanEvaluation> rejected = new ArrayList<>();
+        PlanEvaluation chosen = choose("knapsack plan", klProblem, pplProblem, targets, sens, evalEval, verification, rejected);
+        if (chosen == null) throw new IllegalArgumentException("no plan fits " + budgetText + " with formats " + cfg.formats());
         if (cfg.bitsBudget()) {
-            budgetText = String.format(java.util.Locale.ROOT, "%.2f bits/weight", cfg.budgetBits());
-            PlanBudget b = PlanBudget.bytes(klProblem.bytesForBits(cfg.budgetBits()));
-            chosenSol = new KnapsackSolver().solve(klProblem, b);
-            if (!chosenSol.feasible()) throw new IllegalArgumentException("no plan fits " + budgetText + " with formats " + cfg.formats());
-            chosen = evaluatePlan("knapsack plan " + budgetText, "plan", assignment(klProblem, chosenSol), targets, sens, evalEval, in.nativeKernels());
-            addVerifyRow(verification, 0, budgetText, chosen, true);
-            PlanProblem.Solution g = new GreedySolver().solve(klProblem, b);
+            PlanProblem.Solution g = new GreedySolver().solve(klProblem, PlanBudget.bytes(klProblem.bytesForBits(cfg.budgetBits())));
             if (g.feasible()) evaluations.add(evaluatePlan("greedy plan " + budgetText, "greedy", assignment(klProblem, g), targets, sens, evalEval, in.nativeKernels()));
-        } else {
-            budgetText = String.format(java.util.Locale.ROOT, "%.3g %% perplexity", cfg.budgetDpplPct());
-            double solverBudget = cfg.budgetDpplPct();
-            chosen = null;
-            chosenSol = null;
-            for (int it = 0; it < Math.max(1, cfg.verifyIterations()); it++) {
-                PlanProblem.Solution sol = new KnapsackSolver().solve(pplProblem, PlanBudget.loss(solverBudget));
-                PlanEvaluation e = evaluatePlan(String.format(java.util.Locale.ROOT, "knapsack plan ≤ %.3g %% dppl (iteration %d)", cfg.budgetDpplPct(), it),
-                        "plan", assignment(pplProblem, sol), targets, sens, evalEval, in.nativeKernels());
-                boolean ok = e.dpplPct().mean() <= cfg.budgetDpplPct();
-                addVerifyRow(verification, it, String.format(java.util.Locale.ROOT, "%.4g %%", solverBudget), e, ok);
-                chosen = e;
-                chosenSol = sol;
-                if (ok) break;
-                // the additive estimate was optimistic: shrink the solver's budget by how far it missed
-                double miss = e.dpplPct().mean() / Math.max(1e-9, cfg.budgetDpplPct());
-                solverBudget = solverBudget / Math.max(1.25, miss);
-                if (it > 0) evaluations.add(e);
+        }
+        // the same budget with only the formats the engine has kernels for: a plan `minerva generate|eval|bench --plan` can run
+        List<WeightFormat> engineFormats = formats.stream().filter(f -> f.engineType() != null).toList();
+        PlanEvaluation enginePlan = null;
+        boolean allEngine = chosen.assignment().values().stream().allMatch(f -> WeightFormats.get(f).engineType() != null);
+        if (allEngine) enginePlan = chosen;
+        else if (!engineFormats.isEmpty()) {
+            enginePlan = choose("knapsack plan, engine formats only", problem(targets, engineFormats, sens, 0), problem(targets, engineFormats, sens, 1),
+                    targets, sens, evalEval, verification, rejected);
+            if (enginePlan != null) {
+                enginePlan = withKind(enginePlan, "plan-engine");
+                evaluations.add(enginePlan);
             }
         }
+        evaluations.addAll(rejected);
         evaluations.add(0, chosen);
         if (in.nativeKernels()) {
             PlanEvaluation fake = evaluatePlan(chosen.name() + " (all fake-quantised)", "check", chosen.assignment(), targets, sens, evalEval, false);
@@ -262,27 +253,74 @@ public final class CalibrationStudy {
         }
         seconds.put("verification", secs(t0));
 
+        PrecisionPlanFile plan = planFile(chosen, targets, sens);
+        PrecisionPlanFile enginePlanFile = enginePlan == null ? null : planFile(enginePlan, targets, sens);
+
+        return new Result(sensitivity, layers, correlations, solverTable, planTable(evaluations), verification, plan, enginePlanFile, chosen, evaluations, seconds,
+                calib.size() * cfg.chunkLength(), eval.size() * cfg.chunkLength(), ctx.forwardEvaluations(), cachedBefore);
+    }
+
+    /**
+     * Solves with the exact knapsack and verifies on the evaluation chunks. A bit budget is solved once
+     * (minimum predicted KL). A quality budget is verified: while the measured Δppl misses it, the
+     * solver's budget shrinks by the miss ratio and the plan is re-solved and re-measured.
+     *
+     * @return the accepted (or last) plan, or null when no plan fits the bit budget
+     */
+    private PlanEvaluation choose(String label, PlanProblem kl, PlanProblem ppl, List<QuantTarget> targets, Map<String, Map<String, double[]>> sens,
+                                  QualityEvaluator ev, Table verification, List<PlanEvaluation> rejected) {
+        if (cfg.bitsBudget()) {
+            String b = String.format(java.util.Locale.ROOT, "%.2f bits/weight", cfg.budgetBits());
+            PlanProblem.Solution sol = new KnapsackSolver().solve(kl, PlanBudget.bytes(kl.bytesForBits(cfg.budgetBits())));
+            if (!sol.feasible()) return null;
+            PlanEvaluation e = evaluatePlan(label + " " + b, "plan", assignment(kl, sol), targets, sens, ev, in.nativeKernels());
+            addVerifyRow(verification, label, 0, b, e, true);
+            return e;
+        }
+        double solverBudget = cfg.budgetDpplPct();
+        PlanEvaluation last = null;
+        for (int it = 0; it < Math.max(1, cfg.verifyIterations()); it++) {
+            PlanProblem.Solution sol = new KnapsackSolver().solve(ppl, PlanBudget.loss(solverBudget));
+            PlanEvaluation e = evaluatePlan(String.format(java.util.Locale.ROOT, "%s ≤ %.3g %% dppl", label, cfg.budgetDpplPct())
+                    + (it == 0 ? "" : " (iteration " + it + ")"), "plan", assignment(ppl, sol), targets, sens, ev, in.nativeKernels());
+            boolean ok = e.dpplPct().mean() <= cfg.budgetDpplPct();
+            addVerifyRow(verification, label, it, String.format(java.util.Locale.ROOT, "%.4g %%", solverBudget), e, ok);
+            if (last != null) rejected.add(withKind(last, "rejected"));
+            last = e;
+            if (ok) break;
+            // the additive estimate was optimistic: shrink the solver's budget by how far it missed
+            double miss = e.dpplPct().mean() / Math.max(1e-9, cfg.budgetDpplPct());
+            solverBudget = solverBudget / Math.max(1.25, miss);
+        }
+        return last;
+    }
+
+    private static PlanEvaluation withKind(PlanEvaluation e, String kind) {
+        return new PlanEvaluation(e.name(), kind, e.assignment(), e.bytes(), e.bitsPerWeight(), e.predictedKl(), e.predictedDpplPct(),
+                e.perplexity(), e.dpplPct(), e.kl(), e.nativeKernels());
+    }
+
+    private PrecisionPlanFile planFile(PlanEvaluation e, List<QuantTarget> targets, Map<String, Map<String, double[]>> sens) {
+        int evalChunks = e.dpplPct().n();
         Map<String, Object> provenance = new LinkedHashMap<>();
         provenance.put("budget", cfg.bitsBudget() ? Map.of("kind", "bits", "value", cfg.budgetBits()) : Map.of("kind", "dppl_pct", "value", cfg.budgetDpplPct()));
+        provenance.put("plan", e.name());
         provenance.put("solver", "knapsack");
         provenance.put("formats", cfg.formats());
-        provenance.put("predicted", Map.of("bits_per_weight", chosen.bitsPerWeight(), "kl", chosen.predictedKl(), "dppl_pct", chosen.predictedDpplPct()));
-        provenance.put("measured", Map.of("perplexity", chosen.perplexity(), "dppl_pct", chosen.dpplPct().mean(), "dppl_pct_ci95", chosen.dpplPct().halfWidth(),
-                "kl", chosen.kl().mean(), "kl_ci95", chosen.kl().halfWidth(), "eval_chunks", eval.size(), "chunk_length", cfg.chunkLength(),
-                "native_kernels", chosen.nativeKernels()));
+        provenance.put("predicted", Map.of("bits_per_weight", e.bitsPerWeight(), "kl", e.predictedKl(), "dppl_pct", e.predictedDpplPct()));
+        provenance.put("measured", Map.of("perplexity", e.perplexity(), "dppl_pct", e.dpplPct().mean(), "dppl_pct_ci95", e.dpplPct().halfWidth(),
+                "kl", e.kl().mean(), "kl_ci95", e.kl().halfWidth(), "eval_chunks", evalChunks, "chunk_length", cfg.chunkLength(),
+                "native_kernels", e.nativeKernels()));
         Map<String, Object> perTensor = new LinkedHashMap<>();
         for (QuantTarget t : targets) {
-            String f = chosen.assignment().get(t.name());
+            String f = e.assignment().get(t.name());
             double[] v = f.equals("f32") ? null : sens.get(t.name()).get(f);
             Map<String, Object> mv = new LinkedHashMap<>();
             if (v != null) for (int m = 0; m < metrics.size(); m++) mv.put(metrics.get(m).id(), v[m]);
             perTensor.put(t.name(), mv);
         }
         provenance.put("sensitivity", perTensor);
-        PrecisionPlanFile plan = PrecisionPlanFile.create(chosen.assignment(), targets, in.modelFile(), in.modelSha(), provenance);
-
-        return new Result(sensitivity, layers, correlations, solverTable, planTable(evaluations), verification, plan, chosen, evaluations, seconds,
-                calib.size() * cfg.chunkLength(), eval.size() * cfg.chunkLength(), ctx.forwardEvaluations(), cachedBefore);
+        return PrecisionPlanFile.create(e.assignment(), targets, in.modelFile(), in.modelSha(), provenance);
     }
 
     private static double secs(long t0) { return (System.nanoTime() - t0) / 1e9; }
@@ -405,7 +443,8 @@ public final class CalibrationStudy {
         t.doubleColumn("solve_ms").append(ms);
     }
 
-    private static void addVerifyRow(Table t, int it, String budget, PlanEvaluation e, boolean ok) {
+    private static void addVerifyRow(Table t, String plan, int it, String budget, PlanEvaluation e, boolean ok) {
+        t.stringColumn("plan").append(plan);
         t.intColumn("iteration").append(it);
         t.stringColumn("solver_budget").append(budget);
         t.doubleColumn("bits_per_weight").append(e.bitsPerWeight());

@@ -36,7 +36,9 @@ import java.util.Map;
 public record PrecisionPlanFile(Map<String, String> tensors, String defaultFormat, String modelSha256, ObjectNode extra) {
 
     public static final String SCHEMA = "minerva.precision-plan/1";
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    // NaN (e.g. a CI of one chunk) is written as the string "NaN": the file stays standard JSON
+    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.WRITE_NAN_AS_STRINGS).enable(SerializationFeature.INDENT_OUTPUT).build();
 
     /** Thrown for a plan that does not fit the model; the message names the file and field. */
     public static final class InvalidPlanException extends IllegalArgumentException {

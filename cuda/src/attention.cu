@@ -235,3 +235,38 @@ extern "C" __global__ void attn_decode_merge_f32(const float* __restrict__ parti
         out[((long long)b * n_heads + h) * head_dim + d] = num / den;
     }
 }
+
+// Any head_dim (e.g. stories260K's 8), any mask-free causal layout: the correctness path. One block per
+// (query row, head); scores of the visible keys in dynamic shared memory (4 * n_keys bytes, n_keys <= 12288),
+// two passes (max, then exp-sum), then thread d accumulates output dim d.
+// q, out: rows (T, n_heads*head_dim) starting at the given pointers; query row r sees keys [0, pos0 + r].
+// grid (rows, n_heads), block 128, dynamic smem 4 * (pos0 + rows) bytes.
+extern "C" __global__ void __launch_bounds__(128)
+attn_naive_f32(const float* __restrict__ q, const float* __restrict__ kcache, const float* __restrict__ vcache,
+               float* __restrict__ out, int pos0, int n_heads, int n_kv_heads, int head_dim, float scale) {
+    extern __shared__ float sc[];
+    __shared__ float scratch[32];
+    const int r = blockIdx.x, h = blockIdx.y;
+    const int kvh = h / (n_heads / n_kv_heads), kv_dim = n_kv_heads * head_dim;
+    const int n = pos0 + r + 1;
+    const float* qr = q + ((long long)r * n_heads + h) * head_dim;
+    float mx = -INFINITY;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) {
+        const float* kr = kcache + (long long)j * kv_dim + kvh * head_dim;
+        float s = 0.f;
+        for (int d = 0; d < head_dim; d++) s += qr[d] * kr[d];
+        s *= scale;
+        sc[j] = s;
+        mx = fmaxf(mx, s);
+    }
+    mx = block_max(mx, scratch);
+    float sum = 0.f;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) { const float e = expf(sc[j] - mx); sc[j] = e; sum += e; }
+    sum = block_sum(sum, scratch);   // its barriers also publish sc[]
+    const float inv = 1.0f / sum;
+    for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
+        float o = 0.f;
+        for (int j = 0; j < n; j++) o += sc[j] * vcache[(long long)j * kv_dim + kvh * head_dim + d];
+        out[((long long)r * n_heads + h) * head_dim + d] = o * inv;
+    }
+}

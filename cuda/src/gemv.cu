@@ -207,3 +207,37 @@ gemv_f32(const float* __restrict__ w, const float* __restrict__ x, float* __rest
     const LoadF32 ld(w, K);
     gemv_body<8>(ld, x, y, rows, K, nb, k_split);
 }
+
+// Any K, any alignment (e.g. stories260K's hidden 172 in f16): warp per row, scalar loads. Correctness path only.
+template <typename T>
+__device__ __forceinline__ float to_f32(T v);
+template <> __device__ __forceinline__ float to_f32<__half>(__half v) { return __half2float(v); }
+template <> __device__ __forceinline__ float to_f32<__nv_bfloat16>(__nv_bfloat16 v) { return __bfloat162float(v); }
+template <> __device__ __forceinline__ float to_f32<float>(float v) { return v; }
+
+template <typename T>
+__device__ __forceinline__ void gemv_generic_body(const T* __restrict__ w, const float* __restrict__ x,
+                                                  float* __restrict__ y, int rows, int K, int nb) {
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int r = blockIdx.x * GEMV_WARPS + warp;
+    if (r >= rows) return;
+    for (int b = 0; b < nb; b++) {
+        float s = 0.f;
+        for (int c = lane; c < K; c += 32) s += to_f32<T>(w[(long long)r * K + c]) * x[(long long)b * K + c];
+        s = warp_sum(s);
+        if (lane == 0) y[(long long)b * rows + r] = s;
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32)
+gemv_f16_generic(const __half* __restrict__ w, const float* __restrict__ x, float* __restrict__ y, int rows, int K, int nb) {
+    gemv_generic_body<__half>(w, x, y, rows, K, nb);
+}
+extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32)
+gemv_bf16_generic(const __nv_bfloat16* __restrict__ w, const float* __restrict__ x, float* __restrict__ y, int rows, int K, int nb) {
+    gemv_generic_body<__nv_bfloat16>(w, x, y, rows, K, nb);
+}
+extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32)
+gemv_f32_generic(const float* __restrict__ w, const float* __restrict__ x, float* __restrict__ y, int rows, int K, int nb) {
+    gemv_generic_body<float>(w, x, y, rows, K, nb);
+}

@@ -6,6 +6,8 @@
 // (n_heads + n_kv_heads) * head_dim/2 pairs. Angles use precise powf/sincosf (no fast-math): at
 // positions in the thousands, __sinf's error would exceed the 1e-5 tolerance against the CPU.
 // v1 rope_f32: in place on q and k.
+// v3 rope_freq_f32: one tensor, per-pair frequencies from the host (Llama 3 scaling included) and the angle in
+//    double (pos * inv_freq, then sin/cos): matches the CPU backend to float rounding at any position.
 // v2 rope_kv_append_f32: rotates q in place and writes the rotated k and the untouched v straight into the
 //    KV cache at (slot, pos): the separate append kernel and its read of k disappear (decode hot path).
 #include "common.cuh"
@@ -64,5 +66,22 @@ extern "C" __global__ void rope_kv_append_f32(float* __restrict__ q, const float
             vcache[base + 2 * pj] = vr[2 * pj];
             vcache[base + 2 * pj + 1] = vr[2 * pj + 1];
         }
+    }
+}
+
+// x: (n_tokens, width) with width = n_heads*head_dim; inv_freq: (head_dim/2) f32. grid = n_tokens, block = 128.
+extern "C" __global__ void rope_freq_f32(float* __restrict__ x, const int* __restrict__ pos,
+                                         const float* __restrict__ inv_freq, int width, int head_dim) {
+    const int t = blockIdx.x;
+    float* xr = x + (long long)t * width;
+    const double p = (double)pos[t];
+    for (int j = threadIdx.x; j < width / 2; j += blockDim.x) {
+        const int i = (2 * j) % head_dim;
+        double s, c;
+        sincos(p * (double)inv_freq[i / 2], &s, &c);
+        const float cf = (float)c, sf = (float)s;
+        const float a = xr[2 * j], b = xr[2 * j + 1];
+        xr[2 * j] = a * cf - b * sf;
+        xr[2 * j + 1] = a * sf + b * cf;
     }
 }

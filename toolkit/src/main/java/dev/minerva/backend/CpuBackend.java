@@ -133,7 +133,8 @@ public final class CpuBackend implements Backend {
         int dim = nHeads * headSize, kvDim = nKvHeads * headSize, kvMul = nHeads / nKvHeads;
         float scale = (float) (1.0 / Math.sqrt(headSize));
         boolean causal = mask.isCausal();
-        pool.forRange(rows * nHeads, 1, (start, end) -> {
+        int grain = Math.max(1, (1 << 15) / Math.max(1, kvLength * headSize));
+        pool.forRange(rows * nHeads, grain, (start, end) -> {
             float[] att = new float[kvLength];
             for (int task = start; task < end; task++) {
                 int r = task / nHeads, h = task % nHeads;
@@ -174,17 +175,23 @@ public final class CpuBackend implements Backend {
         }
         int T = (int) x.rows();
         MemorySegment ws = w.data();
+        int grain = rowGrain(T, d);
         switch (w.dtype()) {
-            case F32 -> pool.forRange(n, 16, (s, e) -> FloatKernels.matmulF32(o, xa, ws, T, n, d, s, e));
-            case F16, BF16 -> pool.forRange(n, 16, (s, e) -> FloatKernels.matmulHalf(o, xa, ws, w.dtype(), T, n, d, s, e));
+            case F32 -> pool.forRange(n, grain, (s, e) -> FloatKernels.matmulF32(o, xa, ws, T, n, d, s, e));
+            case F16, BF16 -> pool.forRange(n, grain, (s, e) -> FloatKernels.matmulHalf(o, xa, ws, w.dtype(), T, n, d, s, e));
             case Q8_0, Q4_0 -> {
                 quantizeActivations(xa, T, d);
                 byte[] q = xq;
                 float[] qs = xs;
-                if (w.dtype() == DType.Q8_0) pool.forRange(n, 16, (s, e) -> QuantKernels.matmulQ8(o, q, qs, ws, T, n, d, s, e));
-                else pool.forRange(n, 16, (s, e) -> QuantKernels.matmulQ4(o, q, qs, ws, T, n, d, s, e));
+                if (w.dtype() == DType.Q8_0) pool.forRange(n, grain, (s, e) -> QuantKernels.matmulQ8(o, q, qs, ws, T, n, d, s, e));
+                else pool.forRange(n, grain, (s, e) -> QuantKernels.matmulQ4(o, q, qs, ws, T, n, d, s, e));
             }
         }
+    }
+
+    /** Rows per thread worth the hand-off: at least ~64K multiply-adds, so tiny models stay on one thread. */
+    private static int rowGrain(int T, int d) {
+        return Math.max(8, (1 << 16) / Math.max(1, T * d));
     }
 
     private void quantizeActivations(float[] x, int T, int d) {
@@ -192,7 +199,7 @@ public final class CpuBackend implements Backend {
         if (xq.length < T * d) { xq = new byte[T * d]; xs = new float[T * d / 32]; }
         byte[] q = xq;
         float[] s = xs;
-        pool.forRange(T, 1, (a, b) -> {
+        pool.forRange(T, Math.max(1, (1 << 14) / d), (a, b) -> {
             for (int t = a; t < b; t++) dev.minerva.tensor.Q8_0Codec.quantize(x, t * d, d, q, s);
         });
     }

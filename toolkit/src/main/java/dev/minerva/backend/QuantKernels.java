@@ -15,10 +15,13 @@ import java.nio.ByteOrder;
 /**
  * Integer matmul kernels for Q8_0 and Q4_0 weights against activations already quantised to Q8_0
  * ({@code xq} int8 values, {@code xs} one f16-rounded scale per 32). Per block of 32:
- * int8 → int16 widening, int16 products (|q| ≤ 127 · 128 fits), pairwise widening into int32 lanes,
- * then one float FMA with the product of the two block scales. Widths follow the preferred species:
- * bytes at half the preferred bit size widen to shorts and ints at the full size (AVX2: 16 bytes →
- * 16 shorts → 2 × 8 ints; AVX-512: 32 → 32 → 2 × 16).
+ * int8 → int16 widening, int16 products, widening into int32 lanes, then one float FMA with the
+ * product of the two block scales. Widths follow the preferred species: bytes at half the preferred
+ * bit size widen to shorts and ints at the full size (AVX2: 16 bytes → 16 shorts → 2 × 8 ints;
+ * AVX-512: 32 → 32 → 2 × 16).
+ *
+ * <p>Two int16 products are summed before widening when a block takes two halves: quantised values
+ * lie in [-127, 127] (both quantisers round {@code x / (max/127)}), so a pair sum stays below 32767.
  */
 final class QuantKernels {
     private QuantKernels() {}
@@ -28,7 +31,16 @@ final class QuantKernels {
     static final VectorSpecies<Short> SS = VectorSpecies.of(short.class, VectorShape.forBitSize(BITS));
     static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, VectorShape.forBitSize(BITS));
     static final VectorSpecies<Float> FS = VectorSpecies.of(float.class, VectorShape.forBitSize(BITS));
+    /** Bytes of a block handled per vector step (16 on AVX2, 32 on AVX-512, 8 on 128-bit machines). */
     private static final int BL = Math.min(32, BS.length());
+
+    /** Q4_0 unpacks 16 packed bytes into 16 shorts: fixed 128 → 256-bit species (vector path only where 256-bit is native). */
+    static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    static final VectorSpecies<Short> S16 = ShortVector.SPECIES_256;
+    static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final boolean Q4_VECTOR = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
+
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     static void matmulQ8(float[] out, byte[] xq, float[] xs, MemorySegment w, int T, int n, int d, int r0, int r1) {
@@ -43,64 +55,72 @@ final class QuantKernels {
         int nb = d / 32;
         for (int r = r0; r < r1; r++) {
             long rowOff = (long) r * nb * 18;
-            for (int t = 0; t < T; t++) out[t * n + r] = dotQ4(w, rowOff, xq, xs, t * d, nb);
+            for (int t = 0; t < T; t++) {
+                out[t * n + r] = Q4_VECTOR ? dotQ4(w, rowOff, xq, xs, t * d, nb) : dotQ4Scalar(w, rowOff, xq, xs, t * d, nb);
+            }
         }
     }
 
-    private static IntVector mulWiden(ByteVector a, ByteVector b) {
-        ShortVector as = (ShortVector) a.convertShape(VectorOperators.B2S, SS, 0);
-        ShortVector bs = (ShortVector) b.convertShape(VectorOperators.B2S, SS, 0);
-        ShortVector p = as.mul(bs);
-        return ((IntVector) p.convertShape(VectorOperators.S2I, IS, 0)).add((IntVector) p.convertShape(VectorOperators.S2I, IS, 1));
+    private static ShortVector widen(ByteVector b) {
+        return (ShortVector) b.convertShape(VectorOperators.B2S, SS, 0);
+    }
+
+    private static IntVector pairSum(ShortVector p, VectorSpecies<Integer> is) {
+        return ((IntVector) p.convertShape(VectorOperators.S2I, is, 0)).add((IntVector) p.convertShape(VectorOperators.S2I, is, 1));
     }
 
     static float dotQ8(MemorySegment w, long rowOff, byte[] xq, float[] xs, int xOff, int nb) {
         FloatVector acc = FloatVector.zero(FS);
         for (int b = 0; b < nb; b++) {
-            long o = rowOff + (long) b * 34;
-            IntVector isum = IntVector.zero(IS);
-            for (int j = 0; j < 32; j += BL) {
-                ByteVector wb = ByteVector.fromMemorySegment(BS, w, o + 2 + j, LE);
-                ByteVector xb = ByteVector.fromArray(BS, xq, xOff + b * 32 + j);
-                isum = isum.add(mulWiden(wb, xb));
+            long o = rowOff + (long) b * 34 + 2;
+            int xb = xOff + b * 32;
+            IntVector isum;
+            if (BL == 16) {
+                ShortVector p = widen(ByteVector.fromMemorySegment(BS, w, o, LE)).mul(widen(ByteVector.fromArray(BS, xq, xb)))
+                        .add(widen(ByteVector.fromMemorySegment(BS, w, o + 16, LE)).mul(widen(ByteVector.fromArray(BS, xq, xb + 16))));
+                isum = pairSum(p, IS);
+            } else {
+                isum = IntVector.zero(IS);
+                for (int j = 0; j < 32; j += BL) {
+                    ShortVector p = widen(ByteVector.fromMemorySegment(BS, w, o + j, LE)).mul(widen(ByteVector.fromArray(BS, xq, xb + j)));
+                    isum = isum.add(pairSum(p, IS));
+                }
             }
-            float scale = CpuBackend.f16(w, o) * xs[xOff / 32 + b];
+            float scale = CpuBackend.f16(w, o - 2) * xs[xOff / 32 + b];
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FS, scale), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
     static float dotQ4(MemorySegment w, long rowOff, byte[] xq, float[] xs, int xOff, int nb) {
-        FloatVector acc = FloatVector.zero(FS);
+        FloatVector acc = FloatVector.zero(F8);
         for (int b = 0; b < nb; b++) {
             long o = rowOff + (long) b * 18;
-            IntVector isum = IntVector.zero(IS);
-            int xb0 = xOff + b * 32;
-            for (int j = 0; j < 16; j += BL) {
-                int len = Math.min(BL, 16);
-                if (len < BL) {
-                    // wide vectors: 16 packed bytes fill half a byte vector; fall back to the scalar block
-                    isum = null;
-                    break;
-                }
-                ByteVector packed = ByteVector.fromMemorySegment(BS, w, o + 2 + j, LE);
-                ByteVector lo = packed.and((byte) 0x0F).sub((byte) 8);
-                ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
-                isum = isum.add(mulWiden(lo, ByteVector.fromArray(BS, xq, xb0 + j)));
-                isum = isum.add(mulWiden(hi, ByteVector.fromArray(BS, xq, xb0 + 16 + j)));
-            }
+            int xb = xOff + b * 32;
+            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B16, w, o + 2, LE).convertShape(VectorOperators.B2S, S16, 0);
+            ShortVector lo = packed.and((short) 0x0F).sub((short) 8);
+            ShortVector hi = packed.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F).sub((short) 8);
+            ShortVector xlo = (ShortVector) ByteVector.fromArray(B16, xq, xb).convertShape(VectorOperators.B2S, S16, 0);
+            ShortVector xhi = (ShortVector) ByteVector.fromArray(B16, xq, xb + 16).convertShape(VectorOperators.B2S, S16, 0);
+            ShortVector p = lo.mul(xlo).add(hi.mul(xhi));      // |p| <= 2 * 8 * 127
+            IntVector isum = pairSum(p, I8);
             float scale = CpuBackend.f16(w, o) * xs[xOff / 32 + b];
-            if (isum == null) {
-                int s = 0;
-                for (int j = 0; j < 16; j++) {
-                    int q = w.get(ValueLayout.JAVA_BYTE, o + 2 + j) & 0xFF;
-                    s += ((q & 0x0F) - 8) * xq[xb0 + j] + ((q >>> 4) - 8) * xq[xb0 + 16 + j];
-                }
-                acc = acc.add(FloatVector.zero(FS).withLane(0, s * scale));
-            } else {
-                acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FS, scale), acc);
-            }
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, scale), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    static float dotQ4Scalar(MemorySegment w, long rowOff, byte[] xq, float[] xs, int xOff, int nb) {
+        float sum = 0;
+        for (int b = 0; b < nb; b++) {
+            long o = rowOff + (long) b * 18;
+            int xb = xOff + b * 32, s = 0;
+            for (int j = 0; j < 16; j++) {
+                int q = w.get(ValueLayout.JAVA_BYTE, o + 2 + j) & 0xFF;
+                s += ((q & 0x0F) - 8) * xq[xb + j] + ((q >>> 4) - 8) * xq[xb + 16 + j];
+            }
+            sum += s * CpuBackend.f16(w, o) * xs[xOff / 32 + b];
+        }
+        return sum;
     }
 }

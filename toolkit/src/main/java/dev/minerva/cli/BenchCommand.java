@@ -46,6 +46,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--gen-tokens", defaultValue = "128") int genTokens;
     @Option(names = "--warmup-tokens", defaultValue = "16", description = "decode steps before timing (JIT warm-up)") int warmup;
     @Option(names = "--no-triad", description = "skip the bandwidth measurement") boolean noTriad;
+    @Option(names = "--record", description = "also record the result as a run under datasets/results/engine-bench") boolean record;
 
     /** Preset names for picocli's help. */
     static final class PresetNames implements Iterable<String> {
@@ -133,6 +134,25 @@ public final class BenchCommand implements Callable<Integer> {
             j.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
             j.put("time", Instant.now().toString());
             System.out.println(om.writeValueAsString(j));
+            if (record) {
+                tech.tablesaw.api.Table t = tech.tablesaw.api.Table.create("results");
+                for (var it = j.fields(); it.hasNext(); ) {
+                    var f = it.next();
+                    if (f.getValue().isNumber()) t.addColumns(tech.tablesaw.api.DoubleColumn.create(f.getKey(), f.getValue().asDouble()));
+                    else t.addColumns(tech.tablesaw.api.StringColumn.create(f.getKey(), f.getValue().asText()));
+                }
+                java.util.Map<String, Object> cfg = new java.util.LinkedHashMap<>();
+                cfg.put("model", source);
+                cfg.put("config", c);
+                cfg.put("dtype", describe(w));
+                cfg.put("threads", threads);
+                cfg.put("promptTokens", promptTokens);
+                cfg.put("genTokens", genTokens);
+                cfg.put("warmupTokens", warmup);
+                var run = dev.minerva.record.RunRecorder.begin(dev.minerva.record.Locations.out(), "engine-bench", cfg, 7, backend.name(),
+                        synth != null ? null : model.model).results(t).commit();
+                System.out.println("recorded " + run.dir());
+            }
         }
         return 0;
     }

@@ -1,6 +1,6 @@
 package dev.minerva.cli;
 
-import dev.minerva.backend.CpuBackend;
+import dev.minerva.backend.Backend;
 import dev.minerva.engine.Generator;
 import dev.minerva.engine.Sampler;
 import dev.minerva.model.Llama;
@@ -47,7 +47,7 @@ public final class GenerateCommand implements Callable<Integer> {
         LoadedModel m = model.open();
         if (m.tokenizer() == null) throw new IllegalArgumentException("generate needs a tokenizer: pass --tokenizer");
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (Arena arena = Arena.ofShared(); CpuBackend backend = new CpuBackend(model.threads())) {
+        try (Arena arena = Arena.ofShared(); Backend backend = model.backend()) {
             Llama llama = new Llama(model.planned(m, arena), backend);
             Generator g = new Generator(llama, m.tokenizer());
             Generator.Result r = g.generate(prompt, maxTokens, new Sampler(temperature, topK, topP, minP, seed), s -> { out.print(s); out.flush(); });

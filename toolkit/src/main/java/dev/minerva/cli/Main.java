@@ -13,8 +13,11 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 EvalCommand.class,
                 BenchCommand.class,
+                GpuCheckCommand.class,
                 RooflineCommand.class,
                 CalibrateCommand.class,
+                ConvertCommand.class,
+                SynthCommand.class,
         })
 public final class Main implements Runnable {
 
@@ -30,6 +33,14 @@ public final class Main implements Runnable {
 
     /** The configured command line (also used by tests to run commands in-process). */
     public static CommandLine commandLine() {
-        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler((e, cl, parsed) -> {
+                    // asking for a GPU where none answers is a user-facing condition, not a crash
+                    if (e instanceof dev.minerva.backend.cuda.CudaUnavailableException) {
+                        cl.getErr().println("minerva: " + e.getMessage());
+                        return GpuCheckCommand.EXIT_NO_GPU;
+                    }
+                    throw e;
+                });
     }
 }

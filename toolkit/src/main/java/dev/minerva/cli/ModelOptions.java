@@ -27,7 +27,16 @@ public final class ModelOptions {
     @Option(names = "--threads", description = "CPU threads (default: all processors)")
     Integer threads;
 
+    @Option(names = "--backend", description = "auto (GPU if one answers, else CPU), cpu or cuda (default: $MINERVA_BACKEND or auto)")
+    String backend;
+
     int threads() { return threads == null ? Runtime.getRuntime().availableProcessors() : threads; }
+
+    /** The compute backend from --backend, else $MINERVA_BACKEND, else auto (one notice line on stderr when auto falls back). */
+    dev.minerva.backend.Backend backend() {
+        String choice = backend != null ? backend : System.getenv("MINERVA_BACKEND");
+        return dev.minerva.backend.Backends.select(choice, threads(), System.err::println);
+    }
 
     /** The precision plan from --plan or --dtype, or null. */
     PrecisionPlan precisionPlan() throws IOException {

@@ -22,6 +22,9 @@ import java.util.List;
         description = "Run the Java notebooks headlessly (Jupyter nbconvert) or install their kernelspec.")
 public final class NotebooksCommand implements Runnable {
 
+    /** Patched kernels answer in seconds; a loaded 2-core machine was seen to need 17 s, so this leaves room. */
+    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override public void run() {
@@ -84,7 +87,7 @@ public final class NotebooksCommand implements Runnable {
             out.printf("notebooks: %d at budget %s, backend %s, model %s -> %s%n", notebooks.size(), params.budget(),
                     params.backend(), params.model() == null ? "(none)" : params.model(), dir);
             NotebookExecutor executor = new NotebookExecutor(jupyter, layout.jupyterDir(), params.toEnv(), timeout,
-                    Duration.ofSeconds(30), retries, out);
+                    STARTUP_TIMEOUT, retries, out);
             List<NotebookResult> outcome = new NotebookRunner(executor, out).run(notebooks, dir);
             return outcome.stream().allMatch(NotebookResult::passed) ? 0 : 1;
         } catch (IllegalStateException | IllegalArgumentException | IOException e) {

@@ -32,6 +32,9 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--prefer-command", description = "run a figure's CLI command instead of its notebook when both are listed")
     boolean preferCommand;
 
+    @Option(names = "--no-setup", description = "do not run './minerva setup' before notebooks")
+    boolean noSetup;
+
     @Override public Integer call() throws Exception {
         Path root = Locations.root();
         Path o = out != null ? out.toAbsolutePath() : Locations.out();
@@ -51,7 +54,7 @@ public final class ReproduceCommand implements Callable<Integer> {
             rep.renderOnly(specs, registry());
             return 0;
         }
-        return rep.rerun(specs, preferCommand);
+        return rep.rerun(specs, preferCommand, !noSetup);
     }
 
     /** Every study's figure renderers. */

@@ -10,8 +10,8 @@ import java.util.Map;
 /**
  * Resolves a model's shapes from what a user types: a preset name ({@link ModelPresets}), a Hugging
  * Face {@code config.json} (or a folder holding one), or a model file whose format has a registered
- * header reader. Loaders register readers by file suffix (e.g. {@code .bin} llama2.c headers,
- * {@code .gguf} metadata) through {@link #register}, so tools such as the roofline accept them
+ * header reader ({@code .bin}: llama2.c checkpoints). Other loaders (e.g. {@code .gguf} metadata,
+ * safetensors folders) register readers by file suffix through {@link #register}, so tools such as the roofline accept them
  * without depending on the loaders.
  */
 public final class ModelShapes {
@@ -27,6 +27,7 @@ public final class ModelShapes {
 
     static {
         READERS.put(".json", HfConfig::read);
+        READERS.put(".bin", dev.minerva.model.llama2c.Llama2cCheckpoint::readConfig);
     }
 
     /** Registers (or replaces) the header reader for files ending in {@code suffix} (e.g. {@code ".gguf"}). */

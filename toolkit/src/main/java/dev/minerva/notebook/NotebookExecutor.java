@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,12 +98,12 @@ public final class NotebookExecutor {
     private record Attempt(List<String> command, int exitCode, String output) {}
 
     private Attempt runOnce(Path notebook, Path outDir, String name) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(jupyter, "nbconvert", "--to", "notebook", "--execute",
+        List<String> cmd = List.of(jupyter, "nbconvert", "--to", "notebook", "--execute",
                 notebook.toAbsolutePath().toString(),
                 "--output-dir", outDir.toAbsolutePath().toString(), "--output", name,
                 "--ExecutePreprocessor.kernel_name=" + KernelSpec.NAME,
                 "--ExecutePreprocessor.startup_timeout=" + Math.max(1, startupTimeout.toSeconds()),
-                "--ExecutePreprocessor.timeout=" + (cellTimeout == null ? "-1" : Long.toString(Math.max(1, cellTimeout.toSeconds())))));
+                "--ExecutePreprocessor.timeout=" + (cellTimeout == null ? "-1" : Long.toString(Math.max(1, cellTimeout.toSeconds()))));
         // No stdin: CI runs without one, and nothing here may wait for input.
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().clear();

@@ -1,5 +1,7 @@
 package dev.minerva.notebook;
 
+import dev.minerva.record.Locations;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -19,10 +21,9 @@ public record NotebookLayout(Path root) {
         root = root.toAbsolutePath().normalize();
     }
 
-    /** The checkout named by system property {@code minerva.root} (set by {@code ./minerva}), else the working directory. */
+    /** The checkout this JVM runs in ({@link Locations#root()}). */
     public static NotebookLayout current() {
-        String r = System.getProperty("minerva.root");
-        return new NotebookLayout(Path.of(r == null || r.isBlank() ? "." : r));
+        return new NotebookLayout(Locations.root());
     }
 
     public Path notebooksDir() { return root.resolve("notebooks"); }

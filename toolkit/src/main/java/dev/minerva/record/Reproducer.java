@@ -66,9 +66,18 @@ public final class Reproducer {
         return new ArrayList<>(cmds);
     }
 
-    /** Runs every producer; stops at the first failure. @return 0, or the failing exit code */
-    public int rerun(List<FigureSpec> specs, boolean preferCommand) throws IOException, InterruptedException {
-        for (List<String> argv : producers(specs, preferCommand)) {
+    /**
+     * Runs every producer; stops at the first failure. When a producer is a notebook and {@code setup} is
+     * set, {@code <root>/minerva setup} (idempotent: Jupyter, kernel, build) runs first.
+     *
+     * @return 0, or the failing exit code
+     */
+    public int rerun(List<FigureSpec> specs, boolean preferCommand, boolean setup) throws IOException, InterruptedException {
+        List<List<String>> producers = new ArrayList<>(producers(specs, preferCommand));
+        if (setup && producers.stream().anyMatch(a -> a.size() > 1 && a.get(1).equals("notebooks"))) {
+            producers.addFirst(List.of(root.resolve("minerva").toString(), "setup"));
+        }
+        for (List<String> argv : producers) {
             log.println("running: " + String.join(" ", argv));
             ProcessBuilder pb = new ProcessBuilder(argv).directory(root.toFile()).inheritIO();
             pb.environment().put("MINERVA_OUT", out.toString());

@@ -16,8 +16,9 @@ import java.util.function.Consumer;
 /**
  * Collects one run's tables and figures, then {@link #commit()}s them:
  * <pre>
- * &lt;out&gt;/datasets/results/&lt;study&gt;/&lt;run-id&gt;/run.json, results.csv, &lt;table&gt;.csv, figures/&lt;name&gt;.png|.svg
- * &lt;out&gt;/papers/&lt;paper&gt;/figures/&lt;name&gt;.png|.svg
+ * &lt;out&gt;/datasets/results/&lt;study&gt;/&lt;run-id&gt;/run.json, results.csv, &lt;table&gt;.csv
+ *                                              figures/&lt;name&gt;.png|.svg   (figures that belong to no paper)
+ * &lt;out&gt;/papers/&lt;paper&gt;/figures/&lt;name&gt;.png|.svg                     (paper figures: redrawn from the CSVs)
  * </pre>
  * The run folder is assembled in a hidden temporary folder and renamed into place in one atomic
  * step; each paper figure is replaced atomically. Nothing is written before {@code commit()}.
@@ -86,13 +87,15 @@ public final class RunRecorder {
                 e.getValue().write().csv(csv.toFile());
                 afterEachFile.accept(csv);
             }
-            if (!figures.isEmpty()) {
+            // encode every figure before anything is published; figures without a paper live in the run folder
+            Map<Figure, byte[][]> encoded = new LinkedHashMap<>();
+            for (Figure f : figures.values()) encoded.put(f, new byte[][]{FigureEncoder.png(f.chart()), FigureEncoder.svg(f.chart())});
+            for (Map.Entry<Figure, byte[][]> e : encoded.entrySet()) {
+                if (e.getKey().paper() != null) continue;
                 Path figDir = Files.createDirectories(tmp.resolve("figures"));
-                for (Figure f : figures.values()) {
-                    Files.write(figDir.resolve(f.name() + ".png"), FigureEncoder.png(f.chart()));
-                    Files.write(figDir.resolve(f.name() + ".svg"), FigureEncoder.svg(f.chart()));
-                    afterEachFile.accept(figDir.resolve(f.name() + ".svg"));
-                }
+                Files.write(figDir.resolve(e.getKey().name() + ".png"), e.getValue()[0]);
+                Files.write(figDir.resolve(e.getKey().name() + ".svg"), e.getValue()[1]);
+                afterEachFile.accept(figDir.resolve(e.getKey().name() + ".svg"));
             }
             // run.json last: a folder with run.json is complete by construction
             Path json = tmp.resolve(RUN_JSON);
@@ -100,11 +103,12 @@ public final class RunRecorder {
             afterEachFile.accept(json);
             Path target = studyDir.resolve(run.id());
             AtomicFiles.publishDir(tmp, target);
-            for (Figure f : figures.values()) {
-                if (f.paper() == null) continue;
-                Path dir = Locations.paperFigures(out, f.paper());
-                AtomicFiles.write(dir.resolve(f.name() + ".png"), Files.readAllBytes(target.resolve("figures").resolve(f.name() + ".png")));
-                AtomicFiles.write(dir.resolve(f.name() + ".svg"), Files.readAllBytes(target.resolve("figures").resolve(f.name() + ".svg")));
+            for (Map.Entry<Figure, byte[][]> e : encoded.entrySet()) {
+                if (e.getKey().paper() == null) continue;
+                Path dir = Locations.paperFigures(out, e.getKey().paper());
+                AtomicFiles.write(dir.resolve(e.getKey().name() + ".png"), e.getValue()[0]);
+                AtomicFiles.write(dir.resolve(e.getKey().name() + ".svg"), e.getValue()[1]);
+                afterEachFile.accept(dir.resolve(e.getKey().name() + ".svg"));
             }
             return new RecordedRun(target, done);
         } catch (IOException | RuntimeException e) {

@@ -28,6 +28,18 @@ public final class Show {
         return table.print(maxRows);
     }
 
+    /** A copy of {@code table} with every floating-point column rounded to {@code decimals} places (for reading). */
+    public static Table rounded(Table table, int decimals) {
+        Table copy = table.copy();
+        double f = Math.pow(10, decimals);
+        for (var c : copy.columns()) {
+            if (c instanceof tech.tablesaw.api.DoubleColumn d) {
+                for (int i = 0; i < d.size(); i++) if (!d.isMissing(i)) d.set(i, Math.round(d.get(i) * f) / f);
+            }
+        }
+        return copy;
+    }
+
     /** {@code table} as an HTML {@code <table>} (cell text escaped). */
     public static String html(Table table) {
         StringBuilder sb = new StringBuilder("<table>\n<tr>");

@@ -26,7 +26,7 @@ class RunRecorderTest {
         XYChart chart = new XYChart(300, 200);
         chart.addSeries("s", new double[]{1, 2, 3}, new double[]{1, 4, 9});
         RecordedRun rr = RunRecorder.begin(out, "demo", new Cfg("tiny", 4, new double[]{0.5}), 42, "cpu", model)
-                .results(t).table("extra", t).figure("demopaper", "squares", chart).commit();
+                .results(t).table("extra", t).figure("demopaper", "squares", chart).figure(null, "own", chart).commit();
 
         assertTrue(rr.dir().getFileName().toString().matches("\\d{8}-\\d{6}-[0-9a-f]{7}"), rr.dir().toString());
         Run run = Run.read(rr.dir().resolve("run.json"));
@@ -70,7 +70,9 @@ class RunRecorderTest {
         assertEquals('P', png[1]);
         String svg = Files.readString(fig.resolve("squares.svg"), StandardCharsets.UTF_8);
         assertTrue(svg.contains("<svg"), "SVG output: " + svg.substring(0, Math.min(200, svg.length())));
-        assertTrue(Files.exists(rr.dir().resolve("figures/squares.svg")));
+        assertFalse(Files.exists(rr.dir().resolve("figures/squares.svg")), "paper figures are not copied into the run");
+        assertTrue(Files.size(rr.dir().resolve("figures/own.svg")) > 100, "a figure of no paper stays with the run");
+        assertTrue(Files.size(rr.dir().resolve("figures/own.png")) > 100);
 
         assertEquals(rr.dir(), new ResultStore(out).latest("demo").orElseThrow().dir());
     }

@@ -73,13 +73,17 @@ public final class CudaRuntime {
         }
     }
 
-    private static String rootMessage(Throwable e) {
-        String m = e.getClass().getSimpleName() + ": " + e.getMessage();
-        Throwable c = e.getCause();
-        while (c != null) {
-            m = c.getClass().getSimpleName() + ": " + c.getMessage();
-            c = c.getCause();
-        }
-        return m;
+    private static final java.util.regex.Pattern MISSING_LIBRARY =
+            java.util.regex.Pattern.compile("([\\w.+-]+\\.so(?:\\.\\d+)*: cannot open shared object file[^\\n]*)");
+
+    /** The informative line of a link error: JCuda packs nested stack traces into its message. */
+    static String rootMessage(Throwable e) {
+        Throwable c = e;
+        while (c.getCause() != null) c = c.getCause();
+        String m = String.valueOf(c.getMessage());
+        java.util.regex.Matcher lib = MISSING_LIBRARY.matcher(m);
+        if (lib.find()) return lib.group(1).trim();
+        String first = m.lines().findFirst().orElse("").trim();
+        return c.getClass().getSimpleName() + ": " + first;
     }
 }

@@ -40,7 +40,7 @@ public final class Kernel {
     }
 
     /** Launches on a 1-D grid. */
-    public void launch(CudaStream stream, int grid, int block, Object... args) {
+    public void launch1d(CudaStream stream, int grid, int block, Object... args) {
         launch(stream, grid, 1, 1, block, 0, args);
     }
 

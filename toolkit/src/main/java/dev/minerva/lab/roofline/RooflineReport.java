@@ -1,5 +1,10 @@
 package dev.minerva.lab.roofline;
 
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.IntColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
 import java.util.List;
 
 /**
@@ -34,5 +39,31 @@ public record RooflineReport(Workload workload, Hardware hardware, List<OpBound>
     public boolean computeBound() {
         double computeTime = ops.stream().mapToDouble(OpBound::computeTime).sum();
         return computeTime >= bytes / hardware.bandwidth();
+    }
+
+    /** The per-op view for reading (what {@code minerva roofline} prints): GFLOP, MB, FLOP/B, bound, µs, share of the step. */
+    public Table table() {
+        StringColumn name = StringColumn.create("op"), kind = StringColumn.create("kind"), bound = StringColumn.create("bound");
+        IntColumn count = IntColumn.create("count");
+        DoubleColumn gflop = DoubleColumn.create("GFLOP"), mb = DoubleColumn.create("MB"), ai = DoubleColumn.create("FLOP/B"),
+                us = DoubleColumn.create("time (us)"), pct = DoubleColumn.create("% of step");
+        for (OpBound b : ops) {
+            name.append(b.op().name());
+            kind.append(b.op().kind().name().toLowerCase(java.util.Locale.ROOT));
+            count.append(b.op().count());
+            gflop.append(round(b.op().flops() * b.op().count() / 1e9, 4));
+            mb.append(round(b.op().bytes() * b.op().count() / 1e6, 3));
+            ai.append(round(b.op().intensity(), 2));
+            bound.append(b.bound());
+            us.append(round(b.time() * 1e6, 3));
+            pct.append(round(100 * b.time() / unfusedTime, 1));
+        }
+        return Table.create(workload.modelName() + " " + workload.phase().name().toLowerCase(java.util.Locale.ROOT) + " on " + hardware.id(),
+                name, kind, count, gflop, mb, ai, bound, us, pct);
+    }
+
+    private static double round(double v, int decimals) {
+        double f = Math.pow(10, decimals);
+        return Math.round(v * f) / f;
     }
 }

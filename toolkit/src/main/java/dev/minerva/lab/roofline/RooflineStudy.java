@@ -48,7 +48,11 @@ public final class RooflineStudy {
 
     /** Computes, draws and records a run under {@code out}; returns the published run. */
     public static RecordedRun run(RooflineStudyConfig cfg, Path out) throws IOException {
-        MachineProbe probe = MachineProbe.measure("full".equals(cfg.budget()) ? MachineProbe.Effort.FULL : MachineProbe.Effort.QUICK);
+        return run(cfg, out, MachineProbe.measure("full".equals(cfg.budget()) ? MachineProbe.Effort.FULL : MachineProbe.Effort.QUICK));
+    }
+
+    /** As {@link #run(RooflineStudyConfig, Path)} with this machine's measurement given. */
+    public static RecordedRun run(RooflineStudyConfig cfg, Path out, MachineProbe probe) throws IOException {
         Tables t = compute(cfg, probe);
         RunRecorder rec = RunRecorder.begin(out, STUDY, Map.of("study", cfg, "probe", probe), 0, "none", null)
                 .table("hardware", t.hardware()).results(t.ops()).table("ceilings", t.ceilings()).table("summary", t.summary());

@@ -73,6 +73,8 @@ public final class GgufModel {
         GgufValue v = f.metadata().get(key);
         if (v == null) return dflt;
         if (!(v.value() instanceof Number n)) throw new ModelFormatException(f.file(), "metadata '" + key + "'", -1, "is " + v + ", not a number");
+        // a FLOAT32 1e-5 reads back as 9.99999974e-6; take the shortest decimal that rounds to the same float
+        if (n instanceof Float x) return Double.parseDouble(Float.toString(x));
         return n.doubleValue();
     }
 

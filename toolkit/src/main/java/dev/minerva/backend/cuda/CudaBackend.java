@@ -1,0 +1,336 @@
+package dev.minerva.backend.cuda;
+
+import dev.minerva.backend.AttentionMask;
+import dev.minerva.backend.Backend;
+import dev.minerva.tensor.DType;
+import dev.minerva.tensor.Tensor;
+import dev.minerva.tensor.TensorCodec;
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.JCudaDriver;
+
+import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * The {@link Backend} on an NVIDIA GPU. Activations and the KV cache live in device memory; weights are
+ * uploaded once in their dtype ({@link #load}; Q8_0/Q4_0 in the split layout of {@link QuantSplit}, same
+ * byte count). A device tensor is a {@link Tensor} whose segment carries the device address and size:
+ * <b>never dereference it on the host</b>; read it with {@link #read}.
+ *
+ * <p>Op mapping (kernel files in {@code cuda/src}): embedding → embedding.cu; rmsnorm → rmsnorm.cu;
+ * matmul with 1..32 rows → gemv.cu (split-K when output rows are few), more rows with F16/BF16/Q8_0/Q4_0
+ * weights → gemm.cu on tensor cores (activations converted, quantised weights dequantised to f16 scratch);
+ * rope → rope.cu ({@code rope_freq_f32}, angles in double like the CPU); attention (causal) → attention.cu:
+ * split-KV flash-decoding for one row, tiled flash prefill for more, a naive kernel for head sizes other
+ * than 32/64/128; siluMul/add → activation.cu; copyRows → cuMemcpyDtoDAsync.
+ * Work is queued on one stream; {@link #read} synchronises.
+ */
+public final class CudaBackend implements Backend {
+    private static final int DECODE_MIN_CHUNK = 64;
+
+    private final CudaContext ctx;
+    private final Map<Long, DeviceBuffer> tensors = new HashMap<>();       // by device address
+    private final Map<float[], DeviceBuffer> invFreqs = new IdentityHashMap<>();
+    private final Map<String, DeviceBuffer> scratch = new HashMap<>();
+
+    /** Wraps an open context (the backend closes it). */
+    public CudaBackend(CudaContext ctx) { this.ctx = ctx; }
+
+    /**
+     * Opens the first GPU.
+     *
+     * @throws CudaUnavailableException with the reason when there is none
+     */
+    public static CudaBackend open() { return new CudaBackend(CudaContext.open(0)); }
+
+    public CudaContext context() { return ctx; }
+
+    @Override public String name() { return "cuda"; }
+
+    @Override public boolean supports(Op op, DType dtype) {
+        return switch (op) {
+            case MATMUL, EMBEDDING -> true;
+            default -> dtype == DType.F32;
+        };
+    }
+
+    // ---------------------------------------------------------------- tensors
+
+    private Tensor deviceTensor(String name, DType dtype, long[] shape, DeviceBuffer b) {
+        MemorySegment handle = MemorySegment.ofAddress(b.address()).reinterpret(b.bytes());
+        tensors.put(b.address(), b);
+        return Tensor.of(name, dtype, shape, handle);
+    }
+
+    /** The device buffer behind a tensor made by this backend. */
+    DeviceBuffer buffer(Tensor t) {
+        MemorySegment s = t.data();
+        DeviceBuffer b = s.isNative() ? tensors.get(s.address()) : null;
+        if (b == null) throw new IllegalArgumentException("tensor " + t + " is not a CUDA device tensor (allocate it with the cuda backend or load() it)");
+        return b;
+    }
+
+    private CUdeviceptr ptr(Tensor t) { return buffer(t).pointer(); }
+
+    private CUdeviceptr ptr(Tensor t, long byteOffset) { return buffer(t).pointer(byteOffset); }
+
+    private DeviceBuffer scratch(String name, long bytes) {
+        DeviceBuffer b = scratch.get(name);
+        if (b == null || b.bytes() < bytes) {
+            if (b != null) ctx.pool().free(b);
+            b = ctx.pool().allocate(Math.max(bytes, 256), "scratch " + name);
+            scratch.put(name, b);
+        }
+        return b;
+    }
+
+    private DeviceBuffer ints(String name, int[] values) {
+        DeviceBuffer b = scratch(name, 4L * values.length);
+        ctx.upload(b, 0, values, name);
+        return b;
+    }
+
+    @Override public Tensor allocate(String name, long... shape) {
+        ctx.bind();
+        long n = 1;
+        for (long d : shape) n = Math.multiplyExact(n, d);
+        DeviceBuffer b = ctx.pool().allocate(4 * n, name);
+        ctx.fill32(b, 0, n, 0, name);
+        return deviceTensor(name, DType.F32, shape, b);
+    }
+
+    @Override public Tensor load(Tensor w) {
+        ctx.bind();
+        if (w.data().isNative() && tensors.containsKey(w.data().address())) return w;   // already on the device
+        if (w.rank() == 1) {
+            float[] f = TensorCodec.toFloats(w);
+            DeviceBuffer b = ctx.pool().allocate(4L * f.length, w.name());
+            ctx.upload(b, 0, f, 0, f.length, w.name());
+            return deviceTensor(w.name(), DType.F32, w.shape(), b);
+        }
+        DeviceBuffer b = ctx.pool().allocate(w.byteSize(), w.name());
+        switch (w.dtype()) {
+            case F32, F16, BF16 -> uploadSegment(b, 0, w.data(), w.name());
+            case Q8_0, Q4_0 -> {
+                QuantSplit s = QuantSplit.of(w.dtype(), w.data(), w.numel() / 32);
+                ctx.upload(b, 0, s.qs(), w.name() + " values");
+                ctx.upload(b, s.qs().length, s.scales(), w.name() + " scales");
+            }
+        }
+        return deviceTensor(w.name(), w.dtype(), w.shape(), b);
+    }
+
+    private void uploadSegment(DeviceBuffer dst, long dstOff, MemorySegment src, String what) {
+        final long step = 256L << 20;
+        for (long off = 0; off < src.byteSize(); off += step) {
+            long n = Math.min(step, src.byteSize() - off);
+            MemorySegment part = src.asSlice(off, n);
+            Pointer p = part.isNative() ? Pointer.to(part.asByteBuffer()) : Pointer.to(part.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            long o = dstOff + off;
+            Cu.call("cuMemcpyHtoD(" + what + ")", () -> JCudaDriver.cuMemcpyHtoD(dst.pointer(o), p, n));
+        }
+    }
+
+    @Override public void write(Tensor dst, float[] src) {
+        ctx.bind();
+        ctx.upload(buffer(dst), 0, src, 0, src.length, dst.name());
+    }
+
+    @Override public float[] read(Tensor src, int row, int rows) {
+        ctx.bind();
+        int cols = (int) src.cols();
+        float[] out = new float[rows * cols];
+        ctx.download(out, 0, buffer(src), 4L * row * cols, out.length, src.name());
+        return out;
+    }
+
+    // ---------------------------------------------------------------- ops
+
+    @Override public void embedding(Tensor out, Tensor table, int[] tokens) {
+        ctx.bind();
+        long vocab = table.rows();
+        int dim = (int) table.cols();
+        for (int t : tokens) if (t < 0 || t >= vocab) throw new IllegalArgumentException("token id " + t + " outside vocabulary of " + vocab);
+        DeviceBuffer tok = ints("tokens", tokens);
+        CudaStream s = ctx.stream();
+        switch (table.dtype()) {
+            case F32 -> ctx.kernel("embedding", "embedding_f32").launch1d(s, tokens.length, 256, ptr(table), tok, ptr(out), dim);
+            case F16 -> ctx.kernel("embedding", "embedding_f16").launch1d(s, tokens.length, 256, ptr(table), tok, ptr(out), dim);
+            case BF16 -> ctx.kernel("embedding", "embedding_bf16").launch1d(s, tokens.length, 256, ptr(table), tok, ptr(out), dim);
+            case Q8_0 -> ctx.kernel("embedding", "embedding_q8_0").launch1d(s, tokens.length, 256, ptr(table), ptr(table, vocab * dim), tok, ptr(out), dim);
+            case Q4_0 -> ctx.kernel("embedding", "embedding_q4_0").launch1d(s, tokens.length, 256, ptr(table), ptr(table, vocab * dim / 2), tok, ptr(out), dim);
+        }
+    }
+
+    @Override public void rmsnorm(Tensor out, Tensor x, Tensor weight, float eps) {
+        ctx.bind();
+        int dim = (int) weight.numel(), rows = (int) (x.numel() / dim);
+        ctx.kernel("rmsnorm", "rmsnorm_f32").launch1d(ctx.stream(), rows, dim >= 2048 ? 512 : 256, ptr(x), ptr(weight), ptr(out), dim, eps);
+    }
+
+    @Override public void matmul(Tensor out, Tensor x, Tensor w) {
+        ctx.bind();
+        int n = (int) w.rows(), K = (int) w.cols(), T = (int) x.rows();
+        if (x.cols() != K || out.cols() != n || x.rows() != out.rows()) {
+            throw new IllegalArgumentException("matmul shapes: out " + out + " = x " + x + " . w " + w + "^T");
+        }
+        boolean tensorCores = T > 32 && w.dtype() != DType.F32 && K % 32 == 0;
+        if (tensorCores) {
+            gemm(out, x, w, T, n, K);
+            return;
+        }
+        int maxRows = w.dtype() == DType.F32 ? 8 : 32;
+        for (int r0 = 0; r0 < T; r0 += maxRows) {
+            int nb = Math.min(maxRows, T - r0);
+            gemv(ptr(out, 4L * r0 * n), ptr(x, 4L * r0 * K), w, nb, n, K);
+        }
+    }
+
+    /** y (nb, n) = x (nb, K) . w^T, nb <= 32. */
+    void gemv(CUdeviceptr y, CUdeviceptr x, Tensor w, int nb, int n, int K) {
+        CudaStream s = ctx.stream();
+        int blocks = (n + 3) / 4;
+        if (K % 32 != 0) {
+            String k = switch (w.dtype()) {
+                case F32 -> "gemv_f32_generic";
+                case F16 -> "gemv_f16_generic";
+                case BF16 -> "gemv_bf16_generic";
+                default -> throw new IllegalArgumentException(w.dtype() + " matmul needs K % 32 == 0, got " + K + " for " + w);
+            };
+            ctx.kernel("gemv", k).launch(s, blocks, 1, 1, 128, 0, ptr(w), x, y, n, K, nb);
+            return;
+        }
+        // split-K when the output rows alone cannot fill the GPU
+        int sms = ctx.info().smCount();
+        int splits = 1, kSplit = K;
+        if (blocks < 2 * sms && K >= 2048) {
+            int want = Math.min((2 * sms + blocks - 1) / blocks, K / 1024);
+            kSplit = ((K + want - 1) / want + 1023) / 1024 * 1024;
+            splits = (K + kSplit - 1) / kSplit;
+        }
+        CUdeviceptr target = y;
+        DeviceBuffer partial = null;
+        if (splits > 1) {
+            partial = scratch("splitk", 4L * splits * nb * n);
+            target = partial.pointer();
+        }
+        int bucket = nb <= 1 ? 1 : nb <= 2 ? 2 : nb <= 4 ? 4 : nb <= 8 ? 8 : nb <= 16 ? 16 : 32;
+        long rowsK = (long) n * K;
+        switch (w.dtype()) {
+            case F32 -> ctx.kernel("gemv", "gemv_f32").launch(s, blocks, splits, 1, 128, 0, ptr(w), x, target, n, K, nb, kSplit);
+            case F16 -> ctx.kernel("gemv", "gemv_f16_nb" + bucket).launch(s, blocks, splits, 1, 128, 0, ptr(w), x, target, n, K, nb, kSplit);
+            case BF16 -> ctx.kernel("gemv", "gemv_bf16_nb" + bucket).launch(s, blocks, splits, 1, 128, 0, ptr(w), x, target, n, K, nb, kSplit);
+            case Q8_0 -> ctx.kernel("gemv", "gemv_q8_0_nb" + bucket).launch(s, blocks, splits, 1, 128, 0, ptr(w), ptr(w, rowsK), x, target, n, K, nb, kSplit);
+            case Q4_0 -> ctx.kernel("gemv", "gemv_q4_0_nb" + bucket).launch(s, blocks, splits, 1, 128, 0, ptr(w), ptr(w, rowsK / 2), x, target, n, K, nb, kSplit);
+        }
+        if (splits > 1) {
+            long count = (long) nb * n;
+            ctx.kernel("gemv", "splitk_reduce_f32").launch1d(s, (int) Math.min((count + 255) / 256, 4096), 256, partial, y, splits, count);
+        }
+    }
+
+    private void gemm(Tensor out, Tensor x, Tensor w, int T, int n, int K) {
+        CudaStream s = ctx.stream();
+        boolean bf16 = w.dtype() == DType.BF16;
+        DeviceBuffer a = scratch("gemm.a", 2L * T * K);
+        long count = (long) T * K;
+        ctx.kernel("convert", bf16 ? "f32_to_bf16" : "f32_to_f16").launch1d(s, grid(count), 256, ptr(x), a, count);
+        CUdeviceptr wp = ptr(w);
+        if (w.dtype() == DType.Q8_0 || w.dtype() == DType.Q4_0) {
+            long wn = (long) n * K;
+            DeviceBuffer wh = scratch("gemm.w", 2L * wn);
+            if (w.dtype() == DType.Q8_0) ctx.kernel("convert", "dequant_q8_0_split_f16").launch1d(s, grid(wn), 256, ptr(w), ptr(w, wn), wh, wn);
+            else ctx.kernel("convert", "dequant_q4_0_split_f16").launch1d(s, grid(wn), 256, ptr(w), ptr(w, wn / 2), wh, wn);
+            wp = wh.pointer();
+        }
+        ctx.kernel("gemm", bf16 ? "gemm_bf16_wmma" : "gemm_f16_wmma").launch(s, (n + 63) / 64, (T + 63) / 64, 1, 128, 0, a, wp, ptr(out), T, n, K);
+    }
+
+    private int grid(long n) { return (int) Math.max(1, Math.min((n + 255) / 256, 132L * 16)); }
+
+    @Override public void rope(Tensor x, int[] positions, int headSize, float[] invFreq) {
+        ctx.bind();
+        if (positions.length != x.rows()) throw new IllegalArgumentException("rope: " + positions.length + " positions for " + x);
+        DeviceBuffer freq = invFreqs.computeIfAbsent(invFreq, f -> {
+            DeviceBuffer b = ctx.pool().allocate(4L * f.length, "rope inv_freq");
+            ctx.upload(b, 0, f, 0, f.length, "rope inv_freq");
+            return b;
+        });
+        DeviceBuffer pos = ints("positions", positions);
+        ctx.kernel("rope", "rope_freq_f32").launch1d(ctx.stream(), positions.length, 128, ptr(x), pos, freq, (int) x.cols(), headSize);
+    }
+
+    @Override public void attention(Tensor out, Tensor q, int rowStart, int rows, Tensor keys, Tensor values, int kvLength,
+                                    AttentionMask mask, int nHeads, int nKvHeads, int headSize) {
+        ctx.bind();
+        if (!mask.isCausal()) {
+            throw new UnsupportedOperationException("the CUDA backend implements causal attention only; " + mask + " masks (tree verification) run on the CPU backend");
+        }
+        int dim = nHeads * headSize;
+        float scale = (float) (1.0 / Math.sqrt(headSize));
+        long qOff = 4L * rowStart * dim;
+        int pos0 = kvLength - rows;
+        CudaStream s = ctx.stream();
+        boolean fast = headSize == 32 || headSize == 64 || headSize == 128;
+        if (!fast) {
+            if (kvLength > 12288) throw new IllegalArgumentException("naive attention keeps " + kvLength + " scores in shared memory; at most 12288 (head size " + headSize + ")");
+            ctx.kernel("attention", "attn_naive_f32").launch(s, rows, nHeads, 1, 128, 4 * kvLength,
+                    ptr(q, qOff), ptr(keys), ptr(values), ptr(out, qOff), pos0, nHeads, nKvHeads, headSize, scale);
+            return;
+        }
+        if (rows == 1) {
+            int sms = ctx.info().smCount();
+            int wantSplits = Math.max(1, (2 * sms + nHeads - 1) / nHeads);
+            int chunk = Math.max(DECODE_MIN_CHUNK, ((kvLength + wantSplits - 1) / wantSplits + 31) / 32 * 32);
+            int splits = (kvLength + chunk - 1) / chunk;
+            DeviceBuffer meta = ints("attn.meta", new int[]{0, kvLength});   // slot 0, length
+            DeviceBuffer po = scratch("attn.partial_o", 4L * nHeads * splits * headSize);
+            DeviceBuffer pml = scratch("attn.partial_ml", 8L * nHeads * splits);
+            ctx.kernel("attention", "attn_decode_split_f32").launch(s, splits, nHeads, 1, 128, 0,
+                    ptr(q, qOff), ptr(keys), ptr(values), meta.pointer(), meta.pointer(4), 0L,
+                    nHeads, nKvHeads, headSize, scale, chunk, po, pml);
+            ctx.kernel("attention", "attn_decode_merge_f32").launch(s, nHeads, 1, 1, 128, 0,
+                    po, pml, ptr(out, qOff), nHeads, headSize, splits);
+        } else {
+            int group = nHeads / nKvHeads;
+            ctx.kernel("attention", "attn_prefill_f32").launch(s, (rows * group + 15) / 16, nKvHeads, 1, 128, 0,
+                    ptr(q, qOff), ptr(keys), ptr(values), ptr(out, qOff), 0, 0L, pos0, rows, nHeads, nKvHeads, headSize, scale);
+        }
+    }
+
+    @Override public void siluMul(Tensor gate, Tensor up) {
+        ctx.bind();
+        long n = gate.numel();
+        ctx.kernel("activation", "silu_mul_f32").launch1d(ctx.stream(), grid(n / 4 + 1), 256, ptr(gate), ptr(up), ptr(gate), n);
+    }
+
+    @Override public void add(Tensor x, Tensor y) {
+        ctx.bind();
+        long n = x.numel();
+        ctx.kernel("activation", "add_f32").launch1d(ctx.stream(), grid(n / 4 + 1), 256, ptr(x), ptr(y), ptr(x), n);
+    }
+
+    @Override public void copyRows(Tensor dst, int dstRow, Tensor src, int srcRow, int rows) {
+        ctx.bind();
+        long cols = src.cols();
+        if (dst.cols() != cols) throw new IllegalArgumentException("copyRows: " + src + " and " + dst + " differ in width");
+        ctx.copy(buffer(dst), 4L * dstRow * cols, buffer(src), 4L * srcRow * cols, 4L * rows * cols, "copyRows " + src.name() + " -> " + dst.name());
+    }
+
+    /** Releases a tensor made by this backend (weights of a model being unloaded, a finished sequence's cache). */
+    public void free(Tensor t) {
+        DeviceBuffer b = buffer(t);
+        tensors.remove(b.address());
+        ctx.pool().free(b);
+    }
+
+    @Override public void close() {
+        tensors.clear();
+        invFreqs.clear();
+        scratch.clear();
+        ctx.close();
+    }
+}

@@ -1,0 +1,542 @@
+package dev.minerva.backend.cuda;
+
+import dev.minerva.backend.AttentionMask;
+import dev.minerva.backend.CpuBackend;
+import dev.minerva.backend.cuda.reference.TopKTopPReference;
+import dev.minerva.engine.Batch;
+import dev.minerva.engine.DenseKvCache;
+import dev.minerva.engine.ForwardHooks;
+import dev.minerva.engine.Generator;
+import dev.minerva.engine.Sampler;
+import dev.minerva.model.Llama;
+import dev.minerva.model.LoadedModel;
+import dev.minerva.model.ModelConfig;
+import dev.minerva.model.ModelLoader;
+import dev.minerva.model.ModelPresets;
+import dev.minerva.model.RandomWeights;
+import dev.minerva.tensor.DType;
+import dev.minerva.tensor.Tensor;
+import dev.minerva.tensor.TensorCodec;
+
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * What a session with a lent GPU runs ({@code minerva gpu-check}), in three parts:
+ * <ol>
+ * <li><b>Conformance</b>: every {@link CudaBackend} op against the {@link CpuBackend} (and, for matmul,
+ *     a float64 reference of the dequantised weights) on fresh random inputs, device outputs poisoned
+ *     with NaN before each run; tolerances by dtype (relative L2: f32 paths 1e-5, f16/bf16 activations on
+ *     tensor cores 1e-2); argmax and the device sampler token for token against the Java references;
+ *     stories260K greedy output identical to the CPU engine's.</li>
+ * <li><b>Micro-benchmarks</b>, timed with CUDA events (warm-up, median of N): device copy bandwidth, GEMV
+ *     per dtype in GB/s and % of copy bandwidth, prefill GEMM TFLOP/s, attention decode/prefill, and a
+ *     captured CUDA graph of a decode layer's launches against the same launches issued one by one.</li>
+ * <li><b>End to end</b>: TinyLlama-1.1B-shaped random weights, decode tokens/s at batch 1, 8, 32, 128
+ *     for F16 and Q8_0, and prefill-512 time to first token.</li>
+ * </ol>
+ */
+public final class GpuCheck {
+
+    /**
+     * @param seed       random inputs
+     * @param repeats    timed repetitions per benchmark (median reported)
+     * @param benchmarks run part 2
+     * @param endToEnd   run part 3
+     * @param storiesDir folder with stories260K.bin and tok512.bin, or null to skip that check
+     * @param sourceCommit the commit the code was built from when git cannot tell (GPU machines), or null
+     */
+    public record Config(long seed, int repeats, boolean benchmarks, boolean endToEnd, Path storiesDir, String sourceCommit) {}
+
+    /** One line of the report (and of results.csv). {@code status}: pass, FAIL, info. */
+    public record Row(String section, String name, String dtype, String shape, double value, String unit,
+                      double limit, String status, String detail) {}
+
+    private final Config config;
+    private final CudaBackend gpu;
+    private final CpuBackend cpu;
+    private final CudaContext ctx;
+    private final Random rnd;
+    private final PrintStream log;
+    private final List<Row> rows = new ArrayList<>();
+    private double copyGbs = Double.NaN;
+
+    public GpuCheck(Config config, CudaBackend gpu, PrintStream log) {
+        this.config = config;
+        this.gpu = gpu;
+        this.ctx = gpu.context();
+        this.cpu = new CpuBackend();
+        this.rnd = new Random(config.seed());
+        this.log = log;
+    }
+
+    /** Runs every enabled part; returns all rows (failures have status FAIL). */
+    public List<Row> run() {
+        ctx.modules().loadAll();
+        try (Arena arena = Arena.ofConfined()) {
+            section("conformance", () -> conformance(arena));
+            if (config.storiesDir() != null) section("stories260k", this::stories260k);
+            if (config.benchmarks()) section("bench", () -> benchmarks(arena));
+            if (config.endToEnd()) section("e2e", this::endToEnd);
+        } finally {
+            cpu.close();
+        }
+        return rows;
+    }
+
+    private void section(String name, Runnable body) {
+        log.println("== " + name);
+        try {
+            body.run();
+        } catch (RuntimeException e) {
+            add(name, "section aborted", "-", "-", Double.NaN, "-", Double.NaN, "FAIL", e.toString());
+        }
+    }
+
+    private void add(String section, String name, String dtype, String shape, double value, String unit, double limit, String status, String detail) {
+        Row r = new Row(section, name, dtype, shape, value, unit, limit, status, detail);
+        rows.add(r);
+        log.printf("  %-5s %-34s %-6s %-22s %12.4g %-8s %s%n", status, name, dtype, shape, value, unit, detail == null ? "" : detail);
+    }
+
+    private void check(String name, String dtype, String shape, double relErr, double tol, String detail) {
+        add("conformance", name, dtype, shape, relErr, "rel-err", tol, relErr <= tol ? "pass" : "FAIL", detail);
+    }
+
+    // ============================================================== helpers
+
+    private float[] randn(int n, double sd) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) (rnd.nextGaussian() * sd);
+        return a;
+    }
+
+    private Tensor dev(String name, float[] v, long... shape) {
+        Tensor t = gpu.allocate(name, shape);
+        gpu.write(t, v);
+        return t;
+    }
+
+    /** A device tensor filled with NaN: anything the kernel fails to write shows. */
+    private Tensor poisoned(String name, long... shape) {
+        Tensor t = gpu.allocate(name, shape);
+        ctx.fill32(gpu.buffer(t), 0, t.numel(), 0x7fc00000, name + " poison");
+        return t;
+    }
+
+    /** Relative L2 error; +inf if any element is NaN (unwritten or broken). */
+    static double relErr(float[] ref, float[] got) {
+        if (ref.length != got.length) return Double.POSITIVE_INFINITY;
+        double num = 0, den = 0;
+        for (int i = 0; i < ref.length; i++) {
+            if (Float.isNaN(got[i])) return Double.POSITIVE_INFINITY;
+            double d = (double) got[i] - ref[i];
+            num += d * d;
+            den += (double) ref[i] * ref[i];
+        }
+        return Math.sqrt(num / Math.max(den, 1e-300));
+    }
+
+    static double relErr(double[] ref, float[] got) {
+        double num = 0, den = 0;
+        for (int i = 0; i < ref.length; i++) {
+            if (Float.isNaN(got[i])) return Double.POSITIVE_INFINITY;
+            double d = got[i] - ref[i];
+            num += d * d;
+            den += ref[i] * ref[i];
+        }
+        return Math.sqrt(num / Math.max(den, 1e-300));
+    }
+
+    static String firstDiff(float[] ref, float[] got) {
+        int worst = -1;
+        double wd = -1;
+        for (int i = 0; i < Math.min(ref.length, got.length); i++) {
+            double d = Float.isNaN(got[i]) ? Double.POSITIVE_INFINITY : Math.abs(got[i] - ref[i]);
+            if (d > wd) { wd = d; worst = i; }
+        }
+        return worst < 0 ? "" : "worst [" + worst + "] ref " + ref[worst] + " got " + got[worst];
+    }
+
+    private void free(Tensor... ts) { for (Tensor t : ts) gpu.free(t); }
+
+    // ============================================================== part 1: conformance
+
+    private void conformance(Arena arena) {
+        embeddingConformance(arena);
+        rmsnormConformance();
+        for (DType dt : DType.values()) {
+            for (int T : new int[]{1, 3, 8, 32, 70}) matmulConformance(arena, dt, T, 768, 2048);
+        }
+        matmulConformance(arena, DType.F32, 2, 100, 172);   // odd width: generic kernels
+        matmulConformance(arena, DType.F16, 5, 100, 172);
+        ropeConformance();
+        for (int[] a : new int[][]{{32, 4, 64, 1}, {32, 4, 64, 100}, {32, 4, 64, 1500}, {8, 8, 128, 700}, {8, 2, 32, 33}}) {
+            attentionConformance(a[0], a[1], a[2], 1, a[3]);
+        }
+        attentionConformance(32, 4, 64, 37, 57);     // prefill
+        attentionConformance(8, 8, 128, 20, 20);
+        attentionConformance(8, 4, 8, 1, 40);        // stories260K head size: naive kernel
+        attentionConformance(8, 4, 8, 9, 40);
+        elementwiseConformance();
+        samplingConformance();
+    }
+
+    private void embeddingConformance(Arena arena) {
+        int vocab = 300, dim = 256;
+        Tensor f32 = Tensor.ofF32("table", randn(vocab * dim, 1.0), vocab, dim);
+        int[] tokens = {0, 299, 17, 17, 150};
+        for (DType dt : DType.values()) {
+            Tensor table = dt == DType.F32 ? f32 : TensorCodec.convert(f32, dt, arena);
+            Tensor ref = cpu.allocate("ref", tokens.length, dim);
+            cpu.embedding(ref, table, tokens);
+            Tensor dt_ = gpu.load(table), out = poisoned("emb", tokens.length, dim);
+            gpu.embedding(out, dt_, tokens);
+            float[] got = gpu.read(out);
+            check("embedding", dt.name(), vocab + "x" + dim, relErr(ref.heapFloats(), got), 1e-6, firstDiff(ref.heapFloats(), got));
+            free(dt_, out);
+        }
+    }
+
+    private void rmsnormConformance() {
+        int rowsN = 5, dim = 2048;
+        float[] x = randn(rowsN * dim, 2.0), w = randn(dim, 1.0);
+        Tensor rx = Tensor.ofF32("x", x.clone(), rowsN, dim), rw = Tensor.ofF32("w", w.clone(), dim), ro = cpu.allocate("o", rowsN, dim);
+        cpu.rmsnorm(ro, rx, rw, 1e-5f);
+        Tensor gx = dev("x", x, rowsN, dim), gw = gpu.load(Tensor.ofF32("w", w, dim)), go = poisoned("o", rowsN, dim);
+        gpu.rmsnorm(go, gx, gw, 1e-5f);
+        float[] got = gpu.read(go);
+        check("rmsnorm", "F32", rowsN + "x" + dim, relErr(ro.heapFloats(), got), 1e-5, firstDiff(ro.heapFloats(), got));
+        gpu.rmsnorm(gx, gx, gw, 1e-5f);                  // in place, as the final norm runs
+        got = gpu.read(gx);
+        check("rmsnorm in place", "F32", rowsN + "x" + dim, relErr(ro.heapFloats(), got), 1e-5, firstDiff(ro.heapFloats(), got));
+        free(gx, gw, go);
+    }
+
+    private void matmulConformance(Arena arena, DType dt, int T, int n, int K) {
+        if (dt.isQuantized() && K % 32 != 0) return;
+        Tensor w32 = Tensor.ofF32("w", randn(n * K, 0.05), n, K);
+        Tensor w = dt == DType.F32 ? w32 : TensorCodec.convert(w32, dt, arena);
+        float[] wf = TensorCodec.toFloats(w);                 // the exact weights both backends multiply by
+        float[] x = randn(T * K, 1.0);
+        double[] exact = new double[T * n];
+        for (int t = 0; t < T; t++)
+            for (int o = 0; o < n; o++) {
+                double s = 0;
+                for (int k = 0; k < K; k++) s += (double) wf[o * K + k] * x[t * K + k];
+                exact[t * n + o] = s;
+            }
+        Tensor ro = cpu.allocate("o", T, n);
+        cpu.matmul(ro, Tensor.ofF32("x", x.clone(), T, K), w);
+        Tensor gw = gpu.load(w), gx = dev("x", x, T, K), go = poisoned("o", T, n);
+        gpu.matmul(go, gx, gw);
+        float[] got = gpu.read(go);
+        boolean tensorCores = T > 32 && dt != DType.F32 && K % 32 == 0;
+        double tol = tensorCores ? 1e-2 : 1e-5;
+        String path = tensorCores ? "gemm (tensor cores)" : K % 32 != 0 ? "gemv generic" : "gemv";
+        check("matmul " + path + " vs float64", dt.name(), T + "x" + n + "x" + K, relErr(exact, got), tol, firstDiff(toF(exact), got));
+        // the CPU quantises activations to Q8_0 for Q8_0/Q4_0 weights: compare loosely, for information
+        double cpuTol = dt.isQuantized() ? 2e-2 : tensorCores ? 1e-2 : 1e-5;
+        check("matmul " + path + " vs cpu", dt.name(), T + "x" + n + "x" + K, relErr(ro.heapFloats(), got), cpuTol, "");
+        free(gw, gx, go);
+    }
+
+    private static float[] toF(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
+        return f;
+    }
+
+    private void ropeConformance() {
+        int T = 6, heads = 32, hs = 64;
+        float[] x = randn(T * heads * hs, 1.0);
+        int[] pos = {0, 1, 17, 511, 2047, 4000};
+        float[] inv = new float[hs / 2];
+        for (int i = 0; i < inv.length; i++) inv[i] = (float) (1.0 / Math.pow(10000.0, 2.0 * i / hs));
+        Tensor rx = Tensor.ofF32("x", x.clone(), T, heads * hs);
+        cpu.rope(rx, pos, hs, inv);
+        Tensor gx = dev("x", x, T, heads * hs);
+        gpu.rope(gx, pos, hs, inv);
+        float[] got = gpu.read(gx);
+        check("rope (positions to 4000)", "F32", T + "x" + heads + "x" + hs, relErr(rx.heapFloats(), got), 1e-5, firstDiff(rx.heapFloats(), got));
+        free(gx);
+    }
+
+    private void attentionConformance(int nHeads, int nKv, int hs, int rowsN, int kvLength) {
+        int dim = nHeads * hs, kvDim = nKv * hs, cap = Math.max(kvLength, 64), T = rowsN + 3, rowStart = 2;
+        float[] q = randn(T * dim, 1.0), k = randn(cap * kvDim, 1.0), v = randn(cap * kvDim, 1.0);
+        Tensor ro = cpu.allocate("o", T, dim);
+        cpu.attention(ro, Tensor.ofF32("q", q.clone(), T, dim), rowStart, rowsN, Tensor.ofF32("k", k.clone(), cap, kvDim),
+                Tensor.ofF32("v", v.clone(), cap, kvDim), kvLength, AttentionMask.CAUSAL, nHeads, nKv, hs);
+        Tensor gq = dev("q", q, T, dim), gk = dev("k", k, cap, kvDim), gv = dev("v", v, cap, kvDim), go = poisoned("o", T, dim);
+        gpu.attention(go, gq, rowStart, rowsN, gk, gv, kvLength, AttentionMask.CAUSAL, nHeads, nKv, hs);
+        float[] want = Arrays.copyOfRange(ro.heapFloats(), rowStart * dim, (rowStart + rowsN) * dim);
+        float[] got = gpu.read(go, rowStart, rowsN);
+        String kind = (hs == 32 || hs == 64 || hs == 128) ? (rowsN == 1 ? "decode split-KV" : "prefill flash") : "naive";
+        check("attention " + kind, "F32", "h" + nHeads + "/" + nKv + " hd" + hs + " rows" + rowsN + " kv" + kvLength,
+                relErr(want, got), 1e-5, firstDiff(want, got));
+        free(gq, gk, gv, go);
+    }
+
+    private void elementwiseConformance() {
+        int n = 5632 * 3 + 5;   // odd length: float4 body and scalar tail
+        float[] a = randn(n, 2.0), b = randn(n, 1.0);
+        Tensor ca = Tensor.ofF32("a", a.clone(), 1, n), cb = Tensor.ofF32("b", b.clone(), 1, n);
+        cpu.siluMul(ca, cb);
+        Tensor ga = dev("a", a, 1, n), gb = dev("b", b, 1, n);
+        gpu.siluMul(ga, gb);
+        float[] got = gpu.read(ga);
+        check("siluMul", "F32", "1x" + n, relErr(ca.heapFloats(), got), 1e-5, firstDiff(ca.heapFloats(), got));
+        Tensor ca2 = Tensor.ofF32("a", a.clone(), 1, n);
+        cpu.add(ca2, cb);
+        gpu.write(ga, a);
+        gpu.add(ga, gb);
+        got = gpu.read(ga);
+        check("add", "F32", "1x" + n, relErr(ca2.heapFloats(), got), 1e-6, firstDiff(ca2.heapFloats(), got));
+        Tensor dst = poisoned("dst", 10, 64), src = dev("src", randn(6 * 64, 1.0), 6, 64);
+        gpu.copyRows(dst, 3, src, 1, 4);
+        float[] d = gpu.read(dst, 3, 4), s = gpu.read(src, 1, 4);
+        check("copyRows", "F32", "4x64", relErr(s, d), 0, "");
+        free(ga, gb, dst, src);
+    }
+
+    private void samplingConformance() {
+        int rowsN = 4, vocab = 32000;
+        float[] logits = randn(rowsN * vocab, 3.0);
+        logits[vocab + 123] = logits[vocab + 77] = 50f;           // a tie in row 1: the smaller index wins
+        Tensor gl = dev("logits", logits, rowsN, vocab);
+        DeviceBuffer tok = ctx.pool().allocate(4L * rowsN, "tokens"), prob = ctx.pool().allocate(4L * rowsN, "probs");
+        ctx.kernel("sample", "argmax_f32").launch1d(ctx.stream(), rowsN, 1024, gpu.buffer(gl), vocab, tok);
+        int[] got = new int[rowsN];
+        ctx.download(got, tok, 0, "argmax tokens");
+        int bad = 0;
+        StringBuilder sb = new StringBuilder();
+        for (int r = 0; r < rowsN; r++) {
+            int best = 0;
+            for (int i = 1; i < vocab; i++) if (logits[r * vocab + i] > logits[r * vocab + best]) best = i;
+            if (best != got[r]) { bad++; sb.append("row ").append(r).append(" want ").append(best).append(" got ").append(got[r]).append("; "); }
+        }
+        add("conformance", "argmax (ties -> smallest index)", "F32", rowsN + "x" + vocab, bad, "mismatches", 0, bad == 0 ? "pass" : "FAIL", sb.toString());
+
+        long seed = config.seed(), counter = 1000;
+        DeviceBuffer rng = ctx.pool().allocate(16, "rng state");
+        ctx.upload(rng, 0, new byte[16], "rng zero");
+        jcuda.driver.JCudaDriver.cuMemcpyHtoD(rng.pointer(), jcuda.Pointer.to(new long[]{seed, counter}), 16);
+        float temp = 0.8f, topP = 0.9f;
+        int topK = 40;
+        ctx.kernel("sample", "sample_topkp_f32").launch1d(ctx.stream(), rowsN, 1024, gpu.buffer(gl), vocab, temp, topK, topP, rng, tok, prob);
+        ctx.download(got, tok, 0, "sampled tokens");
+        float[] p = new float[rowsN];
+        ctx.download(p, 0, prob, 0, rowsN, "sampled probabilities");
+        bad = 0;
+        sb.setLength(0);
+        for (int r = 0; r < rowsN; r++) {
+            TopKTopPReference.Draw d = TopKTopPReference.sample(Arrays.copyOfRange(logits, r * vocab, (r + 1) * vocab), temp, topK, topP, seed, counter, r);
+            if (d.token() != got[r] || Math.abs(d.probability() - p[r]) > 1e-4f * Math.max(1f, d.probability())) {
+                bad++;
+                sb.append("row ").append(r).append(" want ").append(d.token()).append("/").append(d.probability())
+                        .append(" got ").append(got[r]).append("/").append(p[r]).append("; ");
+            }
+        }
+        add("conformance", "top-k/top-p sampler vs Java reference", "F32", rowsN + "x" + vocab, bad, "mismatches", 0, bad == 0 ? "pass" : "FAIL", sb.toString());
+        ctx.pool().free(tok);
+        ctx.pool().free(prob);
+        ctx.pool().free(rng);
+        free(gl);
+    }
+
+    // ============================================================== stories260K greedy
+
+    private void stories260k() {
+        Path dir = config.storiesDir();
+        Path model = dir.resolve("stories260K.bin"), tok = dir.resolve("tok512.bin");
+        if (!Files.exists(model) || !Files.exists(tok)) {
+            add("stories260k", "greedy vs cpu", "F32", "-", Double.NaN, "-", 0, "info", "skipped: " + model + " not found");
+            return;
+        }
+        try {
+            LoadedModel m = ModelLoader.open(model, tok);
+            int[] cpuTokens, gpuTokens;
+            String prompt = "Once upon a time";
+            try (CpuBackend c = new CpuBackend()) {
+                cpuTokens = new Generator(new Llama(m.weights(), c), m.tokenizer()).generate(prompt, 200, Sampler.greedy(), s -> { }).tokens();
+            }
+            gpuTokens = new Generator(new Llama(m.weights(), gpu), m.tokenizer()).generate(prompt, 200, Sampler.greedy(), s -> { }).tokens();
+            int first = -1;
+            for (int i = 0; i < Math.min(cpuTokens.length, gpuTokens.length); i++) if (cpuTokens[i] != gpuTokens[i]) { first = i; break; }
+            boolean same = Arrays.equals(cpuTokens, gpuTokens);
+            add("stories260k", "greedy 200 tokens identical to cpu", "F32", cpuTokens.length + " tokens", same ? 1 : 0, "equal", 1,
+                    same ? "pass" : "FAIL", same ? "" : "first difference at token " + first);
+        } catch (java.io.IOException e) {
+            add("stories260k", "greedy vs cpu", "F32", "-", Double.NaN, "-", 0, "FAIL", e.toString());
+        }
+    }
+
+    // ============================================================== part 2: micro-benchmarks
+
+    /** Median milliseconds of {@code body} over {@code config.repeats()} runs after 3 warm-ups, timed with events. */
+    private double medianMs(Runnable body) {
+        try (CudaEvent a = new CudaEvent(); CudaEvent b = new CudaEvent()) {
+            for (int i = 0; i < 3; i++) body.run();
+            double[] t = new double[config.repeats()];
+            for (int i = 0; i < t.length; i++) {
+                a.record(ctx.stream());
+                body.run();
+                b.record(ctx.stream());
+                t[i] = CudaEvent.elapsedMs(a, b);
+            }
+            Arrays.sort(t);
+            return t[t.length / 2];
+        }
+    }
+
+    private void bench(String name, String dtype, String shape, double value, String unit, String detail) {
+        add("bench", name, dtype, shape, value, unit, Double.NaN, "info", detail);
+    }
+
+    private void benchmarks(Arena arena) {
+        // device copy: the bandwidth yardstick
+        long n4 = (256L << 20) / 16;
+        DeviceBuffer src = ctx.pool().allocate(n4 * 16, "copy src"), dst = ctx.pool().allocate(n4 * 16, "copy dst");
+        ctx.fill32(src, 0, n4 * 4, Float.floatToIntBits(1.5f), "copy src fill");
+        Kernel copy = ctx.kernel("copy", "copy_f32x4");
+        int grid = ctx.info().smCount() * 8;
+        double ms = medianMs(() -> copy.launch1d(ctx.stream(), grid, 256, src, dst, n4));
+        copyGbs = 2.0 * n4 * 16 / (ms * 1e6);
+        bench("device copy (read+write)", "F32", "256 MiB", copyGbs, "GB/s", String.format("%.3f ms", ms));
+        ctx.pool().free(src);
+        ctx.pool().free(dst);
+
+        // GEMV per dtype, rotating over 3 weight copies so the 50 MB L2 cannot hold them
+        int n = 8192, K = 4096;
+        Tensor w32 = Tensor.ofF32("w", randn(n * K, 0.05), n, K);
+        for (DType dt : DType.values()) {
+            Tensor hw = dt == DType.F32 ? w32 : TensorCodec.convert(w32, dt, arena);
+            Tensor[] ws = {gpu.load(hw), gpu.load(hw.renamed("w2")), gpu.load(hw.renamed("w3"))};
+            for (int nb : new int[]{1, 8, 32}) {
+                if (dt == DType.F32 && nb > 8) continue;
+                Tensor x = dev("x", randn(nb * K, 1.0), nb, K), y = gpu.allocate("y", nb, n);
+                int[] i = {0};
+                double t = medianMs(() -> gpu.matmul(y, x, ws[i[0]++ % 3]));
+                double gbs = hw.byteSize() / (t * 1e6);
+                bench("gemv batch " + nb, dt.name(), n + "x" + K, gbs, "GB/s",
+                        String.format("%.1f us, %.0f%% of copy bandwidth", t * 1e3, 100 * gbs / copyGbs));
+                free(x, y);
+            }
+            free(ws);
+        }
+        // prefill GEMM on tensor cores
+        for (DType dt : new DType[]{DType.F16, DType.BF16, DType.Q8_0}) {
+            int M = 512, N = 5632, KK = 2048;
+            Tensor hw = TensorCodec.convert(Tensor.ofF32("w", randn(N * KK, 0.05), N, KK), dt, arena);
+            Tensor w = gpu.load(hw), x = dev("x", randn(M * KK, 1.0), M, KK), y = gpu.allocate("y", M, N);
+            double t = medianMs(() -> gpu.matmul(y, x, w));
+            bench("prefill gemm (wmma) incl. conversions", dt.name(), M + "x" + N + "x" + KK, 2.0 * M * N * KK / (t * 1e9), "TFLOP/s", String.format("%.3f ms", t));
+            free(w, x, y);
+        }
+        // attention
+        int nHeads = 32, nKv = 4, hs = 64, len = 2048, kvDim = nKv * hs, dim = nHeads * hs;
+        Tensor k = dev("k", randn(len * kvDim, 1.0), len, kvDim), v = dev("v", randn(len * kvDim, 1.0), len, kvDim);
+        Tensor q = dev("q", randn(512 * dim, 1.0), 512, dim), o = gpu.allocate("o", 512, dim);
+        double td = medianMs(() -> gpu.attention(o, q, 0, 1, k, v, len, AttentionMask.CAUSAL, nHeads, nKv, hs));
+        bench("attention decode split-KV", "F32", "h32/4 hd64 kv" + len, 2.0 * len * kvDim * 4 / (td * 1e6), "GB/s", String.format("%.1f us (KV bytes once)", td * 1e3));
+        double tp = medianMs(() -> gpu.attention(o, q, 0, 512, k, v, 512, AttentionMask.CAUSAL, nHeads, nKv, hs));
+        double flops = 4.0 * nHeads * hs * 512.0 * 513 / 2;
+        bench("attention prefill flash (f32 cores)", "F32", "h32/4 hd64 T512", flops / (tp * 1e9), "TFLOP/s", String.format("%.3f ms", tp));
+        free(k, v, q, o);
+
+        graphBenchmark(arena);
+    }
+
+    /** One TinyLlama layer's decode launches (norms, 7 GEMVs, silu, adds) x 22, issued directly vs replayed as a graph. */
+    private void graphBenchmark(Arena arena) {
+        ModelConfig c = ModelPresets.get("tinyllama-1.1b");
+        int dim = c.dim(), kv = c.kvDim(), hid = c.hiddenDim();
+        Tensor[] w = {
+                gpu.load(TensorCodec.convert(Tensor.ofF32("wq", randn(dim * dim, 0.02), dim, dim), DType.F16, arena)),
+                gpu.load(TensorCodec.convert(Tensor.ofF32("wk", randn(kv * dim, 0.02), kv, dim), DType.F16, arena)),
+                gpu.load(TensorCodec.convert(Tensor.ofF32("wv", randn(kv * dim, 0.02), kv, dim), DType.F16, arena)),
+                gpu.load(TensorCodec.convert(Tensor.ofF32("wo", randn(dim * dim, 0.02), dim, dim), DType.F16, arena)),
+                gpu.load(TensorCodec.convert(Tensor.ofF32("w1", randn(hid * dim, 0.02), hid, dim), DType.F16, arena)),
+                gpu.load(TensorCodec.convert(Tensor.ofF32("w3", randn(hid * dim, 0.02), hid, dim), DType.F16, arena)),
+                gpu.load(TensorCodec.convert(Tensor.ofF32("w2", randn(dim * hid, 0.02), dim, hid), DType.F16, arena))};
+        Tensor norm = gpu.load(Tensor.ofF32("rms", randn(dim, 1.0), dim));
+        Tensor x = dev("x", randn(dim, 1.0), 1, dim), xb = gpu.allocate("xb", 1, dim), q = gpu.allocate("q", 1, dim),
+                k = gpu.allocate("k", 1, kv), v = gpu.allocate("v", 1, kv), hb = gpu.allocate("hb", 1, hid), hb2 = gpu.allocate("hb2", 1, hid);
+        Runnable step = () -> {
+            for (int l = 0; l < c.nLayers(); l++) {
+                gpu.rmsnorm(xb, x, norm, 1e-5f);
+                gpu.matmul(q, xb, w[0]);
+                gpu.matmul(k, xb, w[1]);
+                gpu.matmul(v, xb, w[2]);
+                gpu.matmul(xb, q, w[3]);
+                gpu.add(x, xb);
+                gpu.rmsnorm(xb, x, norm, 1e-5f);
+                gpu.matmul(hb, xb, w[4]);
+                gpu.matmul(hb2, xb, w[5]);
+                gpu.siluMul(hb, hb2);
+                gpu.matmul(xb, hb, w[6]);
+                gpu.add(x, xb);
+            }
+        };
+        double direct = medianMs(step);
+        try (CudaGraph g = new CudaGraph("tinyllama-layers-b1", ctx.stream(), step)) {
+            double replay = medianMs(() -> g.launch(ctx.stream()));
+            long bytes = 0;
+            for (Tensor t : w) bytes += t.byteSize();
+            bench("decode layers direct launches", "F16", "22 layers, no attention", direct * 1e3, "us", "");
+            bench("decode layers CUDA graph replay", "F16", "22 layers, no attention", replay * 1e3, "us",
+                    String.format("%.2fx faster; %.0f GB/s of weights", direct / replay, 22.0 * bytes / (replay * 1e6)));
+        }
+        free(w);
+        free(norm, x, xb, q, k, v, hb, hb2);
+    }
+
+    // ============================================================== part 3: end to end
+
+    private void endToEnd() {
+        ModelConfig c = ModelPresets.get("tinyllama-1.1b");
+        int capacity = 640;
+        for (DType dt : new DType[]{DType.F16, DType.Q8_0}) {
+            try (Arena arena = Arena.ofShared()) {
+                long t0 = System.nanoTime();
+                Llama llama = new Llama(RandomWeights.create(c, dt, config.seed(), arena), gpu);
+                log.printf("  (%s weights made and uploaded in %.1f s)%n", dt, (System.nanoTime() - t0) / 1e9);
+                // prefill-512 TTFT
+                DenseKvCache cache = new DenseKvCache(gpu, c, capacity);
+                int[] prompt = new int[512];
+                for (int i = 0; i < prompt.length; i++) prompt[i] = 1 + rnd.nextInt(c.vocabSize() - 1);
+                gpu.read(llama.forward(Batch.of(0, Arrays.copyOf(prompt, 16), 0, false), cache, ForwardHooks.NONE));   // warm-up
+                cache.free(0);
+                long p0 = System.nanoTime();
+                gpu.read(llama.forward(Batch.of(0, prompt, 0, false), cache, ForwardHooks.NONE));
+                double ttft = (System.nanoTime() - p0) / 1e6;
+                add("e2e", "prefill 512 tokens (TTFT)", dt.name(), "tinyllama-1.1b", ttft, "ms", Double.NaN, "info", "");
+                cache.free(0);
+                for (int B : new int[]{1, 8, 32, 128}) {
+                    DenseKvCache kc = new DenseKvCache(gpu, c, capacity);
+                    List<Batch.Entry> first = new ArrayList<>();
+                    for (int s = 0; s < B; s++) first.add(Batch.causal(s, new int[]{1 + rnd.nextInt(100), 2 + rnd.nextInt(100)}, 0, false));
+                    gpu.read(llama.forward(new Batch(first), kc, ForwardHooks.NONE));
+                    int steps = 16;
+                    long d0 = System.nanoTime();
+                    for (int st = 0; st < steps; st++) {
+                        List<Batch.Entry> e = new ArrayList<>();
+                        for (int s = 0; s < B; s++) e.add(Batch.causal(s, new int[]{1 + rnd.nextInt(c.vocabSize() - 1)}, 2 + st, false));
+                        gpu.read(llama.forward(new Batch(e), kc, ForwardHooks.NONE));
+                    }
+                    double sec = (System.nanoTime() - d0) / 1e9;
+                    add("e2e", "decode batch " + B, dt.name(), "tinyllama-1.1b", (double) B * steps / sec, "tok/s", Double.NaN, "info",
+                            String.format("%.2f ms/step (SPI path, no graph)", 1e3 * sec / steps));
+                    for (int s = 0; s < B; s++) kc.free(s);
+                }
+            }
+        }
+    }
+}

@@ -150,3 +150,13 @@ sample_topkp_f32(const float* __restrict__ logits, int vocab, float temperature,
         if (out_prob) out_prob[blockIdx.x] = expf(l[tok] * inv_t - mx) / kept_mass;
     }
 }
+
+// After a decode step: every sequence moves one position on; lens = pos + 1 keys for the next step.
+// Device-resident so a captured graph replays step after step with no host copy. grid 1, block 128.
+extern "C" __global__ void decode_advance(int* __restrict__ pos, int* __restrict__ lens, int n) {
+    for (int i = threadIdx.x; i < n; i += blockDim.x) {
+        const int p = pos[i] + 1;
+        pos[i] = p;
+        lens[i] = p + 1;
+    }
+}

@@ -12,6 +12,8 @@
 #   toolkit/scripts/gpu/session.sh collect D  # here: copy the returned run folder(s) from D into datasets/results/gpu-check/
 #
 # Then commit the collected run: git add datasets/results/gpu-check/<run-id> && git commit -m "gpu-check on <GPU>".
+# Run `prepare` in the checkout the session itself was started in: the device tool sends that checkout (and its
+# .carry), also when the call is made from a helper's worktree. Budget: 10 minutes per call, 30 per session.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 CARRY="$ROOT/.carry"

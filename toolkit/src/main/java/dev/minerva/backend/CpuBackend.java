@@ -183,7 +183,12 @@ public final class CpuBackend implements Backend {
                 quantizeActivations(xa, T, d);
                 byte[] q = xq;
                 float[] qs = xs;
-                if (w.dtype() == DType.Q8_0) pool.forRange(n, grain, (s, e) -> QuantKernels.matmulQ8(o, q, qs, ws, T, n, d, s, e));
+                if (T >= 4) {
+                    // prefill: same Q8_0 activation values, dequantised once, then the float register tile
+                    float[] xd = new float[T * d];
+                    for (int i = 0; i < xd.length; i++) xd[i] = q[i] * qs[i / 32];
+                    pool.forRange(n, grain, (s, e) -> FloatKernels.matmulDequantRows(o, xd, w, T, n, d, s, e));
+                } else if (w.dtype() == DType.Q8_0) pool.forRange(n, grain, (s, e) -> QuantKernels.matmulQ8(o, q, qs, ws, T, n, d, s, e));
                 else pool.forRange(n, grain, (s, e) -> QuantKernels.matmulQ4(o, q, qs, ws, T, n, d, s, e));
             }
         }

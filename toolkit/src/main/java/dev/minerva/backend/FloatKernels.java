@@ -29,14 +29,33 @@ final class FloatKernels {
             return;
         }
         int r = r0;
-        for (; r + 2 <= r1; r += 2) tile2x4(out, x, w, T, n, d, r);
-        for (; r < r1; r++) tile1x4(out, x, w, T, n, d, r);
+        for (; r + 2 <= r1; r += 2) tile2x4(out, x, w, (long) r * d * Float.BYTES, T, n, d, r);
+        for (; r < r1; r++) tile1x4(out, x, w, (long) r * d * Float.BYTES, T, n, d, r);
+    }
+
+    /**
+     * Prefill with block-quantised weights: each pair of weight rows is dequantised once into a float
+     * buffer and run through the same register tile against the (already dequantised Q8_0) activations,
+     * so prefill is FMA-bound like F32 instead of paying the int8 widening per token.
+     */
+    static void matmulDequantRows(float[] out, float[] xd, dev.minerva.tensor.Tensor w, int T, int n, int d, int r0, int r1) {
+        float[] buf = new float[2 * d];
+        MemorySegment seg = MemorySegment.ofArray(buf);
+        int r = r0;
+        for (; r + 2 <= r1; r += 2) {
+            dev.minerva.tensor.TensorCodec.decode(w, (long) r * d, 2 * d, buf, 0);
+            tile2x4(out, xd, seg, 0, T, n, d, r);
+        }
+        for (; r < r1; r++) {
+            dev.minerva.tensor.TensorCodec.decode(w, (long) r * d, d, buf, 0);
+            tile1x4(out, xd, seg, 0, T, n, d, r);
+        }
     }
 
     /** Two weight rows against every token, four tokens at a time: 8 accumulators, 6 loads per 8 FMAs. */
-    private static void tile2x4(float[] out, float[] x, MemorySegment w, int T, int n, int d, int r) {
+    private static void tile2x4(float[] out, float[] x, MemorySegment w, long w0, int T, int n, int d, int r) {
         int L = FS.length(), bound = FS.loopBound(d);
-        long w0 = (long) r * d * Float.BYTES, w1 = w0 + (long) d * Float.BYTES;
+        long w1 = w0 + (long) d * Float.BYTES;
         int t = 0;
         for (; t + 4 <= T; t += 4) {
             int x0 = t * d, x1 = x0 + d, x2 = x1 + d, x3 = x2 + d;
@@ -69,9 +88,8 @@ final class FloatKernels {
         }
     }
 
-    private static void tile1x4(float[] out, float[] x, MemorySegment w, int T, int n, int d, int r) {
+    private static void tile1x4(float[] out, float[] x, MemorySegment w, long wOff, int T, int n, int d, int r) {
         int L = FS.length(), bound = FS.loopBound(d);
-        long wOff = (long) r * d * Float.BYTES;
         int t = 0;
         for (; t + 4 <= T; t += 4) {
             int x0 = t * d, x1 = x0 + d, x2 = x1 + d, x3 = x2 + d;

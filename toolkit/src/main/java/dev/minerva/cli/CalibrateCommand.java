@@ -40,8 +40,15 @@ public final class CalibrateCommand implements Callable<Integer> {
         String dppl;
     }
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
     Budget budget;
+
+    @Option(names = "--timing", paramLabel = "N", defaultValue = "0",
+            description = "only time measured sensitivities: N tensors spread over the model, --timing-tokens tokens, format q8_0; records nothing")
+    int timing;
+
+    @Option(names = "--timing-tokens", paramLabel = "T", defaultValue = "64", description = "calibration tokens for --timing (default: ${DEFAULT-VALUE})")
+    int timingTokens;
 
     @Option(names = "--formats", paramLabel = "LIST",
             description = "formats the plan may choose from (f32 is always allowed); default ci: f16,q8_0,int8_pc,i4_g32,q4_0; full adds bf16,i4_g64")
@@ -77,6 +84,11 @@ public final class CalibrateCommand implements Callable<Integer> {
                 System.err.println("calibrate: " + p + ": no such file");
                 return 2;
             }
+        }
+        if (timing > 0) return timing(c);
+        if (budget == null) {
+            System.err.println("calibrate: give --budget-bits or --budget-dppl");
+            return 2;
         }
         double bits = Double.NaN, dppl = Double.NaN;
         if (budget.bits != null) bits = budget.bits;
@@ -120,6 +132,31 @@ public final class CalibrateCommand implements Callable<Integer> {
             System.out.println("no plan with engine formats only fits the budget");
         }
         System.out.println("run recorded in " + r.recorded().dir());
+        return 0;
+    }
+
+    private int timing(Path calibText) throws Exception {
+        dev.minerva.model.LoadedModel lm = dev.minerva.model.ModelLoader.open(model, tokenizer);
+        if (lm.tokenizer() == null) {
+            System.err.println("calibrate: " + model + ": no tokenizer found; pass --tokenizer");
+            return 2;
+        }
+        int[] toks = dev.minerva.lab.calibration.CalibrationRun.tokenise(lm.tokenizer(), calibText);
+        int[] chunk = dev.minerva.lab.calibration.TokenChunks.split(toks, timingTokens, 1, lm.tokenizer().bos()).getFirst();
+        int th = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        long nTargets = dev.minerva.lab.calibration.QuantTarget.of(lm.weights()).size();
+        try (dev.minerva.backend.CpuBackend b = new dev.minerva.backend.CpuBackend(th)) {
+            tech.tablesaw.api.Table t = dev.minerva.lab.calibration.SensitivityTiming.run(lm.weights(),
+                    new dev.minerva.lab.calibration.EngineModel(b), chunk, dev.minerva.lab.calibration.WeightFormats.get("q8_0"), timing);
+            System.out.println(Show.table(t, 100));
+            double[] s = t.doubleColumn("seconds").asDoubleArray();
+            double cells = 0;
+            for (int i = 1; i < s.length; i++) cells += s[i];
+            double mean = cells / Math.max(1, s.length - 1);
+            System.out.printf(Locale.ROOT, "%s: %d quantisable tensors; %d calibration tokens; %d threads; reference pass %.1f s; "
+                            + "%.1f s per measured tensor (mean of %d) -> about %.0f s for all %d tensors in one format%n",
+                    model.getFileName(), nTargets, timingTokens, th, s[0], mean, s.length - 1, s[0] + mean * nTargets, nTargets);
+        }
         return 0;
     }
 }

@@ -1,6 +1,6 @@
 package dev.minerva.cli;
 
-import dev.minerva.backend.CpuBackend;
+import dev.minerva.backend.Backend;
 import dev.minerva.eval.Perplexity;
 import dev.minerva.model.Llama;
 import dev.minerva.model.LoadedModel;
@@ -37,7 +37,7 @@ public final class EvalCommand implements Runnable {
             if (m.tokenizer() == null) throw new IllegalArgumentException("eval ppl needs a tokenizer: pass --tokenizer");
             if (!Files.isRegularFile(text)) throw new IllegalArgumentException(text + ": not a regular file");
             int[] ids = m.tokenizer().encode(Files.readString(text), true, false);
-            try (Arena arena = Arena.ofShared(); CpuBackend backend = new CpuBackend(model.threads())) {
+            try (Arena arena = Arena.ofShared(); Backend backend = model.backend()) {
                 long t0 = System.nanoTime();
                 Perplexity.Result r = Perplexity.evaluate(new Llama(model.planned(m, arena), backend), ids, chunk);
                 System.out.printf("perplexity %.4f over %d tokens (%.4f bits/token, %.1f s)%n", r.perplexity(), r.tokens(),

@@ -31,6 +31,21 @@ public final class Main implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
+    /** Exit code for bad input (malformed files, bad options): distinct from crashes (1) and "no GPU" (3). */
+    public static final int EXIT_BAD_INPUT = 2;
+
+    private static boolean isUserError(Exception e) {
+        return e instanceof IllegalArgumentException || e instanceof java.io.IOException
+                || e instanceof java.io.UncheckedIOException || e instanceof IllegalStateException;
+    }
+
+    private static String describe(Exception e) {
+        if (e instanceof java.nio.file.NoSuchFileException n) return n.getFile() + ": no such file";
+        if (e instanceof java.nio.file.AccessDeniedException a) return a.getFile() + ": permission denied";
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m;
+    }
+
     /** The configured command line (also used by tests to run commands in-process). */
     public static CommandLine commandLine() {
         return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
@@ -39,6 +54,12 @@ public final class Main implements Runnable {
                     if (e instanceof dev.minerva.backend.cuda.CudaUnavailableException) {
                         cl.getErr().println("minerva: " + e.getMessage());
                         return GpuCheckCommand.EXIT_NO_GPU;
+                    }
+                    // bad input (a malformed model, plan or config, a missing file, a context overflow) is reported
+                    // as one line naming file/field/offset, exit 2; MINERVA_DEBUG=1 keeps the stack trace
+                    if (isUserError(e) && System.getenv("MINERVA_DEBUG") == null) {
+                        cl.getErr().println("minerva " + cl.getCommandName() + ": " + describe(e));
+                        return EXIT_BAD_INPUT;
                     }
                     throw e;
                 });

@@ -51,7 +51,12 @@ public final class ReproduceCommand implements Callable<Integer> {
         }
         Reproducer rep = new Reproducer(root, o, System.out);
         if (renderOnly) {
-            rep.renderOnly(specs, registry());
+            try {
+                rep.renderOnly(specs, registry());
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                System.err.println("reproduce: " + e.getMessage());
+                return 1;
+            }
             return 0;
         }
         return rep.rerun(specs, preferCommand, !noSetup);

@@ -62,6 +62,26 @@ class RaggedBatchTest {
         for (int i = 4; i < tokens.length; i++) assertClose(seq[i], rest, (i - 4) * C.vocabSize(), "second chunk row " + i);
     }
 
+    @Test void quantisedPrefillAgreesWithQuantisedDecode() {
+        // prefill (T >= 4) dequantises weight rows for the float tile; decode uses int8 dot products:
+        // both see the same Q8_0 activation values, so only float summation order differs
+        for (DType dt : new DType[]{DType.Q8_0, DType.Q4_0}) {
+            Llama q = new Llama(dev.minerva.model.PrecisionPlan.uniform(dt).apply(RandomWeights.create(C, DType.F32, 3, arena), arena), backend);
+            int[] tokens = {5, 17, 3, 44, 9, 9, 21};
+            KvCache c1 = new DenseKvCache(backend, C);
+            float[] all = backend.read(q.forward(Batch.of(0, tokens, 0, true), new DenseKvCache(backend, C), ForwardHooks.NONE));
+            for (int i = 0; i < tokens.length; i++) {
+                float[] one = backend.read(q.forward(Batch.of(0, new int[]{tokens[i]}, i, false), c1, ForwardHooks.NONE));
+                double max = 0, scale = 0;
+                for (int v = 0; v < one.length; v++) {
+                    max = Math.max(max, Math.abs(one[v] - all[i * C.vocabSize() + v]));
+                    scale = Math.max(scale, Math.abs(one[v]));
+                }
+                assertTrue(max / scale <= 1e-4, dt + " row " + i + ": relative difference " + max / scale);
+            }
+        }
+    }
+
     @Test void raggedBatchEqualsEachSequenceAlone() {
         int[] a = {1, 2, 3, 4, 5, 6}, b = {7, 8, 9, 10, 11, 12, 13}, c = {14, 15, 16};
         float[][] sa = sequential(a), sb = sequential(b), sc = sequential(c);

@@ -58,6 +58,19 @@ class Llama2cTokenizerTest {
         }
     }
 
+    @Test void longRandomTextsAgreeWithTheIndependentBpe() throws IOException {
+        IndependentBpe ref = new IndependentBpe(llama2File, 32000);
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(77);
+        String alphabet = "aaabcdeeefghiiijklmnooopqrstuuuvwxyz   ..,,THE the ing tion éü☃🦙\n";
+        for (int k = 0; k < 5; k++) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < 400; i++) sb.appendCodePoint(alphabet.codePointAt(alphabet.offsetByCodePoints(0, rnd.nextInt(alphabet.codePointCount(0, alphabet.length())))));
+            String s = sb.toString();
+            assertArrayEquals(ref.encode(s), llama2.encode(s, true, false), "random text " + k + ": " + s);
+            assertEquals(s, llama2.decode(llama2.encode(s, true, false)));
+        }
+    }
+
     @Test void snowmanUsesBytesOrAPiece() {
         int[] ids = llama2.encode("☃", false, false);
         // whatever the merges, the pieces concatenate back to " ☃"

@@ -35,6 +35,7 @@ public final class CudaBackend implements Backend {
     private final Map<Long, DeviceBuffer> tensors = new HashMap<>();       // by device address
     private final Map<float[], DeviceBuffer> invFreqs = new IdentityHashMap<>();
     private final Map<String, DeviceBuffer> scratch = new HashMap<>();
+    private boolean scratchFrozen;
 
     /** Wraps an open context (the backend closes it). */
     public CudaBackend(CudaContext ctx) { this.ctx = ctx; }
@@ -80,6 +81,10 @@ public final class CudaBackend implements Backend {
     private DeviceBuffer scratch(String name, long bytes) {
         DeviceBuffer b = scratch.get(name);
         if (b == null || b.bytes() < bytes) {
+            if (scratchFrozen) {
+                // a captured graph holds the old pointer: growing now would leave it pointing at freed memory
+                throw new IllegalStateException("scratch '" + name + "' would grow to " + bytes + " bytes while CUDA graphs hold it; warm up at the largest shape first");
+            }
             if (b != null) ctx.pool().free(b);
             b = ctx.pool().allocate(Math.max(bytes, 256), "scratch " + name);
             scratch.put(name, b);
@@ -182,15 +187,20 @@ public final class CudaBackend implements Backend {
             gemm(out, x, w, T, n, K);
             return;
         }
+        gemvRows(ptr(out), ptr(x), w, T, n, K);
+    }
+
+    /** y (rows, n) = x (rows, K) . w^T for any number of rows, in GEMV launches of at most 32 (F32: 8) rows. */
+    void gemvRows(CUdeviceptr y, CUdeviceptr x, Tensor w, int rows, int n, int K) {
         int maxRows = w.dtype() == DType.F32 ? 8 : 32;
-        for (int r0 = 0; r0 < T; r0 += maxRows) {
-            int nb = Math.min(maxRows, T - r0);
-            gemv(ptr(out, 4L * r0 * n), ptr(x, 4L * r0 * K), w, nb, n, K);
+        for (int r0 = 0; r0 < rows; r0 += maxRows) {
+            int nb = Math.min(maxRows, rows - r0);
+            gemv(y.withByteOffset(4L * r0 * n), x.withByteOffset(4L * r0 * K), w, nb, n, K);
         }
     }
 
-    /** y (nb, n) = x (nb, K) . w^T, nb <= 32. */
-    void gemv(CUdeviceptr y, CUdeviceptr x, Tensor w, int nb, int n, int K) {
+    /** y (nb, n) = x (nb, K) . w^T, nb <= 32 (F32: 8). */
+    private void gemv(CUdeviceptr y, CUdeviceptr x, Tensor w, int nb, int n, int K) {
         CudaStream s = ctx.stream();
         int blocks = (n + 3) / 4;
         if (K % 32 != 0) {
@@ -319,6 +329,9 @@ public final class CudaBackend implements Backend {
         if (dst.cols() != cols) throw new IllegalArgumentException("copyRows: " + src + " and " + dst + " differ in width");
         ctx.copy(buffer(dst), 4L * dstRow * cols, buffer(src), 4L * srcRow * cols, 4L * rows * cols, "copyRows " + src.name() + " -> " + dst.name());
     }
+
+    /** While frozen, scratch buffers may not move (CUDA graphs captured over them stay valid). */
+    void freezeScratch(boolean frozen) { this.scratchFrozen = frozen; }
 
     /** Releases a tensor made by this backend (weights of a model being unloaded, a finished sequence's cache). */
     public void free(Tensor t) {

@@ -506,36 +506,84 @@ public final class GpuCheck {
         for (DType dt : new DType[]{DType.F16, DType.Q8_0}) {
             try (Arena arena = Arena.ofShared()) {
                 long t0 = System.nanoTime();
-                Llama llama = new Llama(RandomWeights.create(c, dt, config.seed(), arena), gpu);
+                dev.minerva.model.Weights weights = RandomWeights.create(c, dt, config.seed(), arena);
+                Llama llama = new Llama(weights, gpu);
                 log.printf("  (%s weights made and uploaded in %.1f s)%n", dt, (System.nanoTime() - t0) / 1e9);
-                // prefill-512 TTFT
-                DenseKvCache cache = new DenseKvCache(gpu, c, capacity);
-                int[] prompt = new int[512];
-                for (int i = 0; i < prompt.length; i++) prompt[i] = 1 + rnd.nextInt(c.vocabSize() - 1);
-                gpu.read(llama.forward(Batch.of(0, Arrays.copyOf(prompt, 16), 0, false), cache, ForwardHooks.NONE));   // warm-up
-                cache.free(0);
-                long p0 = System.nanoTime();
-                gpu.read(llama.forward(Batch.of(0, prompt, 0, false), cache, ForwardHooks.NONE));
-                double ttft = (System.nanoTime() - p0) / 1e6;
-                add("e2e", "prefill 512 tokens (TTFT)", dt.name(), "tinyllama-1.1b", ttft, "ms", Double.NaN, "info", "");
-                cache.free(0);
-                for (int B : new int[]{1, 8, 32, 128}) {
-                    DenseKvCache kc = new DenseKvCache(gpu, c, capacity);
-                    List<Batch.Entry> first = new ArrayList<>();
-                    for (int s = 0; s < B; s++) first.add(Batch.causal(s, new int[]{1 + rnd.nextInt(100), 2 + rnd.nextInt(100)}, 0, false));
-                    gpu.read(llama.forward(new Batch(first), kc, ForwardHooks.NONE));
-                    int steps = 16;
-                    long d0 = System.nanoTime();
-                    for (int st = 0; st < steps; st++) {
-                        List<Batch.Entry> e = new ArrayList<>();
-                        for (int s = 0; s < B; s++) e.add(Batch.causal(s, new int[]{1 + rnd.nextInt(c.vocabSize() - 1)}, 2 + st, false));
-                        gpu.read(llama.forward(new Batch(e), kc, ForwardHooks.NONE));
-                    }
-                    double sec = (System.nanoTime() - d0) / 1e9;
-                    add("e2e", "decode batch " + B, dt.name(), "tinyllama-1.1b", (double) B * steps / sec, "tok/s", Double.NaN, "info",
-                            String.format("%.2f ms/step (SPI path, no graph)", 1e3 * sec / steps));
-                    for (int s = 0; s < B; s++) kc.free(s);
+                spiPath(c, dt, llama, capacity);
+                graphPath(c, dt, weights);
+            }
+        }
+    }
+
+    /** Through the engine: Llama.forward on the CudaBackend (host-driven launches, no graph). */
+    private void spiPath(ModelConfig c, DType dt, Llama llama, int capacity) {
+        DenseKvCache cache = new DenseKvCache(gpu, c, capacity);
+        int[] prompt = new int[512];
+        for (int i = 0; i < prompt.length; i++) prompt[i] = 1 + rnd.nextInt(c.vocabSize() - 1);
+        gpu.read(llama.forward(Batch.of(0, Arrays.copyOf(prompt, 16), 0, false), cache, ForwardHooks.NONE));   // warm-up
+        cache.free(0);
+        long p0 = System.nanoTime();
+        gpu.read(llama.forward(Batch.of(0, prompt, 0, false), cache, ForwardHooks.NONE));
+        double ttft = (System.nanoTime() - p0) / 1e6;
+        add("e2e", "prefill 512 tokens (TTFT)", dt.name(), "tinyllama-1.1b", ttft, "ms", Double.NaN, "info", "engine path");
+        cache.free(0);
+        for (int B : new int[]{1, 8, 32, 128}) {
+            DenseKvCache kc = new DenseKvCache(gpu, c, capacity);
+            List<Batch.Entry> first = new ArrayList<>();
+            for (int s = 0; s < B; s++) first.add(Batch.causal(s, new int[]{1 + rnd.nextInt(100), 2 + rnd.nextInt(100)}, 0, false));
+            gpu.read(llama.forward(new Batch(first), kc, ForwardHooks.NONE));
+            int steps = 16;
+            long d0 = System.nanoTime();
+            for (int st = 0; st < steps; st++) {
+                List<Batch.Entry> e = new ArrayList<>();
+                for (int s = 0; s < B; s++) e.add(Batch.causal(s, new int[]{1 + rnd.nextInt(c.vocabSize() - 1)}, 2 + st, false));
+                gpu.read(llama.forward(new Batch(e), kc, ForwardHooks.NONE));
+            }
+            double sec = (System.nanoTime() - d0) / 1e9;
+            add("e2e", "decode batch " + B + " (engine, no graph)", dt.name(), "tinyllama-1.1b", (double) B * steps / sec, "tok/s", Double.NaN, "info",
+                    String.format("%.2f ms/step", 1e3 * sec / steps));
+            for (int s = 0; s < B; s++) kc.free(s);
+        }
+    }
+
+    /** {@link CudaDecoder}: the whole greedy step on the device, one CUDA graph per batch size. */
+    private void graphPath(ModelConfig c, DType dt, dev.minerva.model.Weights weights) {
+        int steps = 64;
+        try (CudaDecoder dec = new CudaDecoder(gpu, weights, 128, steps + 4)) {
+            // correctness: the first step's logits against the CPU engine, graph replay against eager launches
+            if (dt == DType.F16) {
+                int[] first = {5, 9};
+                dec.start(first);
+                dec.run(2, 1, false);
+                float[] gpuLogits = dec.logits(2);
+                float[] cpuLogits;
+                try (CpuBackend cb = new CpuBackend()) {
+                    Llama cpuLlama = new Llama(weights, cb);
+                    DenseKvCache kc = new DenseKvCache(cb, c, 8);
+                    List<Batch.Entry> e = List.of(Batch.causal(0, new int[]{5}, 0, false), Batch.causal(1, new int[]{9}, 0, false));
+                    cpuLogits = cb.read(cpuLlama.forward(new Batch(e), kc, ForwardHooks.NONE));
                 }
+                check("decoder step logits vs cpu engine", dt.name(), "tinyllama-1.1b B2", relErr(cpuLogits, dec.logits(2)), 1e-4,
+                        firstDiff(cpuLogits, gpuLogits));
+                dec.start(first);
+                int[][] eager = dec.run(2, 8, false);
+                dec.start(first);
+                int[][] graph = dec.run(2, 8, true);
+                boolean same = Arrays.deepEquals(eager, graph);
+                add("conformance", "decoder graph replay == eager launches", dt.name(), "8 steps B2", same ? 1 : 0, "equal", 1,
+                        same ? "pass" : "FAIL", same ? "" : "eager " + Arrays.deepToString(eager) + " graph " + Arrays.deepToString(graph));
+            }
+            for (int B : new int[]{1, 8, 32, 128}) {
+                int[] first = new int[B];
+                for (int i = 0; i < B; i++) first[i] = 1 + rnd.nextInt(c.vocabSize() - 1);
+                dec.start(first);
+                dec.runQueued(B, 1);                       // captures (first time) and warms up
+                dec.start(first);
+                long t0 = System.nanoTime();
+                dec.runQueued(B, steps);
+                double sec = (System.nanoTime() - t0) / 1e9;
+                add("e2e", "decode batch " + B + " (CUDA graph)", dt.name(), "tinyllama-1.1b", (double) B * steps / sec, "tok/s", Double.NaN, "info",
+                        String.format("%.3f ms/step, %d steps from position 0", 1e3 * sec / steps, steps));
             }
         }
     }

@@ -6,6 +6,8 @@ import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.JCudaDriver;
 
+import java.util.List;
+
 /**
  * One {@code extern "C"} entry point of a loaded PTX module. {@link #launch} packs Java arguments the
  * way the kernel declares them: {@link DeviceBuffer}/{@link jcuda.driver.CUdeviceptr} as pointers,
@@ -21,11 +23,13 @@ public final class Kernel {
     private final String file;
     private final String name;
     private final CUfunction function;
+    private final List<String> paramTypes;   // from the PTX: u64, u32, s32, f32, ...
 
-    Kernel(String file, String name, CUfunction function) {
+    Kernel(String file, String name, CUfunction function, List<String> paramTypes) {
         this.file = file;
         this.name = name;
         this.function = function;
+        this.paramTypes = paramTypes;
     }
 
     public String name() { return name; }
@@ -54,12 +58,41 @@ public final class Kernel {
         if (gx <= 0 || gy <= 0 || gz <= 0 || block <= 0) {
             throw new IllegalArgumentException("empty launch of " + qualifiedName() + ": grid (" + gx + "," + gy + "," + gz + "), block " + block);
         }
+        checkArgs(qualifiedName(), paramTypes, args);
         NativePointerObject[] packed = new NativePointerObject[args.length];
         for (int i = 0; i < args.length; i++) packed[i] = pack(args[i], i);
         Pointer params = Pointer.to(packed);
         String what = "cuLaunchKernel(" + qualifiedName() + ", grid (" + gx + "," + gy + "," + gz + "), block " + block + ")";
         Cu.call(what, () -> JCudaDriver.cuLaunchKernel(function, gx, gy, gz, block, 1, 1, smem, stream.handle(), params, null));
         if (SYNC_EACH_LAUNCH) stream.synchronize(qualifiedName());
+    }
+
+    /**
+     * Checks Java arguments against the kernel's PTX parameter list, so that an int passed for a
+     * {@code long long} (which would shift every later argument on the device) fails here, by name.
+     * 64-bit parameters take a pointer or a Long, 32-bit integers an Integer, f32 a Float.
+     *
+     * @throws IllegalArgumentException naming the kernel, the argument index and both types
+     */
+    static void checkArgs(String kernel, List<String> ptxTypes, Object[] args) {
+        if (ptxTypes == null) return;
+        if (ptxTypes.size() != args.length) {
+            throw new IllegalArgumentException(kernel + " takes " + ptxTypes.size() + " arguments " + ptxTypes + ", got " + args.length);
+        }
+        for (int i = 0; i < args.length; i++) {
+            String t = ptxTypes.get(i);
+            Object a = args[i];
+            boolean ok = switch (t) {
+                case "u64", "s64", "b64" -> a == null || a instanceof DeviceBuffer || a instanceof jcuda.driver.CUdeviceptr || a instanceof Long;
+                case "u32", "s32", "b32" -> a instanceof Integer;
+                case "f32" -> a instanceof Float;
+                default -> true;   // other PTX types are not used by Minerva's kernels
+            };
+            if (!ok) {
+                throw new IllegalArgumentException(kernel + " argument " + i + " is ." + t + " in the PTX, got "
+                        + (a == null ? "null" : a.getClass().getSimpleName()));
+            }
+        }
     }
 
     private Pointer pack(Object a, int index) {

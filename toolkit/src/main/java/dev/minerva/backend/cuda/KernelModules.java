@@ -30,7 +30,7 @@ public final class KernelModules implements AutoCloseable {
             CUfunction f = new CUfunction();
             Cu.call("cuModuleGetFunction(" + file + "_sm" + target + ".ptx, " + entry + ")",
                     () -> JCudaDriver.cuModuleGetFunction(f, m, entry));
-            return new Kernel(file, entry, f);
+            return new Kernel(file, entry, f, PtxResources.params(PtxResources.text(file, target), entry));
         });
     }
 

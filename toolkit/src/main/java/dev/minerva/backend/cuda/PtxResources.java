@@ -70,6 +70,23 @@ public final class PtxResources {
         }
     }
 
+    private static final Pattern PARAM = Pattern.compile("\\.param\\s+\\.(\\w+)\\s+(?:\\.ptr[^\\s]*\\s+)*(?:\\.align\\s+\\d+\\s+)?[A-Za-z_][A-Za-z0-9_]*");
+
+    /**
+     * The parameter types ({@code u64}, {@code u32}, {@code f32}, ...) of entry {@code entry} in a PTX text,
+     * in order, or {@code null} if there is no such entry.
+     */
+    public static List<String> params(String ptx, String entry) {
+        Matcher m = Pattern.compile("\\.entry\\s+" + Pattern.quote(entry) + "\\s*\\(").matcher(ptx);
+        if (!m.find()) return null;
+        int close = ptx.indexOf(')', m.end());
+        if (close < 0) return null;
+        List<String> out = new ArrayList<>();
+        Matcher p = PARAM.matcher(ptx.substring(m.end(), close));
+        while (p.find()) out.add(p.group(1));
+        return out;
+    }
+
     /** Names of the kernel entry points ({@code .entry name(}) declared in a PTX text, in order. */
     public static List<String> entries(String ptx) {
         List<String> out = new ArrayList<>();

@@ -72,7 +72,7 @@ public final class CalibrationFigures {
     /** Measured ΔKL (log scale) per tensor (x = tensor index in load order), one series per format. */
     public static XYChart sensitivity(Table sens, String title) {
         XYChart c = new XYChartBuilder().width(900).height(520).title(title)
-                .xAxisTitle("tensor (load order: embeddings, then layer 0 wq wk wv wo w1 w2 w3, layer 1, …)")
+                .xAxisTitle("tensor: embeddings, classifier, then wq, wk, wv, wo, w1, w2, w3 — each for layers 0, 1, … in turn")
                 .yAxisTitle("measured mean KL(F32 ‖ quantised), nats/token").build();
         c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         c.getStyler().setYAxisLogarithmic(true);
@@ -81,6 +81,12 @@ public final class CalibrationFigures {
         c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
         List<String> tensors = new ArrayList<>();
         for (Row r : sens) if (!tensors.contains(r.getString("tensor"))) tensors.add(r.getString("tensor"));
+        // a fixed order whatever the file's: embeddings, classifier, then by kind, layers ascending within a kind
+        List<String> kinds = List.of("tok_embeddings", "wcls", "wq", "wk", "wv", "wo", "w1", "w2", "w3");
+        tensors.sort(java.util.Comparator.comparingInt((String n) -> {
+                    int k = kinds.indexOf(n.substring(n.lastIndexOf('.') + 1));
+                    return k < 0 ? kinds.size() : k;
+                }).thenComparingInt(n -> n.startsWith("layers.") ? Integer.parseInt(n.split("\\.")[1]) : -1));
         Map<String, List<double[]>> byFormat = new LinkedHashMap<>();
         for (Row r : sens) {
             byFormat.computeIfAbsent(r.getString("format"), k -> new ArrayList<>())

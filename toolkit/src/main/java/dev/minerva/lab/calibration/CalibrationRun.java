@@ -1,6 +1,7 @@
 package dev.minerva.lab.calibration;
 
-import dev.minerva.backend.CpuBackend;
+import dev.minerva.backend.Backend;
+import dev.minerva.backend.Backends;
 import dev.minerva.model.LoadedModel;
 import dev.minerva.model.ModelLoader;
 import dev.minerva.model.tokenizer.Tokenizer;
@@ -82,11 +83,13 @@ public final class CalibrationRun {
         cfg.put("evaluationText", o.eval().toString());
         cfg.put("evaluationSha256", Run.sha256(o.eval()));
         cfg.put("threads", o.threads());
-        RunRecorder rec = new RunRecorder(o.out(), Run.begin(STUDY, cfg, 0, "cpu", o.model(), dev.minerva.record.Locations.root()));
         SensitivityCache cache = new SensitivityCache(o.out().resolve(".minerva/cache/calibration"), sha,
                 CalibrationStudy.calibrationFingerprint(calib, o.config()));
         CalibrationStudy.Result r;
-        try (CpuBackend backend = new CpuBackend(o.threads())) {
+        RunRecorder rec;
+        // $MINERVA_BACKEND (auto|cpu|cuda): the study runs unchanged on whichever backend answers
+        try (Backend backend = Backends.select(System.getenv("MINERVA_BACKEND"), o.threads(), System.err::println)) {
+            rec = new RunRecorder(o.out(), Run.begin(STUDY, cfg, 0, backend.name(), o.model(), dev.minerva.record.Locations.root()));
             CalibrationStudy.Inputs in = new CalibrationStudy.Inputs(lm.weights(), o.model().getFileName().toString(), sha, calib, eval,
                     lm.tokenizer().bos(), new EngineModel(backend), true);
             r = new CalibrationStudy(o.config(), in, cache, o.progress()).run();

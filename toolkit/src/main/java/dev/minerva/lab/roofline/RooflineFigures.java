@@ -35,7 +35,7 @@ public final class RooflineFigures {
 
     /**
      * Log-log roofline of one device: the memory slope and the fp32-vector, fp16- and int8-tensor roofs
-     * as lines; each op of each recorded workload as a point at (intensity, attainable FLOP/s);
+     * as lines (a rate equal to one already drawn is not repeated: CPUs and Apple GPUs have one); each op of each recorded workload as a point at (intensity, attainable FLOP/s);
      * {@code measured} points (benchmarks) as a separate series.
      *
      * @throws IllegalArgumentException when the tables hold no row for {@code hw}
@@ -51,9 +51,9 @@ public final class RooflineFigures {
                 .setLegendPosition(Styler.LegendPosition.InsideSE).setMarkerSize(7);
         double[] xs = logGrid(0.05, 20000, 160);
         Map<String, Double> roofs = new LinkedHashMap<>();
-        roofs.put("fp16 tensor roof", spec.getNumber("fp16_tflops"));
-        roofs.put("int8 tensor roof", spec.getNumber("int8_tops"));
-        roofs.put("fp32 vector roof", spec.getNumber("fp32_tflops"));
+        roofs.put("fp32 vector", spec.getNumber("fp32_tflops"));   // first: kept when a device has one rate for all
+        roofs.put("fp16 tensor", spec.getNumber("fp16_tflops"));
+        roofs.put("int8 tensor", spec.getNumber("int8_tops"));
         List<Double> seen = new ArrayList<>();
         for (Map.Entry<String, Double> e : roofs.entrySet()) {
             if (seen.contains(e.getValue())) continue;   // identical roofs (CPUs, Apple) drawn once
@@ -61,7 +61,7 @@ public final class RooflineFigures {
             double peak = e.getValue() * 1e12;
             double[] ys = new double[xs.length];
             for (int i = 0; i < xs.length; i++) ys[i] = Math.min(peak, bw * xs[i]) / 1e12;
-            String label = String.format("%s %.4g TFLOP/s (ridge %.0f FLOP/B)", e.getKey().replace(" roof", ""), e.getValue(), peak / bw);
+            String label = String.format(java.util.Locale.ROOT, "%s %.4g TFLOP/s (ridge %.3g FLOP/B)", e.getKey(), e.getValue(), peak / bw);
             XYSeries s = c.addSeries(label, xs, ys);
             s.setMarker(SeriesMarkers.NONE);
         }

@@ -33,6 +33,7 @@ public final class BpeTokenizer implements Tokenizer {
     private final Map<String, Integer> ids;
     private final Map<Long, int[]> merges;      // (left id, right id) → {rank, merged id}
     private final Map<String, Integer> added;    // special/added token text → id
+    private final List<String> addedTexts;       // the same, longest first (so the longest match wins)
     private final boolean[] special;
     private final Pattern preTokenizer;          // BYTE_LEVEL only; null = whole text is one chunk
     private final boolean byteFallback, ignoreMerges;
@@ -64,6 +65,7 @@ public final class BpeTokenizer implements Tokenizer {
             this.merges.putIfAbsent(key(a, b), new int[]{r, ab});
         }
         this.added = new HashMap<>(added);
+        this.addedTexts = added.keySet().stream().filter(a -> !a.isEmpty()).sorted(Comparator.comparingInt(String::length).reversed()).toList();
         this.special = special.clone();
         this.preTokenizer = preTokenizer == null ? null : Pattern.compile(preTokenizer);
         this.byteFallback = byteFallback;
@@ -86,7 +88,6 @@ public final class BpeTokenizer implements Tokenizer {
         List<Integer> out = new ArrayList<>();
         if (addBos && bos >= 0) out.add(bos);
         // cut special/added tokens out first (longest first at each position)
-        List<String> addedTexts = added.keySet().stream().sorted(Comparator.comparingInt(String::length).reversed()).toList();
         int from = 0;
         boolean first = true;
         for (int i = 0; i < text.length(); ) {
@@ -148,17 +149,10 @@ public final class BpeTokenizer implements Tokenizer {
 
     /** Applies merges lowest rank first, leftmost on ties, until none applies. */
     private List<Integer> merge(List<Integer> syms) {
-        while (syms.size() > 1) {
-            int bestRank = Integer.MAX_VALUE, bestIdx = -1, bestId = -1;
-            for (int i = 0; i + 1 < syms.size(); i++) {
-                int[] m = merges.get(key(syms.get(i), syms.get(i + 1)));
-                if (m != null && m[0] < bestRank) { bestRank = m[0]; bestIdx = i; bestId = m[1]; }
-            }
-            if (bestIdx < 0) break;
-            syms.set(bestIdx, bestId);
-            syms.remove(bestIdx + 1);
-        }
-        return syms;
+        return PairMerger.merge(syms, (l, r) -> {
+            int[] m = merges.get(key(l, r));
+            return m == null ? null : new PairMerger.Merge(m[1], m[0]);
+        });
     }
 
     @Override public byte[] pieceBytes(int previous, int token) {

@@ -46,22 +46,13 @@ public final class SentencePieceTokenizer implements Tokenizer {
                 }
             }
         }
-        // merge the best-scoring adjacent pair until none merges (O(n^2), like llama2.c)
-        while (true) {
-            float best = Float.NEGATIVE_INFINITY;
-            int bestIdx = -1, bestId = -1;
-            for (int i = start; i + 1 < syms.size(); i++) {
-                Integer m = ids.get(vocab.pieces().get(syms.get(i)) + vocab.pieces().get(syms.get(i + 1)));
-                if (m != null && vocab.scores()[m] > best) {
-                    best = vocab.scores()[m];
-                    bestIdx = i;
-                    bestId = m;
-                }
-            }
-            if (bestIdx < 0) break;
-            syms.set(bestIdx, bestId);
-            syms.remove(bestIdx + 1);
-        }
+        // merge the best-scoring adjacent pair (leftmost on ties) until none merges, as llama2.c does
+        List<Integer> merged = PairMerger.merge(syms.subList(start, syms.size()), (l, r) -> {
+            Integer m = ids.get(vocab.pieces().get(l) + vocab.pieces().get(r));
+            return m == null ? null : new PairMerger.Merge(m, -vocab.scores()[m]);
+        });
+        syms = new ArrayList<>(syms.subList(0, start));
+        syms.addAll(merged);
         if (eos) syms.add(vocab.eos());
         return syms.stream().mapToInt(Integer::intValue).toArray();
     }

@@ -25,7 +25,7 @@ class PtxResourcesTest {
             "rope", List.of("rope_f32", "rope_kv_append_f32", "rope_freq_f32"),
             "activation", List.of("silu_mul_f32", "silu_mul_f32_h", "add_f32"),
             "convert", List.of("f32_to_f16", "f32_to_bf16", "f16_to_f32", "bf16_to_f32", "dequant_q8_0_split_f16", "dequant_q4_0_split_f16"),
-            "sample", List.of("argmax_f32", "sample_topkp_f32", "rng_advance"),
+            "sample", List.of("argmax_f32", "sample_topkp_f32", "rng_advance", "decode_advance"),
             "gemv", gemvEntries(),
             "gemm", List.of("gemm_f16_wmma", "gemm_bf16_wmma"),
             "attention", List.of("kv_append_f32", "attn_prefill_f32", "attn_decode_split_f32", "attn_decode_merge_f32", "attn_naive_f32"));

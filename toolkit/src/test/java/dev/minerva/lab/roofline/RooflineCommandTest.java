@@ -67,6 +67,20 @@ class RooflineCommandTest {
     }
 
     @Test
+    void llama2cCheckpointAsModel() throws Exception {
+        Path model = Path.of(System.getProperty("minerva.root", ".")).resolve("../shared/models/stories260K/stories260K.bin").normalize();
+        if (!Files.isRegularFile(model)) {
+            if ("true".equals(System.getenv("CI"))) fail("missing " + model + " (CI=true)");
+            org.junit.jupiter.api.Assumptions.abort("skipped: " + model + " not present");
+        }
+        Result r = run("roofline", "--model", model.toString(), "--weights", "f32", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = Json.MAPPER.readTree(r.out());
+        assertEquals(dev.minerva.model.ModelPresets.get("stories260k").parameterCount(), j.get("parameters").asLong());
+        assertEquals(260_032L, j.get("parameters").asLong());
+    }
+
+    @Test
     void unknownNamesListKnownOnes() {
         Result m = run("roofline", "--model", "gpt-9");
         assertEquals(2, m.code());

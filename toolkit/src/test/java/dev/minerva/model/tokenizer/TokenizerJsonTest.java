@@ -48,6 +48,30 @@ public class TokenizerJsonTest {
         }
     }
 
+    /** A whole story corpus: both tokenizers agree with llama2.c's rule (checked on a prefix) and stay fast (O(n log n) merging). */
+    @Test void longTextEncodesFastAndAlike(@TempDir Path dir) throws Exception {
+        Path corpus = Path.of(System.getProperty("minerva.root", ".")).resolve("datasets/stories/evaluation.txt");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(corpus), "no corpus at " + corpus);
+        String text = Files.readString(corpus);
+        Path bin = TestModels.require("llama2-tokenizer/tokenizer.bin");
+        SentencePieceVocab vocab = SentencePieceVocab.readLlama2c(bin);
+        Path json = dir.resolve("tokenizer.json");
+        TokenizerJson.writeSentencePiece(vocab, json);
+        BpeTokenizer hf = TokenizerJson.read(json);
+        SentencePieceTokenizer sp = new SentencePieceTokenizer(vocab);
+        long t0 = System.nanoTime();
+        int[] a = sp.encode(text, true, false);
+        long t1 = System.nanoTime();
+        int[] b = hf.encode(text, true, false);
+        long t2 = System.nanoTime();
+        System.out.printf("%d chars -> %d tokens: SentencePieceTokenizer %.0f ms, tokenizer.json %.0f ms%n", text.length(), a.length, (t1 - t0) / 1e6, (t2 - t1) / 1e6);
+        assertArrayEquals(a, b);
+        assertEquals(text, hf.decode(b));
+        String prefix = text.substring(0, Math.min(3000, text.length()));
+        assertArrayEquals(Llama2cTokenizer.load(bin, vocab.size()).encode(prefix, true, false), sp.encode(prefix, true, false));
+        assertTrue((t2 - t0) / 1e9 < 20, "encoding took " + (t2 - t0) / 1e9 + " s");
+    }
+
     /** As in Hugging Face, special tokens written in the text are cut out first (tokenizer.bin spells them out). */
     @Test void specialTokenTextMapsToItsId(@TempDir Path dir) throws Exception {
         SentencePieceVocab vocab = SentencePieceVocab.readLlama2c(TestModels.require("stories260K/tok512.bin"));

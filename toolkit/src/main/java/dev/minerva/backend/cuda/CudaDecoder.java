@@ -1,0 +1,238 @@
+package dev.minerva.backend.cuda;
+
+import dev.minerva.model.ModelConfig;
+import dev.minerva.model.RopeFrequencies;
+import dev.minerva.model.Weights;
+import dev.minerva.tensor.DType;
+import dev.minerva.tensor.Tensor;
+import jcuda.driver.CUdeviceptr;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Greedy batched decode of a Llama model with everything on the GPU: token ids, positions and
+ * lengths live in device memory, the next tokens come from {@code argmax_f32} straight into the input
+ * buffer, and {@code decode_advance} moves every sequence one position on. So a whole step (about
+ * 15 launches per layer) is captured once per batch size into a {@link CudaGraph} and replayed with one
+ * {@code cuGraphLaunch}; only the final token ids cross to the host.
+ *
+ * <p>The step is the forward pass of {@code dev.minerva.model.Llama} for one token per sequence, with
+ * the same ops in the same order (rmsnorm, wq/wk/wv, RoPE with the model's frequencies, cache write,
+ * split-KV attention, wo, residual, rmsnorm, w1/w3, SwiGLU, w2, residual; final norm, classifier).
+ * KV cache: {@code (layer, slot, capacity, kv_heads, head_dim)} f32, one slot per batch row.
+ * Head size must be 32, 64 or 128 (the split-KV kernel's).
+ */
+public final class CudaDecoder implements AutoCloseable {
+    private static final int CHUNK = 256;
+
+    private final CudaBackend gpu;
+    private final CudaContext ctx;
+    private final ModelConfig c;
+    private final int maxBatch, capacity, maxSplits;
+    private final Tensor tok, rmsFinal, wcls;
+    private final Tensor[][] layers;   // rms_att, wq, wk, wv, wo, rms_ffn, w1, w2, w3
+    private final DeviceBuffer tokens, pos, lens, slots, invFreq, kcache, vcache, partialO, partialMl;
+    private final Tensor x, xb, q, k, v, att, hb, hb2, logits;
+    private final Map<Integer, CudaGraph> graphs = new HashMap<>();
+    private final int[] hostPos;       // mirror of the device positions, to refuse running past the capacity
+
+    /**
+     * Uploads {@code weights} and allocates state for up to {@code maxBatch} sequences of {@code capacity} positions.
+     *
+     * @throws IllegalArgumentException if the head size is not 32, 64 or 128
+     */
+    public CudaDecoder(CudaBackend gpu, Weights weights, int maxBatch, int capacity) {
+        this.gpu = gpu;
+        this.ctx = gpu.context();
+        this.c = weights.config();
+        int hs = c.headSize();
+        if (hs != 32 && hs != 64 && hs != 128) throw new IllegalArgumentException("CudaDecoder needs head size 32, 64 or 128, model has " + hs);
+        this.maxBatch = maxBatch;
+        this.capacity = capacity;
+        this.maxSplits = (capacity + CHUNK - 1) / CHUNK;
+        this.layers = new Tensor[c.nLayers()][];
+        String[] fields = {"rms_att", "wq", "wk", "wv", "wo", "rms_ffn", "w1", "w2", "w3"};
+        for (int l = 0; l < layers.length; l++) {
+            layers[l] = new Tensor[fields.length];
+            for (int f = 0; f < fields.length; f++) layers[l][f] = gpu.load(weights.layer(l, fields[f]));
+        }
+        this.tok = gpu.load(weights.get("tok_embeddings"));
+        this.rmsFinal = gpu.load(weights.get("rms_final"));
+        this.wcls = c.tiedEmbeddings() ? tok : gpu.load(weights.get("wcls"));
+        DeviceMemoryPool pool = ctx.pool();
+        tokens = pool.allocate(4L * maxBatch, "decoder tokens");
+        pos = pool.allocate(4L * maxBatch, "decoder positions");
+        lens = pool.allocate(4L * maxBatch, "decoder lengths");
+        slots = pool.allocate(4L * maxBatch, "decoder slots");
+        int[] s = new int[maxBatch];
+        for (int i = 0; i < s.length; i++) s[i] = i;
+        ctx.upload(slots, 0, s, "decoder slots");
+        // every row starts valid (position 0, one key, token 0): the warm-up step runs all maxBatch rows
+        this.hostPos = new int[maxBatch];
+        int[] ones = new int[maxBatch];
+        java.util.Arrays.fill(ones, 1);
+        ctx.upload(pos, 0, new int[maxBatch], "decoder positions");
+        ctx.upload(lens, 0, ones, "decoder lengths");
+        ctx.upload(tokens, 0, new int[maxBatch], "decoder tokens");
+        float[] f = RopeFrequencies.of(c);
+        invFreq = pool.allocate(4L * f.length, "rope inv_freq");
+        ctx.upload(invFreq, 0, f, 0, f.length, "rope inv_freq");
+        long cacheBytes = 4L * c.nLayers() * maxBatch * capacity * c.kvDim();
+        kcache = pool.allocate(cacheBytes, "key cache (" + c.nLayers() + " layers x " + maxBatch + " x " + capacity + " x " + c.kvDim() + ")");
+        vcache = pool.allocate(cacheBytes, "value cache");
+        partialO = pool.allocate(4L * maxBatch * c.nHeads() * maxSplits * hs, "attention partial o");
+        partialMl = pool.allocate(8L * maxBatch * c.nHeads() * maxSplits, "attention partial m,l");
+        x = gpu.allocate("x", maxBatch, c.dim());
+        xb = gpu.allocate("xb", maxBatch, c.dim());
+        q = gpu.allocate("q", maxBatch, c.dim());
+        k = gpu.allocate("k", maxBatch, c.kvDim());
+        v = gpu.allocate("v", maxBatch, c.kvDim());
+        att = gpu.allocate("att", maxBatch, c.dim());
+        hb = gpu.allocate("hb", maxBatch, c.hiddenDim());
+        hb2 = gpu.allocate("hb2", maxBatch, c.hiddenDim());
+        logits = gpu.allocate("logits", maxBatch, c.vocabSize());
+    }
+
+    /**
+     * Starts {@code first.length} sequences at position 0 with these first tokens (clears their caches'
+     * lengths; old cache contents are never read past a sequence's length).
+     */
+    public void start(int[] first) {
+        if (first.length == 0 || first.length > maxBatch) throw new IllegalArgumentException("batch " + first.length + " outside 1.." + maxBatch);
+        for (int t : first) if (t < 0 || t >= c.vocabSize()) throw new IllegalArgumentException("token id " + t + " outside vocabulary of " + c.vocabSize());
+        ctx.upload(tokens, 0, first, "decoder first tokens");
+        ctx.upload(pos, 0, new int[first.length], "decoder positions");
+        int[] one = new int[first.length];
+        java.util.Arrays.fill(one, 1);
+        ctx.upload(lens, 0, one, "decoder lengths");
+        java.util.Arrays.fill(hostPos, 0, first.length, 0);
+    }
+
+    private void advance(int B, int steps) {
+        for (int i = 0; i < B; i++) {
+            if (hostPos[i] + steps > capacity) {
+                throw new IllegalStateException("sequence " + i + " at position " + hostPos[i] + " + " + steps + " steps exceeds the decoder capacity " + capacity);
+            }
+        }
+        for (int i = 0; i < B; i++) hostPos[i] += steps;
+    }
+
+    /** Queues one decode step for sequences 0..B-1 (no host copies, no allocation: capturable). */
+    void enqueueStep(int B) {
+        CudaStream s = ctx.stream();
+        int dim = c.dim(), kvDim = c.kvDim(), hs = c.headSize(), nH = c.nHeads(), nKv = c.nKvHeads();
+        float eps = (float) c.rmsEps(), scale = (float) (1.0 / Math.sqrt(hs));
+        long layerStride = 4L * maxBatch * capacity * kvDim;     // bytes per layer in each cache
+        long slotStride = (long) capacity * kvDim;               // floats per slot
+        embed(B);
+        for (int l = 0; l < layers.length; l++) {
+            Tensor[] L = layers[l];
+            rmsnorm(xb, x, L[0], B, eps);
+            gpu.gemvRows(p(q), p(xb), L[1], B, dim, dim);
+            gpu.gemvRows(p(k), p(xb), L[2], B, kvDim, dim);
+            gpu.gemvRows(p(v), p(xb), L[3], B, kvDim, dim);
+            ctx.kernel("rope", "rope_freq_f32").launch1d(s, B, 128, p(q), pos, invFreq, dim, hs);
+            ctx.kernel("rope", "rope_freq_f32").launch1d(s, B, 128, p(k), pos, invFreq, kvDim, hs);
+            CUdeviceptr kc = kcache.pointer(l * layerStride), vc = vcache.pointer(l * layerStride);
+            ctx.kernel("attention", "kv_append_f32").launch1d(s, B, 128, p(k), p(v), kc, vc, pos, slots, slotStride, kvDim);
+            ctx.kernel("attention", "attn_decode_split_f32").launch(s, maxSplits, nH, B, 128, 0,
+                    p(q), kc, vc, slots, lens, slotStride, nH, nKv, hs, scale, CHUNK, partialO, partialMl);
+            ctx.kernel("attention", "attn_decode_merge_f32").launch(s, nH, B, 1, 128, 0, partialO, partialMl, p(att), nH, hs, maxSplits);
+            gpu.gemvRows(p(xb), p(att), L[4], B, dim, dim);
+            // x += xb; xb = rmsnorm(x) * rms_ffn   (one fused kernel)
+            ctx.kernel("rmsnorm", "add_rmsnorm_f32").launch1d(s, B, dim >= 2048 ? 512 : 256, p(x), p(xb), gpu.buffer(L[5]), p(xb), dim, eps);
+            gpu.gemvRows(p(hb), p(xb), L[6], B, c.hiddenDim(), dim);
+            gpu.gemvRows(p(hb2), p(xb), L[8], B, c.hiddenDim(), dim);
+            long nh = (long) B * c.hiddenDim();
+            ctx.kernel("activation", "silu_mul_f32").launch1d(s, (int) Math.min(nh / 1024 + 1, 2048), 256, p(hb), p(hb2), p(hb), nh);
+            gpu.gemvRows(p(xb), p(hb), L[7], B, dim, c.hiddenDim());
+            long nx = (long) B * dim;
+            ctx.kernel("activation", "add_f32").launch1d(s, (int) Math.min(nx / 1024 + 1, 2048), 256, p(x), p(xb), p(x), nx);
+        }
+        rmsnorm(xb, x, rmsFinal, B, eps);
+        gpu.gemvRows(p(logits), p(xb), wcls, B, c.vocabSize(), dim);
+        ctx.kernel("sample", "argmax_f32").launch1d(s, B, 1024, p(logits), c.vocabSize(), tokens);
+        ctx.kernel("sample", "decode_advance").launch1d(s, 1, 128, pos, lens, B);
+    }
+
+    private void embed(int B) {
+        CudaStream s = ctx.stream();
+        int dim = c.dim();
+        long vocab = c.vocabSize();
+        switch (tok.dtype()) {
+            case F32 -> ctx.kernel("embedding", "embedding_f32").launch1d(s, B, 256, p(tok), tokens, p(x), dim);
+            case F16 -> ctx.kernel("embedding", "embedding_f16").launch1d(s, B, 256, p(tok), tokens, p(x), dim);
+            case BF16 -> ctx.kernel("embedding", "embedding_bf16").launch1d(s, B, 256, p(tok), tokens, p(x), dim);
+            case Q8_0 -> ctx.kernel("embedding", "embedding_q8_0").launch1d(s, B, 256, p(tok), gpu.buffer(tok).pointer(vocab * dim), tokens, p(x), dim);
+            case Q4_0 -> ctx.kernel("embedding", "embedding_q4_0").launch1d(s, B, 256, p(tok), gpu.buffer(tok).pointer(vocab * dim / 2), tokens, p(x), dim);
+        }
+    }
+
+    private void rmsnorm(Tensor out, Tensor in, Tensor w, int B, float eps) {
+        ctx.kernel("rmsnorm", "rmsnorm_f32").launch1d(ctx.stream(), B, c.dim() >= 2048 ? 512 : 256, p(in), p(w), p(out), c.dim(), eps);
+    }
+
+    private CUdeviceptr p(Tensor t) { return gpu.buffer(t).pointer(); }
+
+    /**
+     * Runs {@code steps} greedy steps for the first {@code B} sequences (after {@link #start}), replaying the
+     * batch size's graph (captured on first use, after one eager warm-up step at the largest batch so no
+     * scratch buffer moves later). The warm-up step is not counted: call {@link #start} again to restart.
+     *
+     * @return the generated token ids, (steps, B)
+     */
+    public int[][] run(int B, int steps, boolean useGraph) {
+        if (B < 1 || B > maxBatch) throw new IllegalArgumentException("batch " + B + " outside 1.." + maxBatch);
+        int[][] out = new int[steps][B];
+        CudaGraph g = useGraph ? graph(B) : null;
+        advance(B, steps);
+        for (int i = 0; i < steps; i++) {
+            if (g != null) g.launch(ctx.stream()); else enqueueStep(B);
+            ctx.download(out[i], tokens, 0, "decoded tokens");     // one small copy per step; drop it to time pure decode
+        }
+        return out;
+    }
+
+    /** Queues {@code steps} replays and waits once: pure device time of decode (tokens read at the end). */
+    public void runQueued(int B, int steps) {
+        CudaGraph g = graph(B);
+        advance(B, steps);
+        for (int i = 0; i < steps; i++) g.launch(ctx.stream());
+        ctx.synchronize("decode graph replays");
+    }
+
+    private CudaGraph graph(int B) {
+        CudaGraph g = graphs.get(B);
+        if (g == null) {
+            if (graphs.isEmpty()) {
+                // size every scratch buffer at the largest batch, then freeze them for the graphs' lifetime;
+                // the warm-up advances positions, so restore them afterwards
+                int[] p0 = new int[maxBatch], l0 = new int[maxBatch], t0 = new int[maxBatch];
+                ctx.download(p0, pos, 0, "positions");
+                ctx.download(l0, lens, 0, "lengths");
+                ctx.download(t0, tokens, 0, "tokens");
+                enqueueStep(maxBatch);
+                ctx.synchronize("decoder warm-up");
+                ctx.upload(pos, 0, p0, "positions");
+                ctx.upload(lens, 0, l0, "lengths");
+                ctx.upload(tokens, 0, t0, "tokens");
+                gpu.freezeScratch(true);
+            }
+            g = new CudaGraph("decode step batch " + B, ctx.stream(), () -> enqueueStep(B));
+            graphs.put(B, g);
+        }
+        return g;
+    }
+
+    /** Logits of the last step, (B, vocab), on the host. */
+    public float[] logits(int B) { return gpu.read(logits, 0, B); }
+
+    public ModelConfig config() { return c; }
+
+    @Override public void close() {
+        for (CudaGraph g : graphs.values()) g.close();
+        graphs.clear();
+        gpu.freezeScratch(false);
+    }
+}

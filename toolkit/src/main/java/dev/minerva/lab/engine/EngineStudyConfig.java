@@ -42,7 +42,8 @@ public record EngineStudyConfig(String budget, String model, String tokenizer, S
 
     /**
      * The study at a budget: {@code ci} (a 3,000-character evaluation slice, 32-token prompts and generations,
-     * 64 MiB triad arrays), {@code full} (the whole evaluation text, 128-token runs, a stories110M-shape synthetic
+     * 64 MiB triad arrays, best of 6 passes: a pass takes tens of milliseconds, and with fewer the best pass on a
+     * loaded machine was sometimes still 10× low), {@code full} (the whole evaluation text, 128-token runs, a stories110M-shape synthetic
      * model too, triad arrays 4× the last-level cache), or {@code tiny} (tests: the smallest useful run).
      */
     public static EngineStudyConfig forBudget(String budget, Path model, Path tokenizer, Path evaluationText) {
@@ -53,10 +54,10 @@ public record EngineStudyConfig(String budget, String model, String tokenizer, S
         String e = evaluationText.toAbsolutePath().normalize().toString();
         return switch (budget.toLowerCase(Locale.ROOT)) {
             case "full" -> new EngineStudyConfig("full", m, t, e, 0, 256, dtypes, 128, 128, 16, "stories110m",
-                    TriadBandwidth.defaultArrayBytes(), 5, threads);
+                    TriadBandwidth.defaultArrayBytes(), 10, threads);
             case "ci" -> new EngineStudyConfig("ci", m, t, e, 3000, 256, dtypes, 32, 32, 8, null,
-                    Math.max(2 * llc, 32L << 20), 2, threads);
-            case "tiny" -> new EngineStudyConfig("tiny", m, t, e, 600, 256, dtypes, 8, 8, 2, null, 16L << 20, 1, threads);
+                    Math.max(2 * llc, 32L << 20), 6, threads);
+            case "tiny" -> new EngineStudyConfig("tiny", m, t, e, 600, 256, dtypes, 8, 8, 2, null, 16L << 20, 2, threads);
             default -> throw new IllegalArgumentException("MINERVA_BUDGET: '" + budget + "' is not one of ci, full (or tiny for tests)");
         };
     }

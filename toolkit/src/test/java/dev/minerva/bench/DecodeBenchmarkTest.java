@@ -1,0 +1,54 @@
+package dev.minerva.bench;
+
+import dev.minerva.backend.CpuBackend;
+import dev.minerva.model.Llama;
+import dev.minerva.model.ModelConfig;
+import dev.minerva.model.RandomWeights;
+import dev.minerva.model.Weights;
+import dev.minerva.tensor.DType;
+import dev.minerva.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The shared prefill/decode timing harness on small random models. */
+class DecodeBenchmarkTest {
+    static final ModelConfig TIED = new ModelConfig(64, 96, 2, 4, 2, 128, 64, 10000, 1e-5, true, null);
+    static final ModelConfig UNTIED = new ModelConfig(64, 96, 2, 4, 2, 128, 64, 10000, 1e-5, false, null);
+
+    @Test void measuresTheRequestedSteps() {
+        try (Arena arena = Arena.ofConfined(); CpuBackend backend = new CpuBackend(2)) {
+            Weights w = RandomWeights.create(TIED, DType.F32, 3, arena);
+            DecodeBenchmark.Result r = DecodeBenchmark.measure(new Llama(w, backend), w, new DecodeBenchmark.Settings(12, 10, 2, 7));
+            assertEquals(12, r.promptTokens());
+            assertEquals(9, r.decodeSteps(), "the first generated token comes from the prefill");
+            assertTrue(r.ttftNanos() > 0 && r.decodeNanos() > 0);
+            assertEquals(1e3 / r.decodeTokensPerSecond(), r.tpotMs(), 1e-9);
+            assertEquals(100.0, r.percentOf(r.decodeBytesPerSecond()), 1e-9);
+            assertEquals(r.decodeTokensPerSecond(), r.ceilingTokensPerSecond(r.decodeBytesPerSecond()), 1e-6);
+            assertEquals("F32", r.dtype());
+        }
+    }
+
+    @Test void streamedBytesCountTheEmbeddingOnlyWhenItIsTheClassifier() {
+        try (Arena arena = Arena.ofConfined()) {
+            Weights tied = RandomWeights.create(TIED, DType.F32, 3, arena), untied = RandomWeights.create(UNTIED, DType.F32, 3, arena);
+            assertEquals(tied.byteSize(), DecodeBenchmark.streamedBytes(tied));
+            Tensor emb = untied.get("tok_embeddings");
+            assertEquals(untied.byteSize() - emb.byteSize(), DecodeBenchmark.streamedBytes(untied),
+                    "an untied embedding table is gathered by row, not streamed");
+        }
+    }
+
+    @Test void promptLongerThanTheContextIsRefused() {
+        try (Arena arena = Arena.ofConfined(); CpuBackend backend = new CpuBackend(1)) {
+            Weights w = RandomWeights.create(TIED, DType.F32, 3, arena);
+            var e = assertThrows(IllegalArgumentException.class,
+                    () -> DecodeBenchmark.measure(new Llama(w, backend), w, new DecodeBenchmark.Settings(64, 4, 0, 7)));
+            assertTrue(e.getMessage().contains("context"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> new DecodeBenchmark.Settings(0, 4, 0, 7));
+        }
+    }
+}

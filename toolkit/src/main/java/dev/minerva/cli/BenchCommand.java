@@ -2,7 +2,7 @@ package dev.minerva.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.minerva.backend.CpuBackend;
+import dev.minerva.backend.Backend;
 import dev.minerva.bench.DecodeBenchmark;
 import dev.minerva.bench.TriadBandwidth;
 import dev.minerva.model.Llama;
@@ -53,7 +53,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         int threads = model.threads();
-        try (Arena arena = Arena.ofShared(); CpuBackend backend = new CpuBackend(threads)) {
+        try (Arena arena = Arena.ofShared(); Backend backend = model.backend()) {
             Weights w;
             String source;
             if (synth != null) {
@@ -101,6 +101,7 @@ public final class BenchCommand implements Callable<Integer> {
             j.put("vectorBits", FloatVector.SPECIES_PREFERRED.vectorBitSize());
             j.put("loadAverage", loadAverage());
             j.put("cpu", cpuModel());
+            j.put("backend", backend.name());
             j.put("jdk", System.getProperty("java.vm.version"));
             j.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
             j.put("time", Instant.now().toString());

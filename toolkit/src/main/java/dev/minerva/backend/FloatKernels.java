@@ -113,6 +113,10 @@ final class FloatKernels {
         for (; t < T; t++) out[t * n + r] = dotF32(w, wOff, x, t * d, d);
     }
 
+    static void matmulF32Decode(float[] out, float[] x, MemorySegment w, int T, int n, int d, int r0, int r1) {
+        matmulF32(out, x, w, T, n, d, r0, r1);
+    }
+
     /** One row · one token, two accumulators to hide FMA latency in decode. */
     static float dotF32(MemorySegment w, long wOff, float[] x, int xOff, int d) {
         int L = FS.length(), i = 0;

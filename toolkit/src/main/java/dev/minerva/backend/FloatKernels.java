@@ -22,10 +22,7 @@ final class FloatKernels {
 
     static void matmulF32(float[] out, float[] x, MemorySegment w, int T, int n, int d, int r0, int r1) {
         if (T < 4) {
-            for (int r = r0; r < r1; r++) {
-                long wOff = (long) r * d * Float.BYTES;
-                for (int t = 0; t < T; t++) out[t * n + r] = dotF32(w, wOff, x, t * d, d);
-            }
+            matmulF32Decode(out, x, w, T, n, d, r0, r1);
             return;
         }
         int r = r0;
@@ -113,8 +110,41 @@ final class FloatKernels {
         for (; t < T; t++) out[t * n + r] = dotF32(w, wOff, x, t * d, d);
     }
 
+    /** Decode (T < 4): four weight rows per pass share each activation load (5 loads per 4 FMAs instead of 8). */
     static void matmulF32Decode(float[] out, float[] x, MemorySegment w, int T, int n, int d, int r0, int r1) {
-        matmulF32(out, x, w, T, n, d, r0, r1);
+        long rowBytes = (long) d * Float.BYTES;
+        int r = r0;
+        for (; r + 4 <= r1; r += 4) {
+            for (int t = 0; t < T; t++) dot4F32(w, r * rowBytes, rowBytes, x, t * d, d, out, t * n + r);
+        }
+        for (; r < r1; r++) {
+            for (int t = 0; t < T; t++) out[t * n + r] = dotF32(w, r * rowBytes, x, t * d, d);
+        }
+    }
+
+    private static void dot4F32(MemorySegment w, long w0, long stride, float[] x, int xOff, int d, float[] out, int o) {
+        int L = FS.length(), bound = FS.loopBound(d), i = 0;
+        long w1 = w0 + stride, w2 = w1 + stride, w3 = w2 + stride;
+        FloatVector a0 = FloatVector.zero(FS), a1 = a0, a2 = a0, a3 = a0;
+        for (; i < bound; i += L) {
+            FloatVector xv = FloatVector.fromArray(FS, x, xOff + i);
+            long b = (long) i * Float.BYTES;
+            a0 = FloatVector.fromMemorySegment(FS, w, w0 + b, LE).fma(xv, a0);
+            a1 = FloatVector.fromMemorySegment(FS, w, w1 + b, LE).fma(xv, a1);
+            a2 = FloatVector.fromMemorySegment(FS, w, w2 + b, LE).fma(xv, a2);
+            a3 = FloatVector.fromMemorySegment(FS, w, w3 + b, LE).fma(xv, a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < d; i++) {
+            float xi = x[xOff + i];
+            long b = (long) i * Float.BYTES;
+            s0 += w.get(ValueLayout.JAVA_FLOAT_UNALIGNED, w0 + b) * xi;
+            s1 += w.get(ValueLayout.JAVA_FLOAT_UNALIGNED, w1 + b) * xi;
+            s2 += w.get(ValueLayout.JAVA_FLOAT_UNALIGNED, w2 + b) * xi;
+            s3 += w.get(ValueLayout.JAVA_FLOAT_UNALIGNED, w3 + b) * xi;
+        }
+        out[o] = s0; out[o + 1] = s1; out[o + 2] = s2; out[o + 3] = s3;
     }
 
     /** One row · one token, two accumulators to hide FMA latency in decode. */

@@ -191,7 +191,10 @@ public final class CpuBackend implements Backend {
                 } else if (QuantKernels.WIDE) {
                     short[] xw = widenActivations(T * d);
                     if (w.dtype() == DType.Q8_0) pool.forRange(n, grain, (s, e) -> QuantKernels.matmulQ8Wide(o, xw, qs, ws, T, n, d, s, e));
-                    else pool.forRange(n, grain, (s, e) -> QuantKernels.matmulQ4Wide(o, xw, qs, ws, T, n, d, s, e));
+                    else {
+                        float[] xsum8 = blockSums8(T * d);
+                        pool.forRange(n, grain, (s, e) -> QuantKernels.matmulQ4Wide(o, xw, qs, xsum8, ws, T, n, d, s, e));
+                    }
                 } else if (w.dtype() == DType.Q8_0) pool.forRange(n, grain, (s, e) -> QuantKernels.matmulQ8(o, q, qs, ws, T, n, d, s, e));
                 else pool.forRange(n, grain, (s, e) -> QuantKernels.matmulQ4(o, q, qs, ws, T, n, d, s, e));
             }
@@ -210,6 +213,20 @@ public final class CpuBackend implements Backend {
         if (xw.length < len) xw = new short[len];
         for (int i = 0; i < len; i++) xw[i] = xq[i];
         return xw;
+    }
+
+    private float[] xsum8 = new float[0];
+
+    /** Per Q8_0 activation block: 8 * sum of its int8 values * its scale (Q4_0's nibble offset, applied once per block). */
+    private float[] blockSums8(int len) {
+        int nb = len / 32;
+        if (xsum8.length < nb) xsum8 = new float[nb];
+        for (int b = 0; b < nb; b++) {
+            int sum = 0;
+            for (int j = b * 32; j < b * 32 + 32; j++) sum += xq[j];
+            xsum8[b] = 8f * sum * xs[b];
+        }
+        return xsum8;
     }
 
     private void quantizeActivations(float[] x, int T, int d) {

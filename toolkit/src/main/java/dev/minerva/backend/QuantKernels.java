@@ -103,11 +103,15 @@ final class QuantKernels {
         }
     }
 
-    static void matmulQ4Wide(float[] out, short[] xw, float[] xs, MemorySegment w, int T, int n, int d, int r0, int r1) {
+    /**
+     * Q4_0 decode. {@code xsum8[t * nb + b]} = 8 * (sum of the block's int8 activations) * its scale: the
+     * -8 offset of every nibble is applied once per block as {@code - d_w * xsum8} instead of per lane.
+     */
+    static void matmulQ4Wide(float[] out, short[] xw, float[] xs, float[] xsum8, MemorySegment w, int T, int n, int d, int r0, int r1) {
         int nb = d / 32;
         for (int r = r0; r < r1; r++) {
             long rowOff = (long) r * nb * 18;
-            for (int t = 0; t < T; t++) out[t * n + r] = dotQ4Wide(w, rowOff, xw, xs, t * d, nb);
+            for (int t = 0; t < T; t++) out[t * n + r] = dotQ4Wide(w, rowOff, xw, xs, xsum8, t * d, nb);
         }
     }
 
@@ -141,30 +145,37 @@ final class QuantKernels {
         return a0.add(a1).reduceLanes(VectorOperators.ADD);
     }
 
-    /** 16 packed Q4_0 bytes → low nibbles (elements 0..15) and high nibbles (16..31), offset by -8, times the activations. */
+    /**
+     * 16 packed Q4_0 bytes: low nibbles (elements 0..15) and high nibbles (16..31) as unsigned 0..15
+     * (high ones by a 16-bit shift, then masking), times the int16 activations, summed per lane.
+     */
     private static ShortVector q4Products(MemorySegment w, long o, short[] xw, int xb) {
-        ShortVector packed = w16(w, o + 2);
-        ShortVector lo = packed.and((short) 0x0F).sub((short) 8);
-        ShortVector hi = packed.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F).sub((short) 8);
+        ByteVector packed = ByteVector.fromMemorySegment(B16, w, o + 2, LE);
+        ShortVector lo = (ShortVector) packed.and((byte) 0x0F).convertShape(VectorOperators.B2S, S16, 0);
+        ShortVector hi = (ShortVector) packed.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                .and((byte) 0x0F).convertShape(VectorOperators.B2S, S16, 0);
         return lo.mul(ShortVector.fromArray(S16, xw, xb)).add(hi.mul(ShortVector.fromArray(S16, xw, xb + 16)));
     }
 
-    static float dotQ4Wide(MemorySegment w, long rowOff, short[] xw, float[] xs, int xOff, int nb) {
+    static float dotQ4Wide(MemorySegment w, long rowOff, short[] xw, float[] xs, float[] xsum8, int xOff, int nb) {
         FloatVector a0 = FloatVector.zero(F8), a1 = a0;
+        float corr = 0;
         int sb = xOff / 32, b = 0;
         for (; b + 2 <= nb; b += 2) {
             long o = rowOff + (long) b * 18;
             int xb = xOff + b * 32;
-            ShortVector p0 = q4Products(w, o, xw, xb), p1 = q4Products(w, o + 18, xw, xb + 32);
-            a0 = ((FloatVector) pairSum16(p0).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, CpuBackend.f16(w, o) * xs[sb + b]), a0);
-            a1 = ((FloatVector) pairSum16(p1).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, CpuBackend.f16(w, o + 18) * xs[sb + b + 1]), a1);
+            float d0 = CpuBackend.f16(w, o), d1 = CpuBackend.f16(w, o + 18);
+            a0 = ((FloatVector) pairSum16(q4Products(w, o, xw, xb)).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, d0 * xs[sb + b]), a0);
+            a1 = ((FloatVector) pairSum16(q4Products(w, o + 18, xw, xb + 32)).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, d1 * xs[sb + b + 1]), a1);
+            corr += d0 * xsum8[sb + b] + d1 * xsum8[sb + b + 1];
         }
         if (b < nb) {
             long o = rowOff + (long) b * 18;
-            ShortVector p0 = q4Products(w, o, xw, xOff + b * 32);
-            a0 = ((FloatVector) pairSum16(p0).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, CpuBackend.f16(w, o) * xs[sb + b]), a0);
+            float d0 = CpuBackend.f16(w, o);
+            a0 = ((FloatVector) pairSum16(q4Products(w, o, xw, xOff + b * 32)).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, d0 * xs[sb + b]), a0);
+            corr += d0 * xsum8[sb + b];
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+        return a0.add(a1).reduceLanes(VectorOperators.ADD) - corr;
     }
 
     /** 16 int8 weights at {@code off}, sign-extended to int16 lanes. */

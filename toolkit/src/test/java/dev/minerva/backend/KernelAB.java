@@ -96,6 +96,27 @@ public final class KernelAB {
         return a0.add(a1).add(a2.add(a3)).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
     }
 
+    static jdk.incubator.vector.ShortVector q4p(MemorySegment w, long o, short[] xw, int xb) {
+        var pk = jdk.incubator.vector.ByteVector.fromMemorySegment(B16, w, o + 2, LE);
+        var lo = (jdk.incubator.vector.ShortVector) pk.and((byte) 0x0F).convertShape(jdk.incubator.vector.VectorOperators.B2S, S16, 0);
+        var hi = (jdk.incubator.vector.ShortVector) pk.reinterpretAsShorts().lanewise(jdk.incubator.vector.VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).convertShape(jdk.incubator.vector.VectorOperators.B2S, S16, 0);
+        return lo.mul(jdk.incubator.vector.ShortVector.fromArray(S16, xw, xb)).add(hi.mul(jdk.incubator.vector.ShortVector.fromArray(S16, xw, xb + 16)));
+    }
+
+    static float q4b(MemorySegment w, long rowOff, short[] xw, float[] xs, float[] xsum, int nb) {
+        jdk.incubator.vector.FloatVector a0 = jdk.incubator.vector.FloatVector.zero(F8), a1 = a0;
+        float corr = 0;
+        int b = 0;
+        for (; b + 2 <= nb; b += 2) {
+            long o = rowOff + (long) b * 18;
+            float d0 = CpuBackend.f16(w, o), d1 = CpuBackend.f16(w, o + 18);
+            a0 = ((jdk.incubator.vector.FloatVector) ps(q4p(w, o, xw, b * 32)).convert(jdk.incubator.vector.VectorOperators.I2F, 0)).fma(jdk.incubator.vector.FloatVector.broadcast(F8, d0 * xs[b]), a0);
+            a1 = ((jdk.incubator.vector.FloatVector) ps(q4p(w, o + 18, xw, b * 32 + 32)).convert(jdk.incubator.vector.VectorOperators.I2F, 0)).fma(jdk.incubator.vector.FloatVector.broadcast(F8, d1 * xs[b + 1]), a1);
+            corr += d0 * xsum[b] + d1 * xsum[b + 1];
+        }
+        return a0.add(a1).reduceLanes(jdk.incubator.vector.VectorOperators.ADD) - corr;
+    }
+
     static jdk.incubator.vector.FloatVector f8(MemorySegment w, long off) {
         return (jdk.incubator.vector.FloatVector) jdk.incubator.vector.ByteVector.fromMemorySegment(B8, w, off, LE).convertShape(jdk.incubator.vector.VectorOperators.B2F, F8, 0);
     }
@@ -129,7 +150,15 @@ public final class KernelAB {
                     default -> throw new IllegalArgumentException();
                 }
             }
-            case Q4_0 -> QuantKernels.matmulQ4Wide(out, xw, xs, ws, 1, rows, d, 0, rows);
+            case Q4_0 -> {
+                if (Integer.getInteger("v", 1) == 1) { }
+                else {
+                    int nb = d / 32;
+                    float[] xsum = new float[nb];
+                    for (int b = 0; b < nb; b++) { int s = 0; for (int j = 0; j < 32; j++) s += xq[b * 32 + j]; xsum[b] = 8f * s * xs[b]; }
+                    for (int r = 0; r < rows; r++) out[r] = q4b(ws, (long) r * nb * 18, xw, xs, xsum, nb);
+                }
+            }
             default -> FloatKernels.matmulF32Decode(out, x, ws, 1, rows, d, 0, rows);
         }
     }

@@ -22,6 +22,12 @@ import java.nio.ByteOrder;
  *
  * <p>Two int16 products are summed before widening when a block takes two halves: quantised values
  * lie in [-127, 127] (both quantisers round {@code x / (max/127)}), so a pair sum stays below 32767.
+ *
+ * <p>On 256-bit machines decode uses the {@code *Wide} kernels (measured 1.4x / 1.5x faster for
+ * Q8_0 / Q4_0 single-threaded): the activations are widened to int16 once per matmul instead of once
+ * per weight row, adjacent int16 lanes are summed into int32 with shifts on the reinterpreted vector
+ * (no cross-lane conversion), two blocks run per iteration into two accumulators, and Q4_0's -8
+ * nibble offset is applied once per block through the activation block sum.
  */
 final class QuantKernels {
     private QuantKernels() {}

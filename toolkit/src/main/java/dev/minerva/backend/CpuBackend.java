@@ -188,6 +188,13 @@ public final class CpuBackend implements Backend {
                     float[] xd = new float[T * d];
                     for (int i = 0; i < xd.length; i++) xd[i] = q[i] * qs[i / 32];
                     pool.forRange(n, grain, (s, e) -> FloatKernels.matmulDequantRows(o, xd, w, T, n, d, s, e));
+                } else if (QuantKernels.WIDE) {
+                    short[] xw = widenActivations(T * d);
+                    if (w.dtype() == DType.Q8_0) pool.forRange(n, grain, (s, e) -> QuantKernels.matmulQ8Wide(o, xw, qs, ws, T, n, d, s, e));
+                    else {
+                        float[] xsum8 = blockSums8(T * d);
+                        pool.forRange(n, grain, (s, e) -> QuantKernels.matmulQ4Wide(o, xw, qs, xsum8, ws, T, n, d, s, e));
+                    }
                 } else if (w.dtype() == DType.Q8_0) pool.forRange(n, grain, (s, e) -> QuantKernels.matmulQ8(o, q, qs, ws, T, n, d, s, e));
                 else pool.forRange(n, grain, (s, e) -> QuantKernels.matmulQ4(o, q, qs, ws, T, n, d, s, e));
             }
@@ -197,6 +204,29 @@ public final class CpuBackend implements Backend {
     /** Rows per thread worth the hand-off: at least ~64K multiply-adds, so tiny models stay on one thread. */
     private static int rowGrain(int T, int d) {
         return Math.max(8, (1 << 16) / Math.max(1, T * d));
+    }
+
+    private short[] xw = new short[0];
+
+    /** The quantised activations widened to int16 once, so every weight row reuses them without re-widening. */
+    private short[] widenActivations(int len) {
+        if (xw.length < len) xw = new short[len];
+        for (int i = 0; i < len; i++) xw[i] = xq[i];
+        return xw;
+    }
+
+    private float[] xsum8 = new float[0];
+
+    /** Per Q8_0 activation block: 8 * sum of its int8 values * its scale (Q4_0's nibble offset, applied once per block). */
+    private float[] blockSums8(int len) {
+        int nb = len / 32;
+        if (xsum8.length < nb) xsum8 = new float[nb];
+        for (int b = 0; b < nb; b++) {
+            int sum = 0;
+            for (int j = b * 32; j < b * 32 + 32; j++) sum += xq[j];
+            xsum8[b] = 8f * sum * xs[b];
+        }
+        return xsum8;
     }
 
     private void quantizeActivations(float[] x, int T, int d) {

@@ -22,6 +22,12 @@ import java.nio.ByteOrder;
  *
  * <p>Two int16 products are summed before widening when a block takes two halves: quantised values
  * lie in [-127, 127] (both quantisers round {@code x / (max/127)}), so a pair sum stays below 32767.
+ *
+ * <p>On 256-bit machines decode uses the {@code *Wide} kernels (measured 1.4x / 1.5x faster for
+ * Q8_0 / Q4_0 single-threaded): the activations are widened to int16 once per matmul instead of once
+ * per weight row, adjacent int16 lanes are summed into int32 with shifts on the reinterpreted vector
+ * (no cross-lane conversion), two blocks run per iteration into two accumulators, and Q4_0's -8
+ * nibble offset is applied once per block through the activation block sum.
  */
 final class QuantKernels {
     private QuantKernels() {}
@@ -90,6 +96,97 @@ final class QuantKernels {
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FS, scale), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** AVX2 decode path: 256-bit species, activations pre-widened to int16 once per matmul. */
+    static final boolean WIDE = FloatVector.SPECIES_PREFERRED.vectorBitSize() == 256;
+
+    static void matmulQ8Wide(float[] out, short[] xw, float[] xs, MemorySegment w, int T, int n, int d, int r0, int r1) {
+        int nb = d / 32;
+        for (int r = r0; r < r1; r++) {
+            long rowOff = (long) r * nb * 34;
+            for (int t = 0; t < T; t++) out[t * n + r] = dotQ8Wide(w, rowOff, xw, xs, t * d, nb);
+        }
+    }
+
+    /**
+     * Q4_0 decode. {@code xsum8[t * nb + b]} = 8 * (sum of the block's int8 activations) * its scale: the
+     * -8 offset of every nibble is applied once per block as {@code - d_w * xsum8} instead of per lane.
+     */
+    static void matmulQ4Wide(float[] out, short[] xw, float[] xs, float[] xsum8, MemorySegment w, int T, int n, int d, int r0, int r1) {
+        int nb = d / 32;
+        for (int r = r0; r < r1; r++) {
+            long rowOff = (long) r * nb * 18;
+            for (int t = 0; t < T; t++) out[t * n + r] = dotQ4Wide(w, rowOff, xw, xs, xsum8, t * d, nb);
+        }
+    }
+
+    /** Sums adjacent int16 lane pairs into int32 lanes (the pmaddwd reduction, spelled with shifts). */
+    private static IntVector pairSum16(ShortVector p) {
+        IntVector v = p.reinterpretAsInts();
+        return v.lanewise(VectorOperators.ASHR, 16).add(v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+    }
+
+    /**
+     * One Q8_0 row against int16-widened activations. Two blocks per iteration into two accumulators
+     * (measured 1.4x over one block per iteration; a four-block body stopped being inlined and was 2x slower).
+     */
+    static float dotQ8Wide(MemorySegment w, long rowOff, short[] xw, float[] xs, int xOff, int nb) {
+        FloatVector a0 = FloatVector.zero(F8), a1 = a0;
+        int sb = xOff / 32, b = 0;
+        for (; b + 2 <= nb; b += 2) {
+            long o = rowOff + (long) b * 34;
+            int xb = xOff + b * 32;
+            ShortVector p0 = w16(w, o + 2).mul(ShortVector.fromArray(S16, xw, xb)).add(w16(w, o + 18).mul(ShortVector.fromArray(S16, xw, xb + 16)));
+            ShortVector p1 = w16(w, o + 36).mul(ShortVector.fromArray(S16, xw, xb + 32)).add(w16(w, o + 52).mul(ShortVector.fromArray(S16, xw, xb + 48)));
+            a0 = ((FloatVector) pairSum16(p0).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, CpuBackend.f16(w, o) * xs[sb + b]), a0);
+            a1 = ((FloatVector) pairSum16(p1).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, CpuBackend.f16(w, o + 34) * xs[sb + b + 1]), a1);
+        }
+        if (b < nb) {
+            long o = rowOff + (long) b * 34;
+            int xb = xOff + b * 32;
+            ShortVector p0 = w16(w, o + 2).mul(ShortVector.fromArray(S16, xw, xb)).add(w16(w, o + 18).mul(ShortVector.fromArray(S16, xw, xb + 16)));
+            a0 = ((FloatVector) pairSum16(p0).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, CpuBackend.f16(w, o) * xs[sb + b]), a0);
+        }
+        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * 16 packed Q4_0 bytes: low nibbles (elements 0..15) and high nibbles (16..31) as unsigned 0..15
+     * (high ones by a 16-bit shift, then masking), times the int16 activations, summed per lane.
+     */
+    private static ShortVector q4Products(MemorySegment w, long o, short[] xw, int xb) {
+        ByteVector packed = ByteVector.fromMemorySegment(B16, w, o + 2, LE);
+        ShortVector lo = (ShortVector) packed.and((byte) 0x0F).convertShape(VectorOperators.B2S, S16, 0);
+        ShortVector hi = (ShortVector) packed.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes()
+                .and((byte) 0x0F).convertShape(VectorOperators.B2S, S16, 0);
+        return lo.mul(ShortVector.fromArray(S16, xw, xb)).add(hi.mul(ShortVector.fromArray(S16, xw, xb + 16)));
+    }
+
+    static float dotQ4Wide(MemorySegment w, long rowOff, short[] xw, float[] xs, float[] xsum8, int xOff, int nb) {
+        FloatVector a0 = FloatVector.zero(F8), a1 = a0;
+        float corr = 0;
+        int sb = xOff / 32, b = 0;
+        for (; b + 2 <= nb; b += 2) {
+            long o = rowOff + (long) b * 18;
+            int xb = xOff + b * 32;
+            float d0 = CpuBackend.f16(w, o), d1 = CpuBackend.f16(w, o + 18);
+            a0 = ((FloatVector) pairSum16(q4Products(w, o, xw, xb)).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, d0 * xs[sb + b]), a0);
+            a1 = ((FloatVector) pairSum16(q4Products(w, o + 18, xw, xb + 32)).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, d1 * xs[sb + b + 1]), a1);
+            corr += d0 * xsum8[sb + b] + d1 * xsum8[sb + b + 1];
+        }
+        if (b < nb) {
+            long o = rowOff + (long) b * 18;
+            float d0 = CpuBackend.f16(w, o);
+            a0 = ((FloatVector) pairSum16(q4Products(w, o, xw, xOff + b * 32)).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, d0 * xs[sb + b]), a0);
+            corr += d0 * xsum8[sb + b];
+        }
+        return a0.add(a1).reduceLanes(VectorOperators.ADD) - corr;
+    }
+
+    /** 16 int8 weights at {@code off}, sign-extended to int16 lanes. */
+    private static ShortVector w16(MemorySegment w, long off) {
+        return (ShortVector) ByteVector.fromMemorySegment(B16, w, off, LE).convertShape(VectorOperators.B2S, S16, 0);
     }
 
     static float dotQ4(MemorySegment w, long rowOff, byte[] xq, float[] xs, int xOff, int nb) {

@@ -1,7 +1,6 @@
 package dev.minerva.backend;
 
 import dev.minerva.tensor.DType;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -42,45 +41,8 @@ final class FloatKernels {
         MemorySegment seg = MemorySegment.ofArray(buf);
         for (int r = r0; r < r1; r += rb) {
             int re = Math.min(r1, r + rb);
-            dequantRows(w, r, re - r, d, buf);
+            dev.minerva.tensor.TensorCodec.decode(w, (long) r * d, (re - r) * d, buf, 0);
             tiles(out, xd, seg, 0, T, n, d, r, re);
-        }
-    }
-
-    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
-    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
-    private static final boolean WIDE = FS.vectorBitSize() == 256;
-
-    /** {@code rows} rows of a Q8_0/Q4_0 (or other) matrix from row {@code r} into {@code buf}, vectorised for the block formats on AVX2. */
-    private static void dequantRows(dev.minerva.tensor.Tensor w, int r, int rows, int d, float[] buf) {
-        MemorySegment ws = w.data();
-        int nb = rows * d / 32;
-        if (WIDE && w.dtype() == DType.Q8_0) {
-            long base = (long) r * (d / 32) * 34;
-            for (int b = 0; b < nb; b++) {
-                long o = base + (long) b * 34;
-                FloatVector sc = FloatVector.broadcast(F8, CpuBackend.f16(ws, o));
-                for (int j = 0; j < 32; j += 8) {
-                    ((FloatVector) ByteVector.fromMemorySegment(B8, ws, o + 2 + j, LE).convertShape(VectorOperators.B2F, F8, 0))
-                            .mul(sc).intoArray(buf, b * 32 + j);
-                }
-            }
-        } else if (WIDE && w.dtype() == DType.Q4_0) {
-            long base = (long) r * (d / 32) * 18;
-            for (int b = 0; b < nb; b++) {
-                long o = base + (long) b * 18;
-                FloatVector sc = FloatVector.broadcast(F8, CpuBackend.f16(ws, o));
-                ByteVector packed = ByteVector.fromMemorySegment(B16, ws, o + 2, LE);
-                ByteVector lo = packed.and((byte) 0x0F).sub((byte) 8);
-                ByteVector hi = packed.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8);
-                for (int j = 0; j < 2; j++) {
-                    ((FloatVector) lo.convertShape(VectorOperators.B2F, F8, j)).mul(sc).intoArray(buf, b * 32 + 8 * j);
-                    ((FloatVector) hi.convertShape(VectorOperators.B2F, F8, j)).mul(sc).intoArray(buf, b * 32 + 16 + 8 * j);
-                }
-            }
-        } else {
-            dev.minerva.tensor.TensorCodec.decode(w, (long) r * d, rows * d, buf, 0);
         }
     }
 

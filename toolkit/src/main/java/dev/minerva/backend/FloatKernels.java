@@ -1,7 +1,6 @@
 package dev.minerva.backend;
 
 import dev.minerva.tensor.DType;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -27,8 +26,8 @@ final class FloatKernels {
             return;
         }
         int r = r0;
-        int rb = blockRows(d);
-        for (; r < r1; r += rb) tiles(out, x, w, (long) r * d * Float.BYTES, T, n, d, r, Math.min(r1, r + rb));
+        for (; r + 2 <= r1; r += 2) tile2x4(out, x, w, (long) r * d * Float.BYTES, T, n, d, r);
+        for (; r < r1; r++) tile1x4(out, x, w, (long) r * d * Float.BYTES, T, n, d, r);
     }
 
     /**
@@ -37,78 +36,24 @@ final class FloatKernels {
      * so prefill is FMA-bound like F32 instead of paying the int8 widening per token.
      */
     static void matmulDequantRows(float[] out, float[] xd, dev.minerva.tensor.Tensor w, int T, int n, int d, int r0, int r1) {
-        int rb = blockRows(d);
-        float[] buf = new float[rb * d];
+        float[] buf = new float[2 * d];
         MemorySegment seg = MemorySegment.ofArray(buf);
-        for (int r = r0; r < r1; r += rb) {
-            int re = Math.min(r1, r + rb);
-            dequantRows(w, r, re - r, d, buf);
-            tiles(out, xd, seg, 0, T, n, d, r, re);
+        int r = r0;
+        for (; r + 2 <= r1; r += 2) {
+            dev.minerva.tensor.TensorCodec.decode(w, (long) r * d, 2 * d, buf, 0);
+            tile2x4(out, xd, seg, 0, T, n, d, r);
         }
-    }
-
-    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
-    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
-    private static final boolean WIDE = FS.vectorBitSize() == 256;
-
-    /** {@code rows} rows of a Q8_0/Q4_0 (or other) matrix from row {@code r} into {@code buf}, vectorised for the block formats on AVX2. */
-    private static void dequantRows(dev.minerva.tensor.Tensor w, int r, int rows, int d, float[] buf) {
-        MemorySegment ws = w.data();
-        int nb = rows * d / 32;
-        if (WIDE && w.dtype() == DType.Q8_0) {
-            long base = (long) r * (d / 32) * 34;
-            for (int b = 0; b < nb; b++) {
-                long o = base + (long) b * 34;
-                FloatVector sc = FloatVector.broadcast(F8, CpuBackend.f16(ws, o));
-                for (int j = 0; j < 32; j += 8) {
-                    ((FloatVector) ByteVector.fromMemorySegment(B8, ws, o + 2 + j, LE).convertShape(VectorOperators.B2F, F8, 0))
-                            .mul(sc).intoArray(buf, b * 32 + j);
-                }
-            }
-        } else if (WIDE && w.dtype() == DType.Q4_0) {
-            long base = (long) r * (d / 32) * 18;
-            for (int b = 0; b < nb; b++) {
-                long o = base + (long) b * 18;
-                FloatVector sc = FloatVector.broadcast(F8, CpuBackend.f16(ws, o));
-                ByteVector packed = ByteVector.fromMemorySegment(B16, ws, o + 2, LE);
-                ByteVector lo = packed.and((byte) 0x0F).sub((byte) 8);
-                ByteVector hi = packed.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8);
-                for (int j = 0; j < 2; j++) {
-                    ((FloatVector) lo.convertShape(VectorOperators.B2F, F8, j)).mul(sc).intoArray(buf, b * 32 + 8 * j);
-                    ((FloatVector) hi.convertShape(VectorOperators.B2F, F8, j)).mul(sc).intoArray(buf, b * 32 + 16 + 8 * j);
-                }
-            }
-        } else {
-            dev.minerva.tensor.TensorCodec.decode(w, (long) r * d, rows * d, buf, 0);
-        }
-    }
-
-    /** Rows per cache block: about 128 KiB of float weights, so a block stays in L2 while every token group passes over it. */
-    private static int blockRows(int d) {
-        return Math.max(2, (32768 / d) & ~1);
-    }
-
-    /**
-     * Rows {@code [r, re)} (stored from byte {@code w0} of {@code w}) against all tokens, four tokens at a
-     * time: the 4 activation rows stay in L1 and the weight block in L2, instead of streaming all T
-     * activation rows (T x d floats, beyond L2 for long prompts) once per row pair.
-     */
-    private static void tiles(float[] out, float[] x, MemorySegment w, long w0, int T, int n, int d, int r, int re) {
-        long rowBytes = (long) d * Float.BYTES;
-        for (int t = 0; t < T; t += 4) {
-            int te = Math.min(T, t + 4);
-            int k = r;
-            for (; k + 2 <= re; k += 2) tile2x4(out, x, w, w0 + (k - r) * rowBytes, t, te, n, d, k);
-            for (; k < re; k++) tile1x4(out, x, w, w0 + (k - r) * rowBytes, t, te, n, d, k);
+        for (; r < r1; r++) {
+            dev.minerva.tensor.TensorCodec.decode(w, (long) r * d, d, buf, 0);
+            tile1x4(out, xd, seg, 0, T, n, d, r);
         }
     }
 
     /** Two weight rows against every token, four tokens at a time: 8 accumulators, 6 loads per 8 FMAs. */
-    private static void tile2x4(float[] out, float[] x, MemorySegment w, long w0, int t0, int T, int n, int d, int r) {
+    private static void tile2x4(float[] out, float[] x, MemorySegment w, long w0, int T, int n, int d, int r) {
         int L = FS.length(), bound = FS.loopBound(d);
         long w1 = w0 + (long) d * Float.BYTES;
-        int t = t0;
+        int t = 0;
         for (; t + 4 <= T; t += 4) {
             int x0 = t * d, x1 = x0 + d, x2 = x1 + d, x3 = x2 + d;
             FloatVector a0 = FloatVector.zero(FS), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
@@ -140,9 +85,9 @@ final class FloatKernels {
         }
     }
 
-    private static void tile1x4(float[] out, float[] x, MemorySegment w, long wOff, int t0, int T, int n, int d, int r) {
+    private static void tile1x4(float[] out, float[] x, MemorySegment w, long wOff, int T, int n, int d, int r) {
         int L = FS.length(), bound = FS.loopBound(d);
-        int t = t0;
+        int t = 0;
         for (; t + 4 <= T; t += 4) {
             int x0 = t * d, x1 = x0 + d, x2 = x1 + d, x3 = x2 + d;
             FloatVector a0 = FloatVector.zero(FS), a1 = a0, a2 = a0, a3 = a0;

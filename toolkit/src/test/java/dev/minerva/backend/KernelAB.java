@@ -9,7 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 
-/** Interleaved single-thread A/B timing of decode kernel variants (min of many runs, robust to a shared machine). */
+/** Interleaved single-thread A/B timing of decode kernel variants (-Dv=N picks a variant; 1 = the shipped kernel) (min of many runs, robust to a shared machine). */
 public final class KernelAB {
     public static void main(String[] args) {
         int rows = 5632, d = 2048, nb = d / 32;
@@ -151,8 +151,12 @@ public final class KernelAB {
                 }
             }
             case Q4_0 -> {
-                if (Integer.getInteger("v", 1) == 1) { }
-                else {
+                if (Integer.getInteger("v", 1) == 1) {
+                    int nb = d / 32;
+                    float[] xsum8 = new float[nb];
+                    for (int b = 0; b < nb; b++) { int s = 0; for (int j = 0; j < 32; j++) s += xq[b * 32 + j]; xsum8[b] = 8f * s * xs[b]; }
+                    QuantKernels.matmulQ4Wide(out, xw, xs, xsum8, ws, 1, rows, d, 0, rows);
+                } else {
                     int nb = d / 32;
                     float[] xsum = new float[nb];
                     for (int b = 0; b < nb; b++) { int s = 0; for (int j = 0; j < 32; j++) s += xq[b * 32 + j]; xsum[b] = 8f * s * xs[b]; }

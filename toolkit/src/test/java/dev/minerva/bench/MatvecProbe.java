@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
 /**
  * Quick single-matvec timing at TinyLlama shapes without JMH's fork: prints microseconds per
  * matmul and GB/s of weight bytes for each dtype, shape and thread count. Args: dtypes (comma list),
- * threads (comma list), tokens.
+ * threads (comma list), tokens, optional shapes as {@code ROWSxCOLS,...} (default TinyLlama's).
  */
 public final class MatvecProbe {
     public static void main(String[] args) {
@@ -19,6 +19,14 @@ public final class MatvecProbe {
         String[] threadList = (args.length > 1 ? args[1] : "1,2").split(",");
         int tokens = args.length > 2 ? Integer.parseInt(args[2]) : 1;
         int[][] shapes = {{5632, 2048}, {2048, 5632}, {32000, 2048}};
+        if (args.length > 3) {
+            String[] parts = args[3].split(",");
+            shapes = new int[parts.length][];
+            for (int i = 0; i < parts.length; i++) {
+                String[] rc = parts[i].split("x");
+                shapes[i] = new int[]{Integer.parseInt(rc[0]), Integer.parseInt(rc[1])};
+            }
+        }
         for (String dt : dtypes) {
             for (int[] sh : shapes) {
                 int rows = sh[0], cols = sh[1];

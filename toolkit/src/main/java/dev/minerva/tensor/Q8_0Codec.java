@@ -18,9 +18,7 @@ public final class Q8_0Codec {
     public static void quantize(float[] src, int off, int n, MemorySegment dst, long dstOff) {
         for (int b = 0; b < n / BLOCK; b++) {
             int base = off + b * BLOCK;
-            float amax = 0;
-            for (int j = 0; j < BLOCK; j++) amax = Math.max(amax, Math.abs(src[base + j]));
-            float d = amax / 127f;
+            float d = blockScale(src, base);
             float id = d != 0 ? 1f / d : 0f;
             long o = dstOff + (long) b * BLOCK_BYTES;
             dst.set(F16, o, HalfFloats.floatToF16(d));
@@ -34,9 +32,7 @@ public final class Q8_0Codec {
     public static void quantize(float[] src, int off, int n, byte[] q, float[] scales) {
         for (int b = 0; b < n / BLOCK; b++) {
             int base = off + b * BLOCK;
-            float amax = 0;
-            for (int j = 0; j < BLOCK; j++) amax = Math.max(amax, Math.abs(src[base + j]));
-            float d = amax / 127f;
+            float d = blockScale(src, base);
             float id = d != 0 ? 1f / d : 0f;
             // the scale used in dot products is the f16-rounded one, as stored in a Q8_0 block
             scales[base / BLOCK] = HalfFloats.f16ToFloat(HalfFloats.floatToF16(d));
@@ -51,6 +47,13 @@ public final class Q8_0Codec {
             float d = HalfFloats.f16ToFloat(src.get(F16, o));
             for (int j = 0; j < BLOCK; j++) dst[off + b * BLOCK + j] = src.get(ValueLayout.JAVA_BYTE, o + 2 + j) * d;
         }
+    }
+
+    /** The block scale {@code max|x| / 127} of the 32 values at {@code src[base..]} (before f16 rounding). */
+    private static float blockScale(float[] src, int base) {
+        float amax = 0;
+        for (int j = 0; j < BLOCK; j++) amax = Math.max(amax, Math.abs(src[base + j]));
+        return amax / 127f;
     }
 
     static int roundHalfAway(float v) {

@@ -139,28 +139,12 @@ public final class CpuBackend implements Backend {
             for (int task = start; task < end; task++) {
                 int r = task / nHeads, h = task % nHeads;
                 int qOff = (rowStart + r) * dim + h * headSize;
-                int kvOff = (h / kvMul) * headSize;
                 int limit = causal ? kvLength - rows + r + 1 : kvLength;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int t = 0; t < limit; t++) {
-                    if (!causal && !mask.visible(r, rows, t, kvLength)) { att[t] = Float.NEGATIVE_INFINITY; continue; }
-                    float s = VectorMath.dot(qa, qOff, k, t * kvDim + kvOff, headSize) * scale;
-                    att[t] = s;
-                    if (s > max) max = s;
+                if (!causal) {
+                    // masked slots are marked -inf before scoring; the kernel leaves them there (weight 0)
+                    for (int t = 0; t < limit; t++) att[t] = mask.visible(r, rows, t, kvLength) ? 0f : Float.NEGATIVE_INFINITY;
                 }
-                float sum = 0;
-                for (int t = 0; t < limit; t++) {
-                    float e = att[t] == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(att[t] - max);
-                    att[t] = e;
-                    sum += e;
-                }
-                int oOff = (rowStart + r) * dim + h * headSize;
-                java.util.Arrays.fill(o, oOff, oOff + headSize, 0f);
-                float inv = 1f / sum;
-                for (int t = 0; t < limit; t++) {
-                    float p = att[t] * inv;
-                    if (p != 0f) VectorMath.axpy(o, oOff, p, v, t * kvDim + kvOff, headSize);
-                }
+                AttentionKernel.head(o, qOff, qa, qOff, k, v, (h / kvMul) * headSize, kvDim, headSize, limit, scale, att, !causal);
             }
         });
     }

@@ -22,7 +22,8 @@ import java.util.TreeMap;
  * one at a time (time per output token). A short warm-up (a 16-token prefill and some decode steps on
  * a separate cache) runs first so the timed loops run JIT-compiled code. Decode throughput is compared
  * with memory bandwidth through {@link #streamedBytes}: the weight bytes one decode step must read.
- * Used by {@code minerva bench} and by the engine study.
+ * Used by {@code minerva bench} and by the engine study. When the model runs on an {@link OpProfile},
+ * the profile is reset before the timed decode steps and stopped after them, so it covers exactly those.
  */
 public final class DecodeBenchmark {
     private DecodeBenchmark() {}
@@ -99,12 +100,15 @@ public final class DecodeBenchmark {
         long t0 = System.nanoTime();
         tok = next(llama, greedy, Batch.of(0, prompt, 0, false), cache);
         long ttft = System.nanoTime() - t0;
+        OpProfile profile = backend instanceof OpProfile p ? p : null;
+        if (profile != null) profile.reset();
         long t1 = System.nanoTime();
         int steps = 0;
         for (; steps < s.genTokens() - 1 && cache.length(0) < ctx; steps++) {
             tok = next(llama, greedy, Batch.of(0, new int[]{tok}, cache.length(0), false), cache);
         }
         long decode = System.nanoTime() - t1;
+        if (profile != null) profile.stop();
         return new Result(s.promptTokens(), steps, ttft, decode, streamedBytes(weights), describe(weights));
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.minerva.backend.Backend;
 import dev.minerva.bench.DecodeBenchmark;
+import dev.minerva.bench.OpProfile;
 import dev.minerva.bench.TriadBandwidth;
 import dev.minerva.model.Llama;
 import dev.minerva.model.ModelConfig;
@@ -28,7 +29,7 @@ import java.util.concurrent.Callable;
  * fraction of the memory-bandwidth roofline (weight bytes streamed per token × tokens/s ÷ triad bandwidth
  * measured in the same run). Prints a table and a JSON line with provenance.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure prefill/decode speed (TTFT, TPOT, % of memory bandwidth).")
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure prefill/decode speed (TTFT, TPOT, %% of memory bandwidth).")
 public final class BenchCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
 
@@ -40,6 +41,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--gen-tokens", defaultValue = "128") int genTokens;
     @Option(names = "--warmup-tokens", defaultValue = "16", description = "decode steps before timing (JIT warm-up)") int warmup;
     @Option(names = "--no-triad", description = "skip the bandwidth measurement") boolean noTriad;
+    @Option(names = "--profile", description = "also print where a decode step's time goes, per op (matmuls per weight and dtype)") boolean profile;
     @Option(names = "--record", description = "also record the result as a run under datasets/results/engine-bench") boolean record;
 
     /** Preset names for picocli's help. */
@@ -53,7 +55,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override public Integer call() throws Exception {
         int threads = model.threads();
-        try (Arena arena = Arena.ofShared(); Backend backend = model.backend()) {
+        try (Arena arena = Arena.ofShared(); Backend backend = profile ? new OpProfile(model.backend()) : model.backend()) {
             Weights w;
             String source;
             if (synth != null) {
@@ -81,6 +83,7 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf("TTFT         %.1f ms%n", r.ttftMs());
             System.out.printf("decode       %d tokens: %.2f tokens/s, TPOT %.2f ms%n", steps, decodeTps, 1e3 / decodeTps);
             System.out.printf("prefill/decode per-token speed-up %.1fx%n", prefillTps / decodeTps);
+            if (backend instanceof OpProfile p) printProfile(p, r);
             if (!noTriad) System.out.printf("bandwidth    triad %.1f GB/s; decode streams %.1f GB/s = %.1f %% of triad%n", triad / 1e9, streamed * decodeTps / 1e9, pct);
 
             ObjectMapper om = new ObjectMapper();
@@ -127,6 +130,19 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Per-op share of the timed decode steps; "outside ops" is sampling and the forward pass's own bookkeeping. */
+    private static void printProfile(OpProfile p, DecodeBenchmark.Result r) {
+        int steps = Math.max(1, r.decodeSteps());
+        System.out.printf("profile      %-22s %9s %10s %7s %9s%n", "op", "calls/tok", "ms/token", "share", "GB/s");
+        for (OpProfile.Row row : p.rows()) {
+            double gbs = row.bytesPerSecond() / 1e9;
+            System.out.printf("             %-22s %9.1f %10.3f %6.1f%% %9s%n", row.op(), (double) row.calls() / steps,
+                    row.nanos() / 1e6 / steps, 100.0 * row.nanos() / r.decodeNanos(), Double.isNaN(gbs) ? "" : String.format("%.1f", gbs));
+        }
+        long outside = r.decodeNanos() - p.totalNanos();
+        System.out.printf("             %-22s %9s %10.3f %6.1f%%%n", "(outside ops)", "", outside / 1e6 / steps, 100.0 * outside / r.decodeNanos());
     }
 
     static String loadAverage() {

@@ -214,7 +214,13 @@ class CpuBackendConformanceTest {
     // ------------------------------------------------------------ attention
 
     @Test void attentionMatchesNaiveCausalAndTree() {
-        int nh = 6, nkv = 2, hs = 10, dim = nh * hs, kvDim = nkv * hs, cap = 20, kvLen = 13, rows = 4, T = rows + 2, rowStart = 1;
+        // odd head size and lengths (every scalar tail), then a Llama-like head of 64 over 37 slots (the vector paths)
+        attentionCase(6, 2, 10, 20, 13);
+        attentionCase(4, 2, 64, 40, 37);
+    }
+
+    private void attentionCase(int nh, int nkv, int hs, int cap, int kvLen) {
+        int dim = nh * hs, kvDim = nkv * hs, rows = 4, T = rows + 2, rowStart = 1;
         float[] q = random(T * dim), k = random(cap * kvDim), v = random(cap * kvDim);
         for (var mask : new AttentionMask[]{AttentionMask.CAUSAL, new TreeMask(new int[]{-1, 0, 0, 2})}) {
             Tensor out = backend.allocate("o", T, dim);
@@ -236,7 +242,7 @@ class CpuBackendConformanceTest {
                 for (int j = 0; j < kvLen; j++) { s[j] = Math.exp(s[j] - max); sum += s[j]; }
                 for (int j = 0; j < kvLen; j++) for (int i = 0; i < hs; i++) ref[r * dim + h * hs + i] += s[j] / sum * v[j * kvDim + kh * hs + i];
             }
-            assertNear(ref, got, 1e-5, "attention " + mask);
+            assertNear(ref, got, 1e-5, "attention hs=" + hs + " kv=" + kvLen + " " + mask);
         }
     }
 

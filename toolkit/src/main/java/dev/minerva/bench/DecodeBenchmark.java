@@ -19,8 +19,10 @@ import java.util.TreeMap;
 /**
  * Batch-1 prefill and decode speed of one model: a random prompt (fixed seed) is prefilled in one
  * forward call (time to first token = that call + the first greedy sample), then tokens are decoded
- * one at a time (time per output token). A short warm-up (a 16-token prefill and some decode steps on
- * a separate cache) runs first so the timed loops run JIT-compiled code. Decode throughput is compared
+ * one at a time (time per output token). A warm-up on a separate cache runs first so the timed loops run
+ * JIT-compiled code: with {@code warmupTokens > 0}, two prefills of the whole prompt (the prefill kernels
+ * are only called a few hundred times per prompt, too few for the JIT to finish on the first) and that
+ * many decode steps. Decode throughput is compared
  * with memory bandwidth through {@link #streamedBytes}: the weight bytes one decode step must read.
  * Used by {@code minerva bench} and by the engine study. When the model runs on an {@link OpProfile},
  * the profile is reset before the timed decode steps and stopped after them, so it covers exactly those.
@@ -92,6 +94,7 @@ public final class DecodeBenchmark {
         for (int i = 0; i < prompt.length; i++) prompt[i] = 3 + rnd.nextInt(Math.max(1, c.vocabSize() - 3));
         Sampler greedy = Sampler.greedy();
 
+        for (int i = 0; i < (s.warmupTokens() > 0 ? 2 : 0); i++) next(llama, greedy, Batch.of(0, prompt, 0, false), new DenseKvCache(backend, c, ctx));
         KvCache wc = new DenseKvCache(backend, c, ctx);
         int tok = next(llama, greedy, Batch.of(0, Arrays.copyOf(prompt, Math.min(16, prompt.length)), 0, false), wc);
         for (int i = 0; i < s.warmupTokens() && wc.length(0) < ctx; i++) tok = next(llama, greedy, Batch.of(0, new int[]{tok}, wc.length(0), false), wc);

@@ -39,6 +39,13 @@ public final class Q4_0Codec {
 
     /** Dequantises {@code n} values starting at byte offset {@code srcOff} into {@code dst[off..]}. */
     public static void dequantize(MemorySegment src, long srcOff, int n, float[] dst, int off) {
+        if (BlockVectors.ENABLED) {
+            for (int b = 0; b < n / BLOCK; b++) {
+                long o = srcOff + (long) b * BLOCK_BYTES;
+                BlockVectors.nibblesToFloats(src, o + 2, HalfFloats.f16ToFloat(src.get(F16, o)), dst, off + b * BLOCK);
+            }
+            return;
+        }
         for (int b = 0; b < n / BLOCK; b++) {
             long o = srcOff + (long) b * BLOCK_BYTES;
             float d = HalfFloats.f16ToFloat(src.get(F16, o));

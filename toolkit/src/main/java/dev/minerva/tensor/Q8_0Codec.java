@@ -42,6 +42,14 @@ public final class Q8_0Codec {
 
     /** Dequantises {@code n} values starting at byte offset {@code srcOff} into {@code dst[off..]}. */
     public static void dequantize(MemorySegment src, long srcOff, int n, float[] dst, int off) {
+        if (BlockVectors.ENABLED) {
+            for (int b = 0; b < n / BLOCK; b++) {
+                long o = srcOff + (long) b * BLOCK_BYTES;
+                float d = HalfFloats.f16ToFloat(src.get(F16, o));
+                for (int j = 0; j < BLOCK; j += 8) BlockVectors.bytesToFloats(src, o + 2 + j, d, dst, off + b * BLOCK + j);
+            }
+            return;
+        }
         for (int b = 0; b < n / BLOCK; b++) {
             long o = srcOff + (long) b * BLOCK_BYTES;
             float d = HalfFloats.f16ToFloat(src.get(F16, o));

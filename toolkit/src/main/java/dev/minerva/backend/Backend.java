@@ -48,6 +48,16 @@ public interface Backend extends AutoCloseable {
     void matmul(Tensor out, Tensor x, Tensor w);
 
     /**
+     * Several matmuls of one input: {@code outs[i] = x . ws[i]^T} (q/k/v, or the gate and up projections).
+     * The same as calling {@link #matmul} for each; a backend may run them as one op (one activation
+     * quantisation, one parallel dispatch).
+     */
+    default void matmuls(Tensor[] outs, Tensor x, Tensor... ws) {
+        if (outs.length != ws.length) throw new IllegalArgumentException("matmuls: " + outs.length + " outputs for " + ws.length + " weights");
+        for (int i = 0; i < ws.length; i++) matmul(outs[i], x, ws[i]);
+    }
+
+    /**
      * Rotary position embedding in place on adjacent pairs {@code (x[2i], x[2i+1])} of every head
      * (llama2.c layout): x (T, nHeads * headSize), {@code positions[t]} the position of row t,
      * {@code invFreq} (headSize / 2) the per-pair angular frequencies.

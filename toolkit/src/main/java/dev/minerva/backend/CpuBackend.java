@@ -22,8 +22,6 @@ public final class CpuBackend implements Backend {
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private final WorkerPool pool;
-    private byte[] xq = new byte[0];
-    private float[] xs = new float[0];
 
     /** A backend using every available processor. */
     public CpuBackend() { this(Runtime.getRuntime().availableProcessors()); }
@@ -151,76 +149,101 @@ public final class CpuBackend implements Backend {
 
     // ---------------------------------------------------------------- matmul
 
-    @Override public void matmul(Tensor out, Tensor x, Tensor w) {
-        float[] o = f(out), xa = f(x);
-        int n = (int) w.rows(), d = (int) w.cols();
-        if (x.cols() != d || out.cols() != n || x.rows() != out.rows()) {
-            throw new IllegalArgumentException("matmul shapes: out " + out + " = x " + x + " . w " + w + "^T");
+    @Override public void matmul(Tensor out, Tensor x, Tensor w) { matmuls(new Tensor[]{out}, x, w); }
+
+    /**
+     * All of {@code ws} against one input in a single parallel op: the activations are quantised (and
+     * widened) once, and the output rows of every matrix form one range of chunks, so q/k/v or
+     * gate/up cost one dispatch instead of three or two.
+     */
+    @Override public void matmuls(Tensor[] outs, Tensor x, Tensor... ws) {
+        if (outs.length != ws.length) throw new IllegalArgumentException("matmuls: " + outs.length + " outputs for " + ws.length + " weights");
+        float[] xa = f(x);
+        int T = (int) x.rows(), d = (int) x.cols();
+        int[] firstRow = new int[ws.length + 1];
+        boolean quantised = false;
+        for (int m = 0; m < ws.length; m++) {
+            Tensor out = outs[m], w = ws[m];
+            if (w.cols() != d || out.cols() != w.rows() || out.rows() != T) {
+                throw new IllegalArgumentException("matmul shapes: out " + out + " = x " + x + " . w " + w + "^T");
+            }
+            firstRow[m + 1] = firstRow[m] + (int) w.rows();
+            quantised |= w.dtype() == DType.Q8_0 || w.dtype() == DType.Q4_0;
         }
-        int T = (int) x.rows();
+        Input in = quantised ? quantisedInput(xa, T, d) : new Input(xa, T, d, null, null, null, null, null);
+        float[][] o = new float[ws.length][];
+        for (int m = 0; m < ws.length; m++) o[m] = f(outs[m]);
+        pool.forRange(firstRow[ws.length], rowGrain(T, d), (s, e) -> {
+            // a chunk may straddle matrices: cut it at their boundaries
+            for (int m = 0; m < ws.length; m++) {
+                int a = Math.max(s, firstRow[m]), b = Math.min(e, firstRow[m + 1]);
+                if (a < b) rows(o[m], in, ws[m], a - firstRow[m], b - firstRow[m]);
+            }
+        });
+    }
+
+    /**
+     * The input of a matmul in every form the kernels read: floats, and for quantised weights its Q8_0
+     * quantisation ({@code q}, {@code scales}), int16-widened ({@code wide}), Q4_0's per-block offset
+     * sums ({@code sums8}), or for prefill the dequantised values ({@code dequant}).
+     */
+    private record Input(float[] x, int T, int d, byte[] q, float[] scales, short[] wide, float[] sums8, float[] dequant) {}
+
+    /** Rows {@code [r0, r1)} of {@code w} against every input row. */
+    private static void rows(float[] o, Input in, Tensor w, int r0, int r1) {
+        int T = in.T(), n = (int) w.rows(), d = in.d();
         MemorySegment ws = w.data();
-        int grain = rowGrain(T, d);
         switch (w.dtype()) {
-            case F32 -> pool.forRange(n, grain, (s, e) -> FloatKernels.matmulF32(o, xa, ws, T, n, d, s, e));
-            case F16, BF16 -> pool.forRange(n, grain, (s, e) -> FloatKernels.matmulHalf(o, xa, ws, w.dtype(), T, n, d, s, e));
+            case F32 -> FloatKernels.matmulF32(o, in.x(), ws, T, n, d, r0, r1);
+            case F16, BF16 -> FloatKernels.matmulHalf(o, in.x(), ws, w.dtype(), T, n, d, r0, r1);
             case Q8_0, Q4_0 -> {
-                quantizeActivations(xa, T, d);
-                byte[] q = xq;
-                float[] qs = xs;
-                if (T >= 4) {
-                    // prefill: same Q8_0 activation values, dequantised once, then the float register tile
-                    float[] xd = new float[T * d];
-                    for (int i = 0; i < xd.length; i++) xd[i] = q[i] * qs[i / 32];
-                    pool.forRange(n, grain, (s, e) -> FloatKernels.matmulDequantRows(o, xd, w, T, n, d, s, e));
-                } else if (QuantKernels.WIDE) {
-                    short[] xw = widenActivations(T * d);
-                    if (w.dtype() == DType.Q8_0) pool.forRange(n, grain, (s, e) -> QuantKernels.matmulQ8Wide(o, xw, qs, ws, T, n, d, s, e));
-                    else {
-                        float[] xsum8 = blockSums8(T * d);
-                        pool.forRange(n, grain, (s, e) -> QuantKernels.matmulQ4Wide(o, xw, qs, xsum8, ws, T, n, d, s, e));
-                    }
-                } else if (w.dtype() == DType.Q8_0) pool.forRange(n, grain, (s, e) -> QuantKernels.matmulQ8(o, q, qs, ws, T, n, d, s, e));
-                else pool.forRange(n, grain, (s, e) -> QuantKernels.matmulQ4(o, q, qs, ws, T, n, d, s, e));
+                // prefill: the same Q8_0 activation values, dequantised, through the float register tile
+                if (in.dequant() != null) FloatKernels.matmulDequantRows(o, in.dequant(), w, T, n, d, r0, r1);
+                else if (in.wide() != null && w.dtype() == DType.Q8_0) QuantKernels.matmulQ8Wide(o, in.wide(), in.scales(), ws, T, n, d, r0, r1);
+                else if (in.wide() != null) QuantKernels.matmulQ4Wide(o, in.wide(), in.scales(), in.sums8(), ws, T, n, d, r0, r1);
+                else if (w.dtype() == DType.Q8_0) QuantKernels.matmulQ8(o, in.q(), in.scales(), ws, T, n, d, r0, r1);
+                else QuantKernels.matmulQ4(o, in.q(), in.scales(), ws, T, n, d, r0, r1);
             }
         }
     }
 
-    /** Rows per thread worth the hand-off: at least ~64K multiply-adds, so tiny models stay on one thread. */
+    /** Rows per chunk worth the hand-off: at least ~64K multiply-adds, so tiny models stay on one thread. */
     private static int rowGrain(int T, int d) {
         return Math.max(8, (1 << 16) / Math.max(1, T * d));
     }
 
+    private byte[] xq = new byte[0];
+    private float[] xs = new float[0];
     private short[] xw = new short[0];
-
-    /** The quantised activations widened to int16 once, so every weight row reuses them without re-widening. */
-    private short[] widenActivations(int len) {
-        if (xw.length < len) xw = new short[len];
-        for (int i = 0; i < len; i++) xw[i] = xq[i];
-        return xw;
-    }
-
     private float[] xsum8 = new float[0];
 
-    /** Per Q8_0 activation block: 8 * sum of its int8 values * its scale (Q4_0's nibble offset, applied once per block). */
-    private float[] blockSums8(int len) {
-        int nb = len / 32;
-        if (xsum8.length < nb) xsum8 = new float[nb];
-        for (int b = 0; b < nb; b++) {
-            int sum = 0;
-            for (int j = b * 32; j < b * 32 + 32; j++) sum += xq[j];
-            xsum8[b] = 8f * sum * xs[b];
-        }
-        return xsum8;
-    }
-
-    private void quantizeActivations(float[] x, int T, int d) {
+    /** Quantises {@code x} (T, d) to Q8_0 and prepares what the kernels for this T read. */
+    private Input quantisedInput(float[] x, int T, int d) {
         if (d % 32 != 0) throw new IllegalArgumentException("quantised matmul needs an input width that is a multiple of 32, got " + d);
-        if (xq.length < T * d) { xq = new byte[T * d]; xs = new float[T * d / 32]; }
+        int len = T * d, nb = len / 32;
+        if (xq.length < len) { xq = new byte[len]; xs = new float[nb]; }
         byte[] q = xq;
         float[] s = xs;
         pool.forRange(T, Math.max(1, (1 << 14) / d), (a, b) -> {
             for (int t = a; t < b; t++) dev.minerva.tensor.Q8_0Codec.quantize(x, t * d, d, q, s);
         });
+        if (T >= 4) {
+            float[] xd = new float[len];
+            for (int i = 0; i < len; i++) xd[i] = q[i] * s[i / 32];
+            return new Input(x, T, d, q, s, null, null, xd);
+        }
+        if (!QuantKernels.WIDE) return new Input(x, T, d, q, s, null, null, null);
+        // decode on 256-bit machines: int16 activations, widened once for every weight row
+        if (xw.length < len) xw = new short[len];
+        for (int i = 0; i < len; i++) xw[i] = q[i];
+        if (xsum8.length < nb) xsum8 = new float[nb];
+        // per block: 8 * (sum of its int8 values) * scale, Q4_0's nibble offset applied once per block
+        for (int b = 0; b < nb; b++) {
+            int sum = 0;
+            for (int j = b * 32; j < b * 32 + 32; j++) sum += q[j];
+            xsum8[b] = 8f * sum * s[b];
+        }
+        return new Input(x, T, d, q, s, xw, xsum8, null);
     }
 
     @Override public void close() { pool.close(); }

@@ -109,6 +109,18 @@ public final class OpProfile implements Backend {
         add("matmul " + field(w) + " " + w.dtype(), t0, w.byteSize());
     }
 
+    @Override public void matmuls(Tensor[] outs, Tensor x, Tensor... ws) {
+        long t0 = System.nanoTime();
+        inner.matmuls(outs, x, ws);
+        StringBuilder op = new StringBuilder("matmul ");
+        long bytes = 0;
+        for (int i = 0; i < ws.length; i++) {
+            op.append(i == 0 ? "" : "+").append(field(ws[i]));
+            bytes += ws[i].byteSize();
+        }
+        add(op.append(' ').append(ws[0].dtype()).toString(), t0, bytes);
+    }
+
     @Override public void rope(Tensor x, int[] positions, int headSize, float[] invFreq) {
         long t0 = System.nanoTime();
         inner.rope(x, positions, headSize, invFreq);

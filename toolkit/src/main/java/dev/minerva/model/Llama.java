@@ -113,9 +113,7 @@ public final class Llama {
             tap(hooks, L.taps[0], a.xb, batch);
             tap(hooks, L.taps[1], a.xb, batch);
             tap(hooks, L.taps[2], a.xb, batch);
-            backend.matmul(a.q, a.xb, L.wq);                                    // q (T, dim)
-            backend.matmul(a.k, a.xb, L.wk);                                    // k (T, kvDim)
-            backend.matmul(a.v, a.xb, L.wv);                                    // v (T, kvDim)
+            backend.matmuls(new Tensor[]{a.q, a.k, a.v}, a.xb, L.wq, L.wk, L.wv); // q (T, dim), k, v (T, kvDim)
             backend.rope(a.q, positions, headSize, invFreq);
             backend.rope(a.k, positions, headSize, invFreq);
             tap(hooks, L.taps[3], a.q, batch);
@@ -140,8 +138,7 @@ public final class Llama {
             backend.rmsnorm(a.xb, a.x, L.rmsFfn, eps);                          // xb (T, dim)
             tap(hooks, L.taps[8], a.xb, batch);
             tap(hooks, L.taps[9], a.xb, batch);
-            backend.matmul(a.hb, a.xb, L.w1);                                   // hb (T, hidden)
-            backend.matmul(a.hb2, a.xb, L.w3);                                  // hb2 (T, hidden)
+            backend.matmuls(new Tensor[]{a.hb, a.hb2}, a.xb, L.w1, L.w3);        // hb = w1 x, hb2 = w3 x (T, hidden)
             backend.siluMul(a.hb, a.hb2);
             tap(hooks, L.taps[10], a.hb, batch);
             backend.matmul(a.xb2, a.hb, L.w2);                                  // xb2 (T, dim)

@@ -144,6 +144,36 @@ class CpuBackendConformanceTest {
         }
     }
 
+    @Test void matmulsOfMixedDtypesEqualSeparateMatmuls() {
+        // 950 rows over 2 threads: the chunk boundary falls inside the second matrix
+        DType[] dts = {DType.F32, DType.Q8_0, DType.Q4_0};
+        int[] rows = {300, 400, 250};
+        int d = 160;
+        Tensor[] ws = new Tensor[3];
+        for (int m = 0; m < 3; m++) {
+            ws[m] = Tensor.allocate(arena, "w" + m, dts[m], rows[m], d);
+            float[] wf = random(rows[m] * d);
+            TensorCodec.encode(wf, 0, wf.length, ws[m], 0);
+        }
+        for (int T : new int[]{1, 5}) {
+            Tensor x = act("x", random(T * d), T, d);
+            Tensor[] fused = new Tensor[3];
+            for (int m = 0; m < 3; m++) fused[m] = backend.allocate("f" + m, T, rows[m]);
+            backend.matmuls(fused, x, ws);
+            for (int m = 0; m < 3; m++) {
+                Tensor alone = backend.allocate("a" + m, T, rows[m]);
+                backend.matmul(alone, x, ws[m]);
+                // equal up to float rounding: the same kernels, but a lane reduction's order differs between
+                // JIT-compiled and not-yet-compiled Vector API code, and the two calls may fall on either side
+                float[] a = backend.read(alone);
+                double[] ref = new double[a.length];
+                for (int i = 0; i < a.length; i++) ref[i] = a[i];
+                assertNear(ref, backend.read(fused[m]), 1e-6, dts[m] + " matrix " + m + " T=" + T);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> backend.matmuls(new Tensor[]{backend.allocate("o", 1, 300)}, act("x", random(d), 1, d), ws[0], ws[1]));
+    }
+
     @ParameterizedTest @EnumSource(DType.class)
     void embeddingDecodesRows(DType dt) {
         int vocab = 11, dim = 64;

@@ -19,7 +19,7 @@ class DecodeBenchmarkTest {
     static final ModelConfig UNTIED = new ModelConfig(64, 96, 2, 4, 2, 128, 64, 10000, 1e-5, false, null);
 
     @Test void measuresTheRequestedSteps() {
-        try (Arena arena = Arena.ofConfined(); CpuBackend backend = new CpuBackend(2)) {
+        try (Arena arena = Arena.ofShared(); CpuBackend backend = new CpuBackend(2)) {
             Weights w = RandomWeights.create(TIED, DType.F32, 3, arena);
             DecodeBenchmark.Result r = DecodeBenchmark.measure(new Llama(w, backend), w, new DecodeBenchmark.Settings(12, 10, 2, 7));
             assertEquals(12, r.promptTokens());

@@ -79,7 +79,7 @@ public final class GpuCheck {
     /** Runs every enabled part; returns all rows (failures have status FAIL). */
     public List<Row> run() {
         ctx.modules().loadAll();
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             section("conformance", () -> conformance(arena));
             if (config.storiesDir() != null) section("stories260k", this::stories260k);
             if (config.benchmarks()) section("bench", () -> benchmarks(arena));

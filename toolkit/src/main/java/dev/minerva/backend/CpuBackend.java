@@ -192,20 +192,27 @@ public final class CpuBackend implements Backend {
     /** Rows {@code [r0, r1)} of {@code w} against every input row. */
     private static void rows(float[] o, Input in, Tensor w, int r0, int r1) {
         int T = in.T(), n = (int) w.rows(), d = in.d();
+        if (T >= PREFILL_ROWS) {
+            // prefill: quantised weights see the same Q8_0 activation values as in decode, dequantised
+            boolean quantised = w.dtype() == DType.Q8_0 || w.dtype() == DType.Q4_0;
+            PrefillGemm.rows(o, quantised ? in.dequant() : in.x(), w, T, n, d, r0, r1);
+            return;
+        }
         MemorySegment ws = w.data();
         switch (w.dtype()) {
             case F32 -> FloatKernels.matmulF32(o, in.x(), ws, T, n, d, r0, r1);
             case F16, BF16 -> FloatKernels.matmulHalf(o, in.x(), ws, w.dtype(), T, n, d, r0, r1);
             case Q8_0, Q4_0 -> {
-                // prefill: the same Q8_0 activation values, dequantised, through the float register tile
-                if (in.dequant() != null) FloatKernels.matmulDequantRows(o, in.dequant(), w, T, n, d, r0, r1);
-                else if (in.wide() != null && w.dtype() == DType.Q8_0) QuantKernels.matmulQ8Wide(o, in.wide(), in.scales(), ws, T, n, d, r0, r1);
+                if (in.wide() != null && w.dtype() == DType.Q8_0) QuantKernels.matmulQ8Wide(o, in.wide(), in.scales(), ws, T, n, d, r0, r1);
                 else if (in.wide() != null) QuantKernels.matmulQ4Wide(o, in.wide(), in.scales(), in.sums8(), ws, T, n, d, r0, r1);
                 else if (w.dtype() == DType.Q8_0) QuantKernels.matmulQ8(o, in.q(), in.scales(), ws, T, n, d, r0, r1);
                 else QuantKernels.matmulQ4(o, in.q(), in.scales(), ws, T, n, d, r0, r1);
             }
         }
     }
+
+    /** From this many input rows on, weights are decoded once per panel and multiplied as a GEMM ({@link PrefillGemm}). */
+    static final int PREFILL_ROWS = 4;
 
     /** Rows per chunk worth the hand-off: at least ~64K multiply-adds, so tiny models stay on one thread. */
     private static int rowGrain(int T, int d) {
@@ -227,7 +234,7 @@ public final class CpuBackend implements Backend {
         pool.forRange(T, Math.max(1, (1 << 14) / d), (a, b) -> {
             for (int t = a; t < b; t++) dev.minerva.tensor.Q8_0Codec.quantize(x, t * d, d, q, s);
         });
-        if (T >= 4) {
+        if (T >= PREFILL_ROWS) {
             float[] xd = new float[len];
             for (int i = 0; i < len; i++) xd[i] = q[i] * s[i / 32];
             return new Input(x, T, d, q, s, null, null, xd);

@@ -25,10 +25,13 @@ import java.util.TreeMap;
  * many decode steps. Decode throughput is compared
  * with memory bandwidth through {@link #streamedBytes}: the weight bytes one decode step must read.
  * Used by {@code minerva bench} and by the engine study. When the model runs on an {@link OpProfile},
- * the profile is reset before the timed decode steps and stopped after them, so it covers exactly those.
+ * it records the timed prefill as phase {@value #PREFILL} and the timed decode steps as {@value #DECODE}.
  */
 public final class DecodeBenchmark {
     private DecodeBenchmark() {}
+
+    /** {@link OpProfile} phase names. */
+    public static final String PREFILL = "prefill", DECODE = "decode";
 
     /**
      * What to run.
@@ -100,11 +103,12 @@ public final class DecodeBenchmark {
         for (int i = 0; i < s.warmupTokens() && wc.length(0) < ctx; i++) tok = next(llama, greedy, Batch.of(0, new int[]{tok}, wc.length(0), false), wc);
 
         KvCache cache = new DenseKvCache(backend, c, ctx);
+        OpProfile profile = backend instanceof OpProfile p ? p : null;
+        if (profile != null) profile.phase(PREFILL);
         long t0 = System.nanoTime();
         tok = next(llama, greedy, Batch.of(0, prompt, 0, false), cache);
         long ttft = System.nanoTime() - t0;
-        OpProfile profile = backend instanceof OpProfile p ? p : null;
-        if (profile != null) profile.reset();
+        if (profile != null) profile.phase(DECODE);
         long t1 = System.nanoTime();
         int steps = 0;
         for (; steps < s.genTokens() - 1 && cache.length(0) < ctx; steps++) {

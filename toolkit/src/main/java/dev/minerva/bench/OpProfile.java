@@ -33,31 +33,38 @@ public final class OpProfile implements Backend {
     }
 
     private final Backend inner;
-    private final Map<String, long[]> stats = new LinkedHashMap<>();   // op -> {calls, nanos, bytes}
-    private boolean recording = true;
+    /** phase -> op -> {calls, nanos, bytes}; ops outside any phase are not recorded. */
+    private final Map<String, Map<String, long[]>> phases = new LinkedHashMap<>();
+    private Map<String, long[]> stats;
 
     public OpProfile(Backend inner) { this.inner = inner; }
 
-    /** Forgets what was recorded and starts recording. */
-    public void reset() { stats.clear(); recording = true; }
+    /** Records the following ops under {@code phase} (starting it afresh). */
+    public void phase(String phase) {
+        stats = new LinkedHashMap<>();
+        phases.put(phase, stats);
+    }
 
     /** Stops recording (later ops run untimed). */
-    public void stop() { recording = false; }
+    public void stop() { stats = null; }
 
-    /** The recorded ops, slowest first. */
-    public List<Row> rows() {
+    /** The phases recorded, in order. */
+    public List<String> phases() { return List.copyOf(phases.keySet()); }
+
+    /** The ops recorded in {@code phase}, slowest first (empty for an unknown phase). */
+    public List<Row> rows(String phase) {
         List<Row> out = new ArrayList<>();
-        stats.forEach((k, v) -> out.add(new Row(k, v[0], v[1], v[2])));
+        phases.getOrDefault(phase, Map.of()).forEach((k, v) -> out.add(new Row(k, v[0], v[1], v[2])));
         out.sort(Comparator.comparingLong(Row::nanos).reversed());
         return out;
     }
 
-    /** Total wall time of all recorded ops. */
-    public long totalNanos() { return stats.values().stream().mapToLong(v -> v[1]).sum(); }
+    /** Total wall time of the ops recorded in {@code phase}. */
+    public long totalNanos(String phase) { return rows(phase).stream().mapToLong(Row::nanos).sum(); }
 
     private void add(String op, long t0, long bytes) {
         long dt = System.nanoTime() - t0;
-        if (!recording) return;
+        if (stats == null) return;
         long[] s = stats.computeIfAbsent(op, k -> new long[3]);
         s[0]++;
         s[1] += dt;

@@ -132,17 +132,24 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Per-op share of the timed decode steps; "outside ops" is sampling and the forward pass's own bookkeeping. */
+    /**
+     * Per-op share of the timed prefill (ms for the whole prompt) and of the decode steps (ms per token);
+     * "outside ops" is sampling and the forward pass's own bookkeeping.
+     */
     private static void printProfile(OpProfile p, DecodeBenchmark.Result r) {
-        int steps = Math.max(1, r.decodeSteps());
-        System.out.printf("profile      %-22s %9s %10s %7s %9s%n", "op", "calls/tok", "ms/token", "share", "GB/s");
-        for (OpProfile.Row row : p.rows()) {
+        printPhase(p, DecodeBenchmark.PREFILL, r.ttftNanos(), 1, "ms/prompt");
+        printPhase(p, DecodeBenchmark.DECODE, r.decodeNanos(), Math.max(1, r.decodeSteps()), "ms/token");
+    }
+
+    private static void printPhase(OpProfile p, String phase, long wallNanos, int per, String unit) {
+        System.out.printf("%-12s %-26s %9s %10s %7s %9s%n", phase, "op", "calls", unit, "share", "GB/s");
+        for (OpProfile.Row row : p.rows(phase)) {
             double gbs = row.bytesPerSecond() / 1e9;
-            System.out.printf("             %-22s %9.1f %10.3f %6.1f%% %9s%n", row.op(), (double) row.calls() / steps,
-                    row.nanos() / 1e6 / steps, 100.0 * row.nanos() / r.decodeNanos(), Double.isNaN(gbs) ? "" : String.format("%.1f", gbs));
+            System.out.printf("             %-26s %9d %10.3f %6.1f%% %9s%n", row.op(), row.calls(), row.nanos() / 1e6 / per,
+                    100.0 * row.nanos() / wallNanos, Double.isNaN(gbs) ? "" : String.format("%.1f", gbs));
         }
-        long outside = r.decodeNanos() - p.totalNanos();
-        System.out.printf("             %-22s %9s %10.3f %6.1f%%%n", "(outside ops)", "", outside / 1e6 / steps, 100.0 * outside / r.decodeNanos());
+        long outside = wallNanos - p.totalNanos(phase);
+        System.out.printf("             %-26s %9s %10.3f %6.1f%%%n", "(outside ops)", "", outside / 1e6 / per, 100.0 * outside / wallNanos);
     }
 
     static String loadAverage() {

@@ -168,7 +168,7 @@ public final class CpuBackend implements Backend {
                 throw new IllegalArgumentException("matmul shapes: out " + out + " = x " + x + " . w " + w + "^T");
             }
             firstRow[m + 1] = firstRow[m] + (int) w.rows();
-            quantised |= w.dtype() == DType.Q8_0 || w.dtype() == DType.Q4_0;
+            quantised |= isQuantised(w);
         }
         Input in = quantised ? quantisedInput(xa, T, d) : new Input(xa, T, d, null, null, null, null, null);
         float[][] o = new float[ws.length][];
@@ -185,17 +185,19 @@ public final class CpuBackend implements Backend {
     /**
      * The input of a matmul in every form the kernels read: floats, and for quantised weights its Q8_0
      * quantisation ({@code q}, {@code scales}), int16-widened ({@code wide}), Q4_0's per-block offset
-     * sums ({@code sums8}), or for prefill the dequantised values ({@code dequant}).
+     * sums ({@code sums8}), or for prefill the dequantised Q8_0 values ({@code dequant}) that quantised
+     * weights multiply.
      */
     private record Input(float[] x, int T, int d, byte[] q, float[] scales, short[] wide, float[] sums8, float[] dequant) {}
+
+    private static boolean isQuantised(Tensor w) { return w.dtype() == DType.Q8_0 || w.dtype() == DType.Q4_0; }
 
     /** Rows {@code [r0, r1)} of {@code w} against every input row. */
     private static void rows(float[] o, Input in, Tensor w, int r0, int r1) {
         int T = in.T(), n = (int) w.rows(), d = in.d();
         if (T >= PREFILL_ROWS) {
             // prefill: quantised weights see the same Q8_0 activation values as in decode, dequantised
-            boolean quantised = w.dtype() == DType.Q8_0 || w.dtype() == DType.Q4_0;
-            PrefillGemm.rows(o, quantised ? in.dequant() : in.x(), w, T, n, d, r0, r1);
+            PrefillGemm.rows(o, isQuantised(w) ? in.dequant() : in.x(), w, T, n, d, r0, r1);
             return;
         }
         MemorySegment ws = w.data();
@@ -231,14 +233,15 @@ public final class CpuBackend implements Backend {
         if (xq.length < len) { xq = new byte[len]; xs = new float[nb]; }
         byte[] q = xq;
         float[] s = xs;
+        // prefill multiplies the dequantised values (the same numbers the int8 decode kernels see)
+        float[] xd = T >= PREFILL_ROWS ? new float[len] : null;
         pool.forRange(T, Math.max(1, (1 << 14) / d), (a, b) -> {
-            for (int t = a; t < b; t++) dev.minerva.tensor.Q8_0Codec.quantize(x, t * d, d, q, s);
+            for (int t = a; t < b; t++) {
+                dev.minerva.tensor.Q8_0Codec.quantize(x, t * d, d, q, s);
+                if (xd != null) dev.minerva.tensor.Q8_0Codec.dequantize(q, s, t * d, d, xd);
+            }
         });
-        if (T >= PREFILL_ROWS) {
-            float[] xd = new float[len];
-            for (int i = 0; i < len; i++) xd[i] = q[i] * s[i / 32];
-            return new Input(x, T, d, q, s, null, null, xd);
-        }
+        if (xd != null) return new Input(x, T, d, q, s, null, null, xd);
         if (!QuantKernels.WIDE) return new Input(x, T, d, q, s, null, null, null);
         // decode on 256-bit machines: int16 activations, widened once for every weight row
         if (xw.length < len) xw = new short[len];

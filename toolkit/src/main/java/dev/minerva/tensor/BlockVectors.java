@@ -29,6 +29,11 @@ final class BlockVectors {
         ((FloatVector) ByteVector.fromMemorySegment(B8, src, o, LE).convertShape(VectorOperators.B2F, F8, 0)).mul(d).intoArray(dst, off);
     }
 
+    /** {@code dst[off..off+8) = q[qOff..qOff+8) * d}. */
+    static void bytesToFloats(byte[] q, int qOff, float d, float[] dst, int off) {
+        ((FloatVector) ByteVector.fromArray(B8, q, qOff).convertShape(VectorOperators.B2F, F8, 0)).mul(d).intoArray(dst, off);
+    }
+
     /** One Q4_0 block's 16 packed bytes: {@code dst[off+j] = (lo nibble j - 8) * d}, {@code dst[off+16+j] = (hi nibble j - 8) * d}. */
     static void nibblesToFloats(MemorySegment src, long o, float d, float[] dst, int off) {
         ByteVector packed = ByteVector.fromMemorySegment(B16, src, o, LE);

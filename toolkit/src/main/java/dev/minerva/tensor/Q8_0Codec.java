@@ -40,6 +40,18 @@ public final class Q8_0Codec {
         }
     }
 
+    /** Dequantises the array form: {@code dst[off + i] = q[off + i] * scales[(off + i) / 32]} for {@code i < n} (n, off multiples of 32). */
+    public static void dequantize(byte[] q, float[] scales, int off, int n, float[] dst) {
+        for (int b = off / BLOCK; b < (off + n) / BLOCK; b++) {
+            float d = scales[b];
+            if (BlockVectors.ENABLED) {
+                for (int j = 0; j < BLOCK; j += 8) BlockVectors.bytesToFloats(q, b * BLOCK + j, d, dst, b * BLOCK + j);
+            } else {
+                for (int j = b * BLOCK; j < b * BLOCK + BLOCK; j++) dst[j] = q[j] * d;
+            }
+        }
+    }
+
     /** Dequantises {@code n} values starting at byte offset {@code srcOff} into {@code dst[off..]}. */
     public static void dequantize(MemorySegment src, long srcOff, int n, float[] dst, int off) {
         if (BlockVectors.ENABLED) {

@@ -53,4 +53,18 @@ class BlockDequantizeTest {
             }
         }
     }
+
+    @Test void q8_0ArrayFormFromAnyBlockOffset() {
+        SplittableRandom rnd = new SplittableRandom(7);
+        byte[] q = new byte[32 * 9];
+        float[] scales = new float[9];
+        for (int i = 0; i < q.length; i++) q[i] = (byte) rnd.nextInt(256);
+        for (int b = 0; b < scales.length; b++) scales[b] = (float) rnd.nextDouble(-1, 1);
+        float[] got = new float[q.length];
+        Q8_0Codec.dequantize(q, scales, 64, 5 * 32, got);
+        for (int i = 0; i < q.length; i++) {
+            float want = i >= 64 && i < 64 + 5 * 32 ? q[i] * scales[i / 32] : 0f;
+            assertEquals(want, got[i], "element " + i);
+        }
+    }
 }

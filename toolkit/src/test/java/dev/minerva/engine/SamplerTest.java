@@ -1,0 +1,90 @@
+package dev.minerva.engine;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The sampler against float64 softmax: greedy's token and probability, the filters, seeding, bad settings. */
+class SamplerTest {
+
+    static float[] logits(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] l = new float[n];
+        for (int i = 0; i < n; i++) l[i] = (float) (r.nextGaussian() * 3);
+        return l;
+    }
+
+    static double[] softmax(float[] l, double temperature) {
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (float v : l) max = Math.max(max, v);
+        double[] p = new double[l.length];
+        for (int i = 0; i < l.length; i++) { p[i] = Math.exp((l[i] - max) / temperature); sum += p[i]; }
+        for (int i = 0; i < l.length; i++) p[i] /= sum;
+        return p;
+    }
+
+    @Test void greedyPicksTheArgmaxWithItsSoftmaxProbability() {
+        for (int n : new int[]{1, 7, 512, 32000, 32007}) {
+            float[] l = logits(n, n);
+            int best = 0;
+            for (int i = 1; i < n; i++) if (l[i] > l[best]) best = i;
+            Sampler.Sample s = Sampler.greedy().sample(l);
+            assertEquals(best, s.token(), "vocab " + n);
+            double want = softmax(l, 1)[best];
+            assertEquals(want, s.probability(), want * 1e-5, "vocab " + n + ": probability of the argmax");
+        }
+    }
+
+    @Test void temperatureSamplingFollowsTheDistribution() {
+        float[] l = {2f, 1f, 0f, -1f, 0.5f};
+        double[] p = softmax(l, 0.7);
+        Sampler s = new Sampler(0.7f, 0, 1, 0, 42);
+        int draws = 200_000;
+        int[] counts = new int[l.length];
+        for (int i = 0; i < draws; i++) {
+            Sampler.Sample x = s.sample(l);
+            counts[x.token()]++;
+            assertEquals(p[x.token()], x.probability(), 1e-6);
+        }
+        for (int i = 0; i < l.length; i++) {
+            double sd = Math.sqrt(draws * p[i] * (1 - p[i]));
+            assertEquals(draws * p[i], counts[i], 5 * sd, "token " + i + " drawn " + counts[i] + " times, expected " + draws * p[i]);
+        }
+    }
+
+    @Test void filtersKeepOnlyWhatTheyAllow() {
+        float[] l = {3f, 2.9f, 1f, 0f, -2f, 2.95f};       // order by probability: 0, 5, 1, 2, 3, 4
+        double[] p = softmax(l, 1);
+        for (int i = 0; i < 2000; i++) {
+            int k = new Sampler(1, 2, 1, 0, i).sample(l).token();
+            assertTrue(k == 0 || k == 5, "top-k 2 drew " + k);
+            // top-p: the smallest prefix whose mass reaches 0.5 is {0, 5}
+            assertTrue(p[0] < 0.5 && p[0] + p[5] >= 0.5);
+            int tp = new Sampler(1, 0, 0.5f, 0, i).sample(l).token();
+            assertTrue(tp == 0 || tp == 5, "top-p 0.5 drew " + tp);
+            // min-p 0.5: tokens below half the top probability go (p[2] / p[0] = e^-2)
+            int mp = new Sampler(1, 0, 1, 0.5f, i).sample(l).token();
+            assertTrue(mp == 0 || mp == 5 || mp == 1, "min-p 0.5 drew " + mp);
+        }
+        Sampler.Sample one = new Sampler(1, 1, 1, 0, 3).sample(l);
+        assertEquals(0, one.token());
+        assertEquals(1f, one.probability(), 1e-6, "a single kept token has probability 1 after renormalising");
+    }
+
+    @Test void theSameSeedGivesTheSameTokens() {
+        float[] l = logits(1000, 9);
+        Sampler a = new Sampler(1.1f, 50, 0.9f, 0.01f, 123), b = new Sampler(1.1f, 50, 0.9f, 0.01f, 123);
+        for (int i = 0; i < 100; i++) assertEquals(a.sample(l), b.sample(l), "draw " + i);
+    }
+
+    @Test void badSettingsAreRejected() {
+        assertThrows(IllegalArgumentException.class, () -> new Sampler(-1, 0, 1, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new Sampler(Float.NaN, 0, 1, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new Sampler(1, -1, 1, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new Sampler(1, 0, 0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new Sampler(1, 0, 1.5f, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new Sampler(1, 0, 1, 1, 0));
+    }
+}

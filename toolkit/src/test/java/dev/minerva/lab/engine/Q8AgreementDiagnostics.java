@@ -39,9 +39,12 @@ import static org.junit.jupiter.api.Assertions.*;
  * F32, all scored teacher-forced over the evaluation text exactly as {@link NextTokenPredictions} does
  * (windows of the context length, chunks of 128). Also reports agreement restricted to positions where the
  * F32 model's top-1/top-2 logit margin exceeds a threshold (a diagnostic of near-ties, not a metric).
- * A measurement, not part of the suite: run with
- * {@code -Dtest=Q8AgreementDiagnostics -Dminerva.diagnostics=true [-Dminerva.diag.chars=0]} (0 = whole text;
- * default 3000 characters, the engine study's {@code ci} slice).
+ * {@code pathDifferences} and {@code tapDifferences} show why Q8_0 scores move between equivalent code paths
+ * (a one-ulp difference flips an activation's Q8_0 rounding, and the flip spreads through the KV cache).
+ * A measurement, not part of the suite (about 25 s on one thread at the default slice, 5 minutes on the whole
+ * text): run with {@code -Dtest=Q8AgreementDiagnostics -Dminerva.diagnostics=true [-Dminerva.diag.chars=0]
+ * [-Dminerva.diag.detail=false]} (chars 0 = whole text, default 3000 = the engine study's {@code ci} slice;
+ * detail=false skips the per-field and per-layer rows).
  */
 @EnabledIfSystemProperty(named = "minerva.diagnostics", matches = "true")
 class Q8AgreementDiagnostics {

@@ -42,8 +42,11 @@ class EngineStudyTest {
                     bytesF32 = row.getLong("weight_bytes");
                 }
                 case "Q8_0" -> {
-                    assertTrue(row.getDouble("top1_agreement") >= 0.9, v + " top-1 agreement " + row.getDouble("top1_agreement"));
-                    assertTrue(Math.abs(row.getDouble("dppl_pct")) < 5, v + " Δppl " + row.getDouble("dppl_pct"));
+                    // measured 98.6-98.9 % (3-4 of 277 tokens) at this budget, 97.7 % at ci, 98.1 % on the whole text; not 99 %:
+                    // stories260K has many near-ties and even Q8_0 weights with F32 activations reach only 98.3-98.7 %
+                    // (Q8AgreementDiagnostics, papers/engine/paper.md). 0.97 leaves room for the run-to-run rounding flips.
+                    assertTrue(row.getDouble("top1_agreement") >= 0.97, v + " top-1 agreement " + row.getDouble("top1_agreement"));
+                    assertTrue(Math.abs(row.getDouble("dppl_pct")) < 1, v + " Δppl " + row.getDouble("dppl_pct"));
                     bytesQ8 = row.getLong("weight_bytes");
                 }
                 case "Q4_0" -> {

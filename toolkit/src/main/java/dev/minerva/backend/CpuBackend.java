@@ -202,7 +202,7 @@ public final class CpuBackend implements Backend {
         }
         MemorySegment ws = w.data();
         switch (w.dtype()) {
-            case F32 -> FloatKernels.matmulF32(o, in.x(), ws, T, n, d, r0, r1);
+            case F32 -> FloatKernels.matmulF32Decode(o, in.x(), ws, T, n, d, r0, r1);
             case F16, BF16 -> FloatKernels.matmulHalf(o, in.x(), ws, w.dtype(), T, n, d, r0, r1);
             case Q8_0, Q4_0 -> {
                 if (in.wide() != null && w.dtype() == DType.Q8_0) QuantKernels.matmulQ8Wide(o, in.wide(), in.scales(), ws, T, n, d, r0, r1);
@@ -225,6 +225,7 @@ public final class CpuBackend implements Backend {
     private float[] xs = new float[0];
     private short[] xw = new short[0];
     private float[] xsum8 = new float[0];
+    private float[] xdq = new float[0];
 
     /** Quantises {@code x} (T, d) to Q8_0 and prepares what the kernels for this T read. */
     private Input quantisedInput(float[] x, int T, int d) {
@@ -234,7 +235,8 @@ public final class CpuBackend implements Backend {
         byte[] q = xq;
         float[] s = xs;
         // prefill multiplies the dequantised values (the same numbers the int8 decode kernels see)
-        float[] xd = T >= PREFILL_ROWS ? new float[len] : null;
+        if (T >= PREFILL_ROWS && xdq.length < len) xdq = new float[len];
+        float[] xd = T >= PREFILL_ROWS ? xdq : null;
         pool.forRange(T, Math.max(1, (1 << 14) / d), (a, b) -> {
             for (int t = a; t < b; t++) {
                 dev.minerva.tensor.Q8_0Codec.quantize(x, t * d, d, q, s);

@@ -24,8 +24,13 @@ final class PrefillGemm {
     /** Tokens per register tile: 6 x 2 accumulators + 2 panel vectors + 1 broadcast fit 16 vector registers. */
     private static final int TT = 6;
 
+    /** Per-thread scratch (decoded rows, panel, tile), grown as needed: a prefill makes hundreds of calls per thread. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][]{new float[0], new float[0], new float[TT * P]});
+
     static void rows(float[] out, float[] x, Tensor w, int T, int n, int d, int r0, int r1) {
-        float[] rowBuf = new float[P * d], panel = new float[P * d], tile = new float[TT * P];
+        float[][] scratch = SCRATCH.get();
+        if (scratch[0].length < P * d) { scratch[0] = new float[P * d]; scratch[1] = new float[P * d]; }
+        float[] rowBuf = scratch[0], panel = scratch[1], tile = scratch[2];
         for (int r = r0; r < r1; r += P) {
             int rows = Math.min(P, r1 - r);
             TensorCodec.decode(w, (long) r * d, rows * d, rowBuf, 0);

@@ -37,7 +37,7 @@ public final class KernelAB {
                 long t0 = System.nanoTime();
                 if (dt == DType.Q8_0) QuantKernels.matmulQ8(oa, xq, xs, ws, 1, rows, d, 0, rows);
                 else if (dt == DType.Q4_0) QuantKernels.matmulQ4(oa, xq, xs, ws, 1, rows, d, 0, rows);
-                else FloatKernels.matmulF32(oa, x, ws, 1, rows, d, 0, rows);
+                else FloatKernels.matmulF32Decode(oa, x, ws, 1, rows, d, 0, rows);
                 long t1 = System.nanoTime();
                 variant(dt, ob, x, xq, xw, xs, ws, rows, d);
                 long t2 = System.nanoTime();

@@ -94,6 +94,7 @@ public final class EngineFigures {
         c.getStyler().setLegendPosition(legend);
         c.getStyler().setYAxisDecimalPattern(yPattern);
         c.getStyler().setAvailableSpaceFill(0.7);
+        c.getStyler().setXAxisLabelRotation(20);   // "stories110m (synthetic) Q8_0" and its neighbours would overlap
         c.getStyler().setOverlapped(false);
         c.getStyler().setLabelsVisible(true);
         c.getStyler().setLabelsFontColorAutomaticEnabled(false);

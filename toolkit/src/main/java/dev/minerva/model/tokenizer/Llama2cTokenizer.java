@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.Map;
 
 /**
@@ -110,49 +109,16 @@ public final class Llama2cTokenizer implements Tokenizer {
                 }
             }
         });
+        // llama2.c's rule: merge the pair whose concatenation scores highest, leftmost on ties
         List<Integer> work = tokens.subList(start, tokens.size());
-        int[] merged = merge(work.stream().mapToInt(Integer::intValue).toArray());
+        List<Integer> merged = PairMerger.merge(work, (l, r) -> {
+            Integer m = ids.get(vocab[l] + vocab[r]);
+            return m == null ? null : new PairMerger.Merge(m, -scores[m]);
+        });
         work.clear();
-        for (int id : merged) work.add(id);
+        work.addAll(merged);
         if (eos) tokens.add(eos());
         return tokens.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    /** A candidate merge of the symbols at {@code left} and {@code right} (valid while both still hold the ids it saw). */
-    private record Candidate(float score, int left, int right, int leftId, int rightId, int merged) {}
-
-    /**
-     * Repeatedly merges the adjacent pair whose concatenation is a vocabulary piece with the highest
-     * score, leftmost first on ties (llama2.c's rule), in O(n log n): a linked list of symbols and a
-     * priority queue of candidate pairs, stale candidates skipped when popped.
-     */
-    private int[] merge(int[] ids) {
-        int n = ids.length;
-        if (n < 2) return ids;
-        int[] id = ids.clone(), prev = new int[n], next = new int[n];
-        boolean[] alive = new boolean[n];
-        for (int i = 0; i < n; i++) { prev[i] = i - 1; next[i] = i + 1 < n ? i + 1 : -1; alive[i] = true; }
-        PriorityQueue<Candidate> pq = new PriorityQueue<>((x, y) -> x.score != y.score ? Float.compare(y.score, x.score) : Integer.compare(x.left, y.left));
-        for (int i = 0; i + 1 < n; i++) offer(pq, id, i, i + 1);
-        while (!pq.isEmpty()) {
-            Candidate c = pq.poll();
-            if (!alive[c.left] || !alive[c.right] || next[c.left] != c.right || id[c.left] != c.leftId || id[c.right] != c.rightId) continue;
-            id[c.left] = c.merged;
-            alive[c.right] = false;
-            next[c.left] = next[c.right];
-            if (next[c.right] >= 0) prev[next[c.right]] = c.left;
-            if (prev[c.left] >= 0) offer(pq, id, prev[c.left], c.left);
-            if (next[c.left] >= 0) offer(pq, id, c.left, next[c.left]);
-        }
-        int[] out = new int[n];
-        int k = 0;
-        for (int i = 0; i >= 0; i = next[i]) out[k++] = id[i];
-        return java.util.Arrays.copyOf(out, k);
-    }
-
-    private void offer(PriorityQueue<Candidate> pq, int[] id, int left, int right) {
-        Integer m = ids.get(vocab[id[left]] + vocab[id[right]]);
-        if (m != null) pq.add(new Candidate(scores[m], left, right, id[left], id[right], m));
     }
 
     /**

@@ -5,7 +5,8 @@ import java.util.List;
 import java.util.PriorityQueue;
 
 /**
- * The merge loop shared by score-based (SentencePiece) and rank-based (HF) BPE: repeatedly merge
+ * The merge loop shared by score-based BPE (llama2.c tokenizer.bin, SentencePiece in tokenizer.json and GGUF)
+ * and rank-based (HF byte-level) BPE: repeatedly merge
  * the adjacent pair with the best priority, leftmost on ties, until none merges. A linked list and
  * a priority queue with lazy invalidation make it O(n log n) instead of the O(n²) rescan of
  * llama2.c, with the same result, so long texts (whole evaluation corpora) encode quickly.

@@ -2,6 +2,8 @@ package dev.minerva.backend;
 
 import dev.minerva.tensor.DType;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -73,18 +75,34 @@ final class FloatKernels {
         return s;
     }
 
-    /** F16/BF16 weights: each row is widened to float once, then dotted with every token. */
+    /**
+     * F16/BF16 weights: each row is widened to float once, then dotted with every token. BF16 widens
+     * on the Vector API (16 shorts → two 8-int halves shifted left by 16, reinterpreted as floats);
+     * F16 uses the scalar {@code Float.float16ToFloat} intrinsic (the Vector API has no f16 conversion).
+     */
     static void matmulHalf(float[] out, float[] x, MemorySegment w, DType dtype, int T, int n, int d, int r0, int r1) {
         float[] row = new float[d];
         MemorySegment rowSeg = MemorySegment.ofArray(row);
         boolean bf16 = dtype == DType.BF16;
         for (int r = r0; r < r1; r++) {
             long off = (long) r * d * 2;
-            for (int i = 0; i < d; i++) {
+            int i = 0;
+            if (bf16 && BF16_VECTOR) {
+                for (; i + 16 <= d; i += 16) {
+                    ShortVector h = ShortVector.fromMemorySegment(ShortVector.SPECIES_256, w, off + 2L * i, LE);
+                    ((IntVector) h.convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).lanewise(VectorOperators.LSHL, 16)
+                            .reinterpretAsFloats().intoArray(row, i);
+                    ((IntVector) h.convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 1)).lanewise(VectorOperators.LSHL, 16)
+                            .reinterpretAsFloats().intoArray(row, i + 8);
+                }
+            }
+            for (; i < d; i++) {
                 short h = w.get(ValueLayout.JAVA_SHORT_UNALIGNED, off + 2L * i);
                 row[i] = bf16 ? Float.intBitsToFloat((h & 0xFFFF) << 16) : Float.float16ToFloat(h);
             }
             for (int t = 0; t < T; t++) out[t * n + r] = dotF32(rowSeg, 0, x, t * d, d);
         }
     }
+
+    private static final boolean BF16_VECTOR = FS.vectorBitSize() >= 256;
 }

@@ -25,12 +25,19 @@ final class PrefillGemm {
     private static final int TT = 6;
 
     /** Per-thread scratch (decoded rows, panel, tile), grown as needed: a prefill makes hundreds of calls per thread. */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][]{new float[0], new float[0], new float[TT * P]});
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][]{new float[0], new float[0], new float[TT * P], new float[0]});
 
     static void rows(float[] out, float[] x, Tensor w, int T, int n, int d, int r0, int r1) {
         float[][] scratch = SCRATCH.get();
-        if (scratch[0].length < P * d) { scratch[0] = new float[P * d]; scratch[1] = new float[P * d]; }
-        float[] rowBuf = scratch[0], panel = scratch[1], tile = scratch[2];
+        if (scratch[0].length < P * d) { scratch[0] = new float[P * d]; scratch[1] = new float[P * d]; scratch[3] = new float[TT * d]; }
+        float[] rowBuf = scratch[0], panel = scratch[1], tile = scratch[2], tail = scratch[3];
+        // the last T % 6 tokens, zero-padded to a full tile: a 6-token tile on zeros costs less than
+        // a one-token loop, whose two accumulators wait on FMA latency
+        int full = T - T % TT;
+        if (full < T) {
+            System.arraycopy(x, full * d, tail, 0, (T - full) * d);
+            java.util.Arrays.fill(tail, (T - full) * d, TT * d, 0f);
+        }
         for (int r = r0; r < r1; r += P) {
             int rows = Math.min(P, r1 - r);
             TensorCodec.decode(w, (long) r * d, rows * d, rowBuf, 0);
@@ -46,9 +53,9 @@ final class PrefillGemm {
                     for (int k = 0; k < TT; k++) System.arraycopy(tile, k * P, out, (t + k) * n + r, rows);
                 }
             }
-            for (; t < T; t++) {
-                tile1(panel, x, t, d, tile);
-                System.arraycopy(tile, 0, out, t * n + r, rows);
+            if (t < T) {
+                tile6(panel, tail, 0, d, tile, 0, P);
+                for (int k = 0; t + k < T; k++) System.arraycopy(tile, k * P, out, (t + k) * n + r, rows);
             }
         }
     }
@@ -79,17 +86,5 @@ final class PrefillGemm {
         a3.intoArray(o, oOff + 3 * stride); b3.intoArray(o, oOff + 3 * stride + L);
         a4.intoArray(o, oOff + 4 * stride); b4.intoArray(o, oOff + 4 * stride + L);
         a5.intoArray(o, oOff + 5 * stride); b5.intoArray(o, oOff + 5 * stride + L);
-    }
-
-    /** One token against one panel into {@code o[0..P)}. */
-    private static void tile1(float[] panel, float[] x, int t, int d, float[] o) {
-        FloatVector a = FloatVector.zero(FS), b = a;
-        for (int i = 0, x0 = t * d; i < d; i++) {
-            FloatVector s = FloatVector.broadcast(FS, x[x0 + i]);
-            a = FloatVector.fromArray(FS, panel, i * P).fma(s, a);
-            b = FloatVector.fromArray(FS, panel, i * P + L).fma(s, b);
-        }
-        a.intoArray(o, 0);
-        b.intoArray(o, L);
     }
 }

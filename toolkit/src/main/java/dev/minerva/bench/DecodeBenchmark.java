@@ -19,16 +19,19 @@ import java.util.TreeMap;
 /**
  * Batch-1 prefill and decode speed of one model: a random prompt (fixed seed) is prefilled in one
  * forward call (time to first token = that call + the first greedy sample), then tokens are decoded
- * one at a time (time per output token). A warm-up on a separate cache runs first so the timed loops run
+ * one at a time (time per output token). A warm-up on separate caches runs first so the timed loops run
  * JIT-compiled code: with {@code warmupTokens > 0}, two prefills of the whole prompt (the prefill kernels
- * are only called a few hundred times per prompt, too few for the JIT to finish on the first) and that
- * many decode steps. Decode throughput is compared
+ * are only called a few hundred times per prompt, too few for the JIT to finish on the first) and at
+ * least that many decode steps, continued until two seconds have passed. Decode throughput is compared
  * with memory bandwidth through {@link #streamedBytes}: the weight bytes one decode step must read.
  * Used by {@code minerva bench} and by the engine study. When the model runs on an {@link OpProfile},
  * it records the timed prefill as phase {@value #PREFILL} and the timed decode steps as {@value #DECODE}.
  */
 public final class DecodeBenchmark {
     private DecodeBenchmark() {}
+
+    /** Shortest warm-up (prefills and decode steps) before timing, unless warm-up is off. */
+    static final long WARMUP_NANOS = 2_000_000_000L;
 
     /** {@link OpProfile} phase names. */
     public static final String PREFILL = "prefill", DECODE = "decode";
@@ -97,10 +100,19 @@ public final class DecodeBenchmark {
         for (int i = 0; i < prompt.length; i++) prompt[i] = 3 + rnd.nextInt(Math.max(1, c.vocabSize() - 3));
         Sampler greedy = Sampler.greedy();
 
+        long warmStart = System.nanoTime();
         for (int i = 0; i < (s.warmupTokens() > 0 ? 2 : 0); i++) next(llama, greedy, Batch.of(0, prompt, 0, false), new DenseKvCache(backend, c, ctx));
-        KvCache wc = new DenseKvCache(backend, c, ctx);
-        int tok = next(llama, greedy, Batch.of(0, Arrays.copyOf(prompt, Math.min(16, prompt.length)), 0, false), wc);
-        for (int i = 0; i < s.warmupTokens() && wc.length(0) < ctx; i++) tok = next(llama, greedy, Batch.of(0, new int[]{tok}, wc.length(0), false), wc);
+        KvCache wc = null;
+        int tok = 0;
+        // at least warmupTokens decode steps, and (when warming up at all) at least WARMUP_NANOS: a small
+        // model's steps are so short that a fixed count ends before the JIT has compiled them
+        for (int i = 0; i < s.warmupTokens() || s.warmupTokens() > 0 && System.nanoTime() - warmStart < WARMUP_NANOS; i++) {
+            if (wc == null || wc.length(0) >= ctx) {
+                wc = new DenseKvCache(backend, c, ctx);
+                tok = next(llama, greedy, Batch.of(0, Arrays.copyOf(prompt, Math.min(16, prompt.length)), 0, false), wc);
+            }
+            tok = next(llama, greedy, Batch.of(0, new int[]{tok}, wc.length(0), false), wc);
+        }
 
         KvCache cache = new DenseKvCache(backend, c, ctx);
         OpProfile profile = backend instanceof OpProfile p ? p : null;

@@ -39,7 +39,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--prompt-tokens", defaultValue = "128") int promptTokens;
     @Option(names = "--gen-tokens", defaultValue = "128") int genTokens;
-    @Option(names = "--warmup-tokens", defaultValue = "16", description = "decode steps before timing (JIT warm-up)") int warmup;
+    @Option(names = "--warmup-tokens", defaultValue = "16", description = "at least this many decode steps before timing, continued until 2 s of warm-up (0: no warm-up)") int warmup;
     @Option(names = "--no-triad", description = "skip the bandwidth measurement") boolean noTriad;
     @Option(names = "--profile", description = "also print where a decode step's time goes, per op (matmuls per weight and dtype)") boolean profile;
     @Option(names = "--record", description = "also record the result as a run under datasets/results/engine-bench") boolean record;

@@ -60,14 +60,10 @@ public final class Sampler {
         double sum = 0;
         for (int i = 0; i < n; i++) { p[i] = Math.exp((logits[i] - max) / temperature); sum += p[i]; }
         for (int i = 0; i < n; i++) p[i] /= sum;
-        Integer[] order = null;
         boolean filter = topK > 0 && topK < n || topP < 1 || minP > 0;
         if (filter) {
-            order = new Integer[n];
-            for (int i = 0; i < n; i++) order[i] = i;
-            double[] pp = p;
-            Arrays.sort(order, (a, b) -> pp[b] != pp[a] ? Double.compare(pp[b], pp[a]) : Integer.compare(a, b));
-            int keep = topK > 0 ? Math.min(topK, n) : n;
+            Integer[] order = candidates(p);
+            int keep = topK > 0 ? Math.min(topK, order.length) : order.length;
             double floor = minP * p[order[0]];
             double mass = 0;
             int k = 0;
@@ -97,6 +93,82 @@ public final class Sampler {
         int last = n - 1;
         while (last > 0 && p[last] == 0) last--;
         return new Sample(last, (float) p[last]);
+    }
+
+    /**
+     * The tokens the filters might keep, best first (probability descending, id ascending). Sorting the
+     * whole vocabulary of boxed ids cost ~10 ms per 32K-token step, so a probability floor drops the
+     * tokens that cannot be kept before anything is sorted; the floor is the largest of
+     * <ul>
+     *   <li>min-p's floor {@code minP * p_max};</li>
+     *   <li>the k-th largest probability (a heap of k doubles), for top-k;</li>
+     *   <li>for top-p, a lower bound of the nucleus's smallest probability: bisection for a {@code tau}
+     *       with {@code mass(p >= tau) >= topP} (the nucleus is the shortest best-first prefix reaching
+     *       topP, so every token it keeps has {@code p >= tau} for any such tau up to its last one).</li>
+     * </ul>
+     * Ties at the floor are kept, so the sorted candidates start exactly like the whole sorted vocabulary.
+     */
+    private Integer[] candidates(double[] p) {
+        int n = p.length, best = 0;
+        for (int i = 1; i < n; i++) if (p[i] > p[best]) best = i;
+        double cut = minP * p[best];
+        if (topK > 0 && topK < n) cut = Math.max(cut, kthLargest(p, topK));
+        if (topP < 1) cut = Math.max(cut, nucleusFloor(p, p[best]));
+        int m = 0;
+        for (int i = 0; i < n; i++) if (p[i] >= cut) m++;
+        Integer[] order = new Integer[Math.max(1, m)];
+        int j = 0;
+        for (int i = 0; i < n; i++) if (p[i] >= cut) order[j++] = i;
+        if (m == 0) order[0] = best;
+        Arrays.sort(order, (a, b) -> p[b] != p[a] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
+        return order;
+    }
+
+    /** The k-th largest of {@code p} (1-based), with a min-heap of the k largest seen. */
+    private static double kthLargest(double[] p, int k) {
+        double[] heap = new double[k];
+        int size = 0;
+        for (double v : p) {
+            if (size < k) {
+                int i = size++;
+                heap[i] = v;
+                while (i > 0 && heap[(i - 1) / 2] > heap[i]) { double t = heap[i]; heap[i] = heap[(i - 1) / 2]; heap[(i - 1) / 2] = t; i = (i - 1) / 2; }
+            } else if (v > heap[0]) {
+                heap[0] = v;
+                for (int i = 0; ; ) {
+                    int l = 2 * i + 1, r = l + 1, s = i;
+                    if (l < k && heap[l] < heap[s]) s = l;
+                    if (r < k && heap[r] < heap[s]) s = r;
+                    if (s == i) break;
+                    double t = heap[i]; heap[i] = heap[s]; heap[s] = t; i = s;
+                }
+            }
+        }
+        return heap[0];
+    }
+
+    /**
+     * A {@code tau <= } the smallest probability top-p keeps: bisection on {@code log tau} over
+     * {@code [pMax * 1e-12, pMax]} keeps {@code lo} with {@code mass(p >= lo) >= topP} (ten steps: the
+     * bracket ends 2.7 % wide, so few extra tokens are sorted); 0 if even {@code pMax * 1e-12} does not
+     * qualify. Required mass is padded by 1e-9 so float summation order cannot put the nucleus's last
+     * token below the floor.
+     */
+    private double nucleusFloor(double[] p, double pMax) {
+        double lo = Math.log(pMax * 1e-12), hi = Math.log(pMax);
+        if (massAtLeast(p, Math.exp(lo)) < topP * (1 + 1e-9)) return 0;
+        for (int it = 0; it < 10; it++) {
+            double mid = 0.5 * (lo + hi);
+            if (massAtLeast(p, Math.exp(mid)) >= topP * (1 + 1e-9)) lo = mid;
+            else hi = mid;
+        }
+        return Math.exp(lo);
+    }
+
+    private static double massAtLeast(double[] p, double tau) {
+        double mass = 0;
+        for (double v : p) if (v >= tau) mass += v;
+        return mass;
     }
 
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;

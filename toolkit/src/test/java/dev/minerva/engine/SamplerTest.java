@@ -87,4 +87,56 @@ class SamplerTest {
         assertThrows(IllegalArgumentException.class, () -> new Sampler(1, 0, 1.5f, 0, 0));
         assertThrows(IllegalArgumentException.class, () -> new Sampler(1, 0, 1, 1, 0));
     }
+
+    /**
+     * A plain reference: with no filter active, the inverse CDF in id order; otherwise the filters over the
+     * whole vocabulary sorted by probability (descending, id ascending).
+     */
+    static Sampler.Sample reference(float[] l, float temperature, int topK, float topP, float minP, SplittableRandom random) {
+        double[] p = softmax(l, temperature);
+        if (!(topK > 0 && topK < l.length || topP < 1 || minP > 0)) {
+            double r = random.nextDouble(), cdf = 0;
+            for (int i = 0; i < p.length; i++) {
+                cdf += p[i];
+                if (r < cdf) return new Sampler.Sample(i, (float) p[i]);
+            }
+            return new Sampler.Sample(p.length - 1, (float) p[p.length - 1]);
+        }
+        Integer[] order = new Integer[l.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> p[b] != p[a] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
+        int keep = topK > 0 ? Math.min(topK, order.length) : order.length;
+        double floor = minP * p[order[0]], mass = 0;
+        int k = 0;
+        while (k < keep && p[order[k]] >= floor) {
+            mass += p[order[k++]];
+            if (mass >= topP) break;
+        }
+        keep = Math.max(1, k);
+        double kept = 0;
+        for (int i = 0; i < keep; i++) kept += p[order[i]];
+        double r = random.nextDouble() * kept, cdf = 0;
+        for (int i = 0; i < keep; i++) {
+            cdf += p[order[i]];
+            if (r < cdf) return new Sampler.Sample(order[i], (float) (p[order[i]] / kept));
+        }
+        return new Sampler.Sample(order[keep - 1], (float) (p[order[keep - 1]] / kept));
+    }
+
+    @Test void filtersEqualSortingTheWholeVocabulary() {
+        float[][] settings = {{1f, 40, 1f, 0f}, {0.8f, 0, 0.9f, 0f}, {1.2f, 0, 1f, 0.05f}, {1f, 50, 0.95f, 0.01f}, {1f, 3, 0.5f, 0f}, {2f, 0, 0.001f, 0f}};
+        for (float[] st : settings) {
+            for (int n : new int[]{2, 37, 32000}) {
+                float[] l = logits(n, n + (long) st[1]);
+                if (n == 37) for (int i = 0; i < 10; i++) l[i] = 1.5f;            // ties
+                Sampler s = new Sampler(st[0], (int) st[1], st[2], st[3], 99);
+                SplittableRandom r = new SplittableRandom(99);
+                for (int draw = 0; draw < (n > 1000 ? 10 : 50); draw++) {
+                    Sampler.Sample want = reference(l, st[0], (int) st[1], st[2], st[3], r), got = s.sample(l);
+                    assertEquals(want.token(), got.token(), java.util.Arrays.toString(st) + " vocab " + n + " draw " + draw);
+                    assertEquals(want.probability(), got.probability(), 1e-6f);
+                }
+            }
+        }
+    }
 }

@@ -245,14 +245,18 @@ class CpuBackendConformanceTest {
 
     @Test void attentionMatchesNaiveCausalAndTree() {
         // odd head size and lengths (every scalar tail), then a Llama-like head of 64 over 37 slots (the vector paths)
-        attentionCase(6, 2, 10, 20, 13);
-        attentionCase(4, 2, 64, 40, 37);
+        attentionCase(6, 2, 10, 20, 13, 4);
+        attentionCase(4, 2, 64, 40, 37, 4);
+        // more query rows than one task's row block (8), with causal limits that differ per row
+        attentionCase(3, 3, 16, 40, 30, 11);
     }
 
-    private void attentionCase(int nh, int nkv, int hs, int cap, int kvLen) {
-        int dim = nh * hs, kvDim = nkv * hs, rows = 4, T = rows + 2, rowStart = 1;
+    private void attentionCase(int nh, int nkv, int hs, int cap, int kvLen, int rows) {
+        int dim = nh * hs, kvDim = nkv * hs, T = rows + 2, rowStart = 1;
+        int[] parents = new int[rows];
+        for (int i = 0; i < rows; i++) parents[i] = i == 0 ? -1 : (i - 1) / 2;   // a binary tree of drafts
         float[] q = random(T * dim), k = random(cap * kvDim), v = random(cap * kvDim);
-        for (var mask : new AttentionMask[]{AttentionMask.CAUSAL, new TreeMask(new int[]{-1, 0, 0, 2})}) {
+        for (var mask : new AttentionMask[]{AttentionMask.CAUSAL, new TreeMask(parents)}) {
             Tensor out = backend.allocate("o", T, dim);
             backend.attention(out, act("q", q, T, dim), rowStart, rows, act("k", k, cap, kvDim), act("v", v, cap, kvDim), kvLen, mask, nh, nkv, hs);
             float[] got = backend.read(out, rowStart, rows);
@@ -272,7 +276,7 @@ class CpuBackendConformanceTest {
                 for (int j = 0; j < kvLen; j++) { s[j] = Math.exp(s[j] - max); sum += s[j]; }
                 for (int j = 0; j < kvLen; j++) for (int i = 0; i < hs; i++) ref[r * dim + h * hs + i] += s[j] / sum * v[j * kvDim + kh * hs + i];
             }
-            assertNear(ref, got, 1e-5, "attention hs=" + hs + " kv=" + kvLen + " " + mask);
+            assertNear(ref, got, 1e-5, "attention hs=" + hs + " kv=" + kvLen + " rows=" + rows + " " + mask);
         }
     }
 

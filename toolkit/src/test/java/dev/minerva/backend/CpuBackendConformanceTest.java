@@ -120,7 +120,8 @@ class CpuBackendConformanceTest {
     void matmulMatchesFloat64(DType dt) {
         int n = 37;
         int d = dt.isQuantized() ? 160 : 45;
-        for (int T : new int[]{1, 3, 4, 5, 9}) {
+        // decode kernels below 16 (quantised) or 64 (float) rows, the prefill GEMM from there (with a padded tail)
+        for (int T : new int[]{1, 3, 4, 5, 9, 16, 17, 64, 70}) {
             float[] wf = random(n * d), xf = random(T * d);
             Tensor w = Tensor.allocate(arena, "w", dt, n, d);
             TensorCodec.encode(wf, 0, wf.length, w, 0);
@@ -155,7 +156,7 @@ class CpuBackendConformanceTest {
             float[] wf = random(rows[m] * d);
             TensorCodec.encode(wf, 0, wf.length, ws[m], 0);
         }
-        for (int T : new int[]{1, 5}) {
+        for (int T : new int[]{1, 5, 20, 70}) {
             Tensor x = act("x", random(T * d), T, d);
             Tensor[] fused = new Tensor[3];
             for (int m = 0; m < 3; m++) fused[m] = backend.allocate("f" + m, T, rows[m]);
@@ -163,12 +164,13 @@ class CpuBackendConformanceTest {
             for (int m = 0; m < 3; m++) {
                 Tensor alone = backend.allocate("a" + m, T, rows[m]);
                 backend.matmul(alone, x, ws[m]);
-                // equal up to float rounding: the same kernels, but a lane reduction's order differs between
-                // JIT-compiled and not-yet-compiled Vector API code, and the two calls may fall on either side
+                // equal up to float rounding: the same kernels, but where chunks start decides whether a row is
+                // summed in a four-row pass or alone (another accumulation order), and a lane reduction's order
+                // differs between JIT-compiled and not-yet-compiled Vector API code
                 float[] a = backend.read(alone);
                 double[] ref = new double[a.length];
                 for (int i = 0; i < a.length; i++) ref[i] = a[i];
-                assertNear(ref, backend.read(fused[m]), 1e-6, dts[m] + " matrix " + m + " T=" + T);
+                assertNear(ref, backend.read(fused[m]), 1e-5, dts[m] + " matrix " + m + " T=" + T);
             }
         }
         assertThrows(IllegalArgumentException.class, () -> backend.matmuls(new Tensor[]{backend.allocate("o", 1, 300)}, act("x", random(d), 1, d), ws[0], ws[1]));

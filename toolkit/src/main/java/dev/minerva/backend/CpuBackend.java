@@ -3,23 +3,18 @@ package dev.minerva.backend;
 import dev.minerva.tensor.DType;
 import dev.minerva.tensor.Tensor;
 import dev.minerva.tensor.TensorCodec;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /**
  * The CPU backend: activations are heap {@code float[]} tensors, weights stay where they are
  * (memory-mapped files, heap or native memory). Kernels use the Vector API at the machine's
  * preferred width and split output rows over a fixed {@link WorkerPool}. Matmul with Q8_0/Q4_0
- * weights quantises the activations to Q8_0 and computes int8 x int8 dot products (see {@link QuantKernels}).
+ * weights quantises the activations to Q8_0 and, for a few tokens, computes int8 x int8 dot products
+ * ({@link QuantKernels}); many tokens (prefill) go through {@link PrefillGemm} for every dtype.
  */
 public final class CpuBackend implements Backend {
-    static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
-    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private final WorkerPool pool;
 
@@ -223,8 +218,9 @@ public final class CpuBackend implements Backend {
      * From how many input rows on {@code w} goes through {@link PrefillGemm}: below, the decode kernels
      * (each weight row read once, dotted with every token from L1) are faster, because the GEMM decodes
      * and transposes every weight once per call. Measured on 2048 x 768 and 5632 x 2048, two threads:
-     * F32 decode kernels 55-74 GFLOP/s against the GEMM's 33-59 up to 32 tokens, even at 64, GEMM ahead
-     * at 128 (96 against 71); Q8_0 even at 16 tokens, GEMM ahead from 32 (33 against 28).
+     * for F32 the decode kernels ran at 55-74 GFLOP/s against the GEMM's 33-59 up to 32 tokens, the two
+     * were even at 64 and the GEMM led at 128 (96 against 71); for Q8_0 they were even at 16 tokens and
+     * the GEMM led from 32 (33 against 28).
      */
     private static int gemmRows(Tensor w) { return isQuantised(w) ? QUANT_GEMM_ROWS : FLOAT_GEMM_ROWS; }
 
@@ -275,6 +271,4 @@ public final class CpuBackend implements Backend {
     @Override public void close() { pool.close(); }
 
     static float f16(MemorySegment s, long off) { return Float.float16ToFloat(s.get(ValueLayout.JAVA_SHORT_UNALIGNED, off)); }
-
-    static final VectorOperators.Binary ADD = VectorOperators.ADD;
 }

@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * loop is an outer product: per input index, two panel vectors times six broadcast activations into
  * twelve accumulators that each hold P/2 outputs of one token. No horizontal reductions, results are
  * stored as whole vectors, and the panel (P x d floats) stays in L2 while every token streams past it.
- * Decoding and transposing cost O(n d) once per call against the O(T n d) multiply-adds.
+ * Decoding and transposing cost O(n d) once per call against the O(T n d) multiply-adds, which is why
+ * calls with few tokens stay on the decode kernels ({@code CpuBackend.gemmRows}).
  */
 final class PrefillGemm {
     private PrefillGemm() {}
@@ -24,7 +25,7 @@ final class PrefillGemm {
     /** Tokens per register tile: 6 x 2 accumulators + 2 panel vectors + 1 broadcast fit 16 vector registers. */
     private static final int TT = 6;
 
-    /** Per-thread scratch (decoded rows, panel, tile), grown as needed: a prefill makes hundreds of calls per thread. */
+    /** Per-thread scratch (decoded rows, panel, tile, padded last tokens), grown as needed: a prefill makes hundreds of calls per thread. */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][]{new float[0], new float[0], new float[TT * P], new float[0]});
 
     static void rows(float[] out, float[] x, Tensor w, int T, int n, int d, int r0, int r1) {

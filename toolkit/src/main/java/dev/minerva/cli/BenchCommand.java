@@ -41,7 +41,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--gen-tokens", defaultValue = "128") int genTokens;
     @Option(names = "--warmup-tokens", defaultValue = "16", description = "at least this many decode steps before timing, continued until 2 s of warm-up (0: no warm-up)") int warmup;
     @Option(names = "--no-triad", description = "skip the bandwidth measurement") boolean noTriad;
-    @Option(names = "--profile", description = "also print where a decode step's time goes, per op (matmuls per weight and dtype)") boolean profile;
+    @Option(names = "--profile", description = "also print where prefill and a decode step spend their time, per op (matmuls per weight and dtype); with --record, saved as profile.csv") boolean profile;
     @Option(names = "--record", description = "also record the result as a run under datasets/results/engine-bench") boolean record;
 
     /** Preset names for picocli's help. */
@@ -124,8 +124,10 @@ public final class BenchCommand implements Callable<Integer> {
                 cfg.put("promptTokens", promptTokens);
                 cfg.put("genTokens", genTokens);
                 cfg.put("warmupTokens", warmup);
-                var run = dev.minerva.record.RunRecorder.begin(dev.minerva.record.Locations.out(), "engine-bench", cfg, 7, backend.name(),
-                        synth != null ? null : model.model).results(t).commit();
+                var recorder = dev.minerva.record.RunRecorder.begin(dev.minerva.record.Locations.out(), "engine-bench", cfg, 7, backend.name(),
+                        synth != null ? null : model.model).results(t);
+                if (backend instanceof OpProfile p) recorder.table("profile", profileTable(p, r));
+                var run = recorder.commit();
                 System.out.println("recorded " + run.dir());
             }
         }
@@ -139,6 +141,30 @@ public final class BenchCommand implements Callable<Integer> {
     private static void printProfile(OpProfile p, DecodeBenchmark.Result r) {
         printPhase(p, DecodeBenchmark.PREFILL, r.ttftNanos(), 1, "ms/prompt");
         printPhase(p, DecodeBenchmark.DECODE, r.decodeNanos(), Math.max(1, r.decodeSteps()), "ms/token");
+    }
+
+    /** The profile as a table: one row per (phase, op), times per prompt (prefill) or per token (decode). */
+    static tech.tablesaw.api.Table profileTable(OpProfile p, DecodeBenchmark.Result r) {
+        var phase = tech.tablesaw.api.StringColumn.create("phase");
+        var op = tech.tablesaw.api.StringColumn.create("op");
+        var calls = tech.tablesaw.api.LongColumn.create("calls");
+        var ms = tech.tablesaw.api.DoubleColumn.create("ms_per_unit");
+        var share = tech.tablesaw.api.DoubleColumn.create("share_pct");
+        var gbs = tech.tablesaw.api.DoubleColumn.create("weight_gbs");
+        for (String ph : p.phases()) {
+            boolean decode = ph.equals(DecodeBenchmark.DECODE);
+            long wall = decode ? r.decodeNanos() : r.ttftNanos();
+            int per = decode ? Math.max(1, r.decodeSteps()) : 1;
+            for (OpProfile.Row row : p.rows(ph)) {
+                phase.append(ph);
+                op.append(row.op());
+                calls.append(row.calls());
+                ms.append(row.nanos() / 1e6 / per);
+                share.append(100.0 * row.nanos() / wall);
+                gbs.append(row.bytesPerSecond() / 1e9);
+            }
+        }
+        return tech.tablesaw.api.Table.create("profile", phase, op, calls, ms, share, gbs);
     }
 
     private static void printPhase(OpProfile p, String phase, long wallNanos, int per, String unit) {

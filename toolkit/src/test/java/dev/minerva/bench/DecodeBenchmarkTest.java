@@ -32,6 +32,28 @@ class DecodeBenchmarkTest {
         }
     }
 
+    @Test void aProfileCoversExactlyTheTimedPrefillAndDecodeSteps() {
+        try (Arena arena = Arena.ofShared(); OpProfile profile = new OpProfile(new CpuBackend(2))) {
+            Weights w = RandomWeights.create(TIED, DType.F32, 3, arena);
+            DecodeBenchmark.Result r = DecodeBenchmark.measure(new Llama(w, profile), w, new DecodeBenchmark.Settings(12, 10, 0, 7));
+            assertEquals(java.util.List.of(DecodeBenchmark.PREFILL, DecodeBenchmark.DECODE), profile.phases());
+            int layers = TIED.nLayers(), steps = r.decodeSteps();
+            java.util.Map<String, Long> decode = new java.util.HashMap<>(), prefill = new java.util.HashMap<>();
+            profile.rows(DecodeBenchmark.DECODE).forEach(row -> decode.put(row.op(), row.calls()));
+            profile.rows(DecodeBenchmark.PREFILL).forEach(row -> prefill.put(row.op(), row.calls()));
+            assertEquals((long) layers * steps, decode.get("matmul wq+wk+wv F32"), "fused q/k/v once per layer and step: " + decode);
+            assertEquals((long) layers * steps, decode.get("matmul w1+w3 F32"));
+            assertEquals((long) layers * steps, decode.get("attention"));
+            assertEquals((long) steps, decode.get("matmul tok_embeddings F32"), "the tied classifier once per step");
+            assertEquals((long) layers, prefill.get("matmul w2 F32"), "one prefill call");
+            assertTrue(profile.totalNanos(DecodeBenchmark.DECODE) <= r.decodeNanos(), "ops inside the timed decode");
+            assertTrue(profile.totalNanos(DecodeBenchmark.PREFILL) <= r.ttftNanos(), "ops inside the timed prefill");
+            for (OpProfile.Row row : profile.rows(DecodeBenchmark.DECODE)) {
+                assertEquals(row.op().startsWith("matmul") || row.op().equals("embedding"), row.weightBytes() > 0, row.op() + " weight bytes");
+            }
+        }
+    }
+
     @Test void streamedBytesCountTheEmbeddingOnlyWhenItIsTheClassifier() {
         try (Arena arena = Arena.ofConfined()) {
             Weights tied = RandomWeights.create(TIED, DType.F32, 3, arena), untied = RandomWeights.create(UNTIED, DType.F32, 3, arena);

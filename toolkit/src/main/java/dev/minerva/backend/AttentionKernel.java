@@ -5,10 +5,12 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Attention of one query head over one kv head of a dense cache ({@code (capacity, kvDim)} rows),
- * in three vector passes: scores four keys at a time (one query load feeds four FMAs), a vector
- * {@code exp} over the scores, then the weighted sum of values with the output head held in
- * registers, four vectors wide, instead of read and written back once per cache slot.
+ * Attention of a group of query heads of one query row over a dense cache ({@code (capacity, kvDim)}
+ * rows), in three vector passes: scores four keys at a time (one query load feeds four FMAs), a vector
+ * {@code exp} over the scores, then the weighted sum of values, the output head held in registers
+ * (four vectors wide) across a block of {@value #SLOT_BLOCK} slots. Cache slots are the outer loop and
+ * the group's heads the inner one, so each cache row is read as one contiguous stretch, and with
+ * grouped-query attention a kv head's slice serves its query heads from L1.
  */
 final class AttentionKernel {
     private AttentionKernel() {}

@@ -24,18 +24,6 @@ final class VectorMath {
         return sum;
     }
 
-    /** {@code y[yOff..] += alpha * x[xOff..]}. */
-    static void axpy(float[] y, int yOff, float alpha, float[] x, int xOff, int n) {
-        int i = 0;
-        if (n >= FS.length()) {
-            FloatVector va = FloatVector.broadcast(FS, alpha);
-            for (int bound = FS.loopBound(n); i < bound; i += FS.length()) {
-                FloatVector.fromArray(FS, x, xOff + i).fma(va, FloatVector.fromArray(FS, y, yOff + i)).intoArray(y, yOff + i);
-            }
-        }
-        for (; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
-    }
-
     static float sumOfSquares(float[] a, int off, int n) {
         int i = 0;
         FloatVector acc = FloatVector.zero(FS);

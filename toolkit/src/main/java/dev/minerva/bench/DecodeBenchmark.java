@@ -41,7 +41,7 @@ public final class DecodeBenchmark {
      *
      * @param promptTokens tokens prefilled in one call (≥ 1)
      * @param genTokens    tokens generated, the first one by the prefill (≥ 1)
-     * @param warmupTokens decode steps before timing
+     * @param warmupTokens decode steps before timing, at least (warm-up continues until {@link #WARMUP_NANOS}); 0 for none
      * @param seed         seed of the random prompt
      */
     public record Settings(int promptTokens, int genTokens, int warmupTokens, long seed) {

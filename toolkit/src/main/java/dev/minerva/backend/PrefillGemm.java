@@ -8,12 +8,23 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Matmul for many input rows (prefill), any weight dtype: {@code out (T, n) = x (T, d) . w (n, d)^T}
  * for output rows {@code [r0, r1)}. Weights are decoded to floats a panel of {@code P = 2 x lanes}
- * output rows at a time and stored transposed, {@code panel[i * P + j] = w[r + j][i]}, so the inner
- * loop is an outer product: per input index, two panel vectors times six broadcast activations into
- * twelve accumulators that each hold P/2 outputs of one token. No horizontal reductions, results are
- * stored as whole vectors, and the panel (P x d floats) stays in L2 while every token streams past it.
+ * output rows at a time and stored transposed, {@code panel[i * P + j] = w[r + j][k0 + i]}, so the
+ * inner loop is an outer product: per input index, two panel vectors times six broadcast activations
+ * into twelve accumulators that each hold P/2 outputs of one token. No horizontal reductions, results
+ * are stored as whole vectors. The input indices are cut into slices of {@link #KC}: a slice of the
+ * panel (P x KC floats, 24 KB) stays in L1 while every token passes it, and the sums of the first slice
+ * go straight into {@code out}, later slices add to them (same summation order as one long loop).
  * Decoding and transposing cost O(n d) once per call against the O(T n d) multiply-adds, which is why
  * calls with few tokens stay on the decode kernels ({@code CpuBackend.gemmRows}).
+ *
+ * <p>Tried and measured slower on a 2-core Zen 3 (AVX2), 2048 x 768 and 768 x 2048, 128 tokens:
+ * <ul>
+ * <li>activations packed six tokens interleaved (one index for the six broadcasts): C2 then loads all
+ *     six broadcasts up front, runs out of vector registers and spills two accumulators (2x slower);</li>
+ * <li>the inner loop unrolled by two: C2 interleaves both halves' panel loads and spills four accumulators;</li>
+ * <li>transposing with an 8-lane gather per panel vector: 1.5-2x slower than the scalar transpose;</li>
+ * <li>slices of 128 or 256 indices (more accumulator loads and stores), and of 768 or more (panel leaves L1).</li>
+ * </ul>
  */
 final class PrefillGemm {
     private PrefillGemm() {}
@@ -22,64 +33,91 @@ final class PrefillGemm {
     private static final int L = FS.length();
     /** Output rows per panel. */
     static final int P = 2 * L;
-    /** Tokens per register tile: 6 x 2 accumulators + 2 panel vectors + 1 broadcast fit 16 vector registers. */
-    private static final int TT = 6;
+    /** Tokens per register tile: 6 x 2 accumulators + 2 panel vectors + 2 broadcasts fit 16 vector registers. */
+    static final int TT = 6;
+    /** Input indices per panel slice. */
+    static final int KC = 384;
 
-    /** Per-thread scratch (decoded rows, panel, tile, padded last tokens), grown as needed: a prefill makes hundreds of calls per thread. */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][]{new float[0], new float[0], new float[TT * P], new float[0]});
+    /** Per-thread scratch (decoded rows, panel slice, sums of partial tiles, zero-padded last tokens), grown as needed. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][]{new float[0], new float[P * KC], new float[0], new float[0]});
 
     static void rows(float[] out, float[] x, Tensor w, int T, int n, int d, int r0, int r1) {
         float[][] scratch = SCRATCH.get();
-        if (scratch[0].length < P * d) { scratch[0] = new float[P * d]; scratch[1] = new float[P * d]; scratch[3] = new float[TT * d]; }
-        float[] rowBuf = scratch[0], panel = scratch[1], tile = scratch[2], tail = scratch[3];
+        if (scratch[0].length < P * d) { scratch[0] = new float[P * d]; scratch[3] = new float[TT * d]; }
+        if (scratch[2].length < 2 * TT * P) scratch[2] = new float[2 * TT * P];
+        float[] rowBuf = scratch[0], panel = scratch[1], acc = scratch[2], tail = scratch[3];
         // the last T % 6 tokens, zero-padded to a full tile: a 6-token tile on zeros costs less than
         // a one-token loop, whose two accumulators wait on FMA latency
-        int full = T - T % TT;
-        if (full < T) {
-            System.arraycopy(x, full * d, tail, 0, (T - full) * d);
-            java.util.Arrays.fill(tail, (T - full) * d, TT * d, 0f);
+        int full = T / TT;
+        boolean ragged = full * TT < T;
+        if (ragged) {
+            System.arraycopy(x, full * TT * d, tail, 0, (T - full * TT) * d);
+            java.util.Arrays.fill(tail, (T - full * TT) * d, TT * d, 0f);
         }
+        FloatVector zero = FloatVector.zero(FS);
         for (int r = r0; r < r1; r += P) {
             int rows = Math.min(P, r1 - r);
             TensorCodec.decode(w, (long) r * d, rows * d, rowBuf, 0);
             if (rows < P) java.util.Arrays.fill(rowBuf, rows * d, P * d, 0f);
-            for (int j = 0; j < P; j++) {
-                for (int i = 0, src = j * d; i < d; i++) panel[i * P + j] = rowBuf[src + i];
+            // full tiles of a full panel sum straight into out, the others into acc (one tile of
+            // a partial panel, then the ragged tile) and are copied out at the end
+            boolean direct = rows == P;
+            if (direct) {
+                for (int t = 0; t < full * TT; t++) { zero.intoArray(out, t * n + r); zero.intoArray(out, t * n + r + L); }
             }
-            int t = 0;
-            for (; t + TT <= T; t += TT) {
-                if (rows == P) tile6(panel, x, t, d, out, t * n + r, n);
-                else {
-                    tile6(panel, x, t, d, tile, 0, P);
-                    for (int k = 0; k < TT; k++) System.arraycopy(tile, k * P, out, (t + k) * n + r, rows);
+            java.util.Arrays.fill(acc, 0f);
+            for (int k0 = 0; k0 < d; k0 += KC) {
+                int kc = Math.min(KC, d - k0);
+                // row by row: each row slice is read in order, and the panel slice (P x kc) is in L1
+                for (int j = 0; j < P; j++) {
+                    for (int i = 0, src = j * d + k0, dst = j; i < kc; i++, dst += P) panel[dst] = rowBuf[src + i];
                 }
+                if (direct) {
+                    for (int q = 0; q < full; q++) tile6(panel, kc, x, q * TT * d + k0, d, out, q * TT * n + r, n);
+                } else {
+                    // partial panel: rare (the last rows of a matrix), one tile at a time through acc
+                    for (int q = 0; q < full; q++) {
+                        java.util.Arrays.fill(acc, 0, TT * P, 0f);
+                        for (int t = 0; t < TT; t++) System.arraycopy(out, (q * TT + t) * n + r, acc, t * P, k0 == 0 ? 0 : rows);
+                        tile6(panel, kc, x, q * TT * d + k0, d, acc, 0, P);
+                        for (int t = 0; t < TT; t++) System.arraycopy(acc, t * P, out, (q * TT + t) * n + r, rows);
+                    }
+                }
+                if (ragged) tile6(panel, kc, tail, k0, d, acc, TT * P, P);
             }
-            if (t < T) {
-                tile6(panel, tail, 0, d, tile, 0, P);
-                for (int k = 0; t + k < T; k++) System.arraycopy(tile, k * P, out, (t + k) * n + r, rows);
+            if (ragged) {
+                for (int t = full * TT; t < T; t++) System.arraycopy(acc, (TT + t - full * TT) * P, out, t * n + r, rows);
             }
         }
     }
 
-    /** Six tokens from {@code t} against one panel; token k's P outputs go to {@code o[oOff + k * stride ..]}. */
-    private static void tile6(float[] panel, float[] x, int t, int d, float[] o, int oOff, int stride) {
-        int x0 = t * d, x1 = x0 + d, x2 = x1 + d, x3 = x2 + d, x4 = x3 + d, x5 = x4 + d;
-        FloatVector a0 = FloatVector.zero(FS), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0;
-        FloatVector a3 = a0, b3 = a0, a4 = a0, b4 = a0, a5 = a0, b5 = a0;
-        for (int i = 0; i < d; i++) {
-            FloatVector u = FloatVector.fromArray(FS, panel, i * P), v = FloatVector.fromArray(FS, panel, i * P + L);
-            FloatVector s = FloatVector.broadcast(FS, x[x0 + i]);
-            a0 = u.fma(s, a0); b0 = v.fma(s, b0);
-            s = FloatVector.broadcast(FS, x[x1 + i]);
-            a1 = u.fma(s, a1); b1 = v.fma(s, b1);
-            s = FloatVector.broadcast(FS, x[x2 + i]);
-            a2 = u.fma(s, a2); b2 = v.fma(s, b2);
-            s = FloatVector.broadcast(FS, x[x3 + i]);
-            a3 = u.fma(s, a3); b3 = v.fma(s, b3);
-            s = FloatVector.broadcast(FS, x[x4 + i]);
-            a4 = u.fma(s, a4); b4 = v.fma(s, b4);
-            s = FloatVector.broadcast(FS, x[x5 + i]);
-            a5 = u.fma(s, a5); b5 = v.fma(s, b5);
+    /**
+     * Six tokens (rows of {@code x} {@code d} apart from {@code x0}) against {@code kc} indices of one
+     * panel slice; token k's P sums are added to {@code o[oOff + k * stride ..]}.
+     */
+    private static void tile6(float[] panel, int kc, float[] x, int x0, int d, float[] o, int oOff, int stride) {
+        FloatVector a0 = FloatVector.fromArray(FS, o, oOff), b0 = FloatVector.fromArray(FS, o, oOff + L);
+        FloatVector a1 = FloatVector.fromArray(FS, o, oOff + stride), b1 = FloatVector.fromArray(FS, o, oOff + stride + L);
+        FloatVector a2 = FloatVector.fromArray(FS, o, oOff + 2 * stride), b2 = FloatVector.fromArray(FS, o, oOff + 2 * stride + L);
+        FloatVector a3 = FloatVector.fromArray(FS, o, oOff + 3 * stride), b3 = FloatVector.fromArray(FS, o, oOff + 3 * stride + L);
+        FloatVector a4 = FloatVector.fromArray(FS, o, oOff + 4 * stride), b4 = FloatVector.fromArray(FS, o, oOff + 4 * stride + L);
+        FloatVector a5 = FloatVector.fromArray(FS, o, oOff + 5 * stride), b5 = FloatVector.fromArray(FS, o, oOff + 5 * stride + L);
+        int x1 = x0 + d, x2 = x1 + d, x3 = x2 + d, x4 = x3 + d, x5 = x4 + d;
+        for (int i = 0; i < kc; i++) {
+            int p = i * P;
+            FloatVector u = FloatVector.fromArray(FS, panel, p), v = FloatVector.fromArray(FS, panel, p + L);
+            FloatVector c = FloatVector.broadcast(FS, x[x0 + i]);
+            a0 = u.fma(c, a0); b0 = v.fma(c, b0);
+            c = FloatVector.broadcast(FS, x[x1 + i]);
+            a1 = u.fma(c, a1); b1 = v.fma(c, b1);
+            c = FloatVector.broadcast(FS, x[x2 + i]);
+            a2 = u.fma(c, a2); b2 = v.fma(c, b2);
+            c = FloatVector.broadcast(FS, x[x3 + i]);
+            a3 = u.fma(c, a3); b3 = v.fma(c, b3);
+            c = FloatVector.broadcast(FS, x[x4 + i]);
+            a4 = u.fma(c, a4); b4 = v.fma(c, b4);
+            c = FloatVector.broadcast(FS, x[x5 + i]);
+            a5 = u.fma(c, a5); b5 = v.fma(c, b5);
         }
         a0.intoArray(o, oOff); b0.intoArray(o, oOff + L);
         a1.intoArray(o, oOff + stride); b1.intoArray(o, oOff + stride + L);

@@ -26,6 +26,14 @@ public interface Backend extends AutoCloseable {
     /** A zero-filled F32 activation tensor of {@code shape}, owned by this backend. */
     Tensor allocate(String name, long... shape);
 
+    /**
+     * Gives back a tensor this backend allocated or loaded (a finished sequence's KV cache, a model being
+     * unloaded); the tensor must not be used afterwards. On the CPU tensors are heap arrays the garbage
+     * collector reclaims, so the default does nothing; device backends return the memory to their pool.
+     * Decorators must forward it.
+     */
+    default void free(Tensor t) {}
+
     /** A weight tensor in a form this backend can compute with (may be {@code weight} itself). */
     Tensor load(Tensor weight);
 

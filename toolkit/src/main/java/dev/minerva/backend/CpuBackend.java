@@ -186,10 +186,10 @@ public final class CpuBackend implements Backend {
     /**
      * The input of a matmul in every form the kernels read: floats, and for quantised weights its Q8_0
      * quantisation ({@code q}, {@code scales}), int16-widened ({@code wide}), Q4_0's per-block offset
-     * sums ({@code sums8}), or for prefill the dequantised Q8_0 values ({@code dequant}) that quantised
+     * corrections ({@code q4corr}, 8 ints per block), or for prefill the dequantised Q8_0 values ({@code dequant}) that quantised
      * weights multiply.
      */
-    private record Input(float[] x, int T, int d, byte[] q, float[] scales, short[] wide, float[] sums8, float[] dequant) {}
+    private record Input(float[] x, int T, int d, byte[] q, float[] scales, short[] wide, int[] q4corr, float[] dequant) {}
 
     private static boolean isQuantised(Tensor w) { return w.dtype() == DType.Q8_0 || w.dtype() == DType.Q4_0; }
 
@@ -207,7 +207,7 @@ public final class CpuBackend implements Backend {
             case F16, BF16 -> FloatKernels.matmulHalf(o, in.x(), ws, w.dtype(), T, n, d, r0, r1);
             case Q8_0, Q4_0 -> {
                 if (in.wide() != null && w.dtype() == DType.Q8_0) QuantKernels.matmulQ8Wide(o, in.wide(), in.scales(), ws, T, n, d, r0, r1);
-                else if (in.wide() != null) QuantKernels.matmulQ4Wide(o, in.wide(), in.scales(), in.sums8(), ws, T, n, d, r0, r1);
+                else if (in.wide() != null) QuantKernels.matmulQ4Wide(o, in.wide(), in.scales(), in.q4corr(), ws, T, n, d, r0, r1);
                 else if (w.dtype() == DType.Q8_0) QuantKernels.matmulQ8(o, in.q(), in.scales(), ws, T, n, d, r0, r1);
                 else QuantKernels.matmulQ4(o, in.q(), in.scales(), ws, T, n, d, r0, r1);
             }
@@ -234,7 +234,7 @@ public final class CpuBackend implements Backend {
     private byte[] xq = new byte[0];
     private float[] xs = new float[0];
     private short[] xw = new short[0];
-    private float[] xsum8 = new float[0];
+    private int[] xcorr = new int[0];
     private float[] xdq = new float[0];
 
     /** Quantises {@code x} (T, d) to Q8_0 and prepares what the kernels for this T read. */
@@ -258,14 +258,9 @@ public final class CpuBackend implements Backend {
         // decode on 256-bit machines: int16 activations, widened once for every weight row
         if (xw.length < len) xw = new short[len];
         for (int i = 0; i < len; i++) xw[i] = q[i];
-        if (xsum8.length < nb) xsum8 = new float[nb];
-        // per block: 8 * (sum of its int8 values) * scale, Q4_0's nibble offset applied once per block
-        for (int b = 0; b < nb; b++) {
-            int sum = 0;
-            for (int j = b * 32; j < b * 32 + 32; j++) sum += q[j];
-            xsum8[b] = 8f * sum * s[b];
-        }
-        return new Input(x, T, d, q, s, xw, xsum8, null);
+        if (xcorr.length < nb * 8) xcorr = new int[nb * 8];
+        QuantKernels.q4Corrections(q, nb, xcorr);
+        return new Input(x, T, d, q, s, xw, xcorr, null);
     }
 
     @Override public void close() { pool.close(); }

@@ -101,19 +101,26 @@ public final class DecodeBenchmark {
         Sampler greedy = Sampler.greedy();
 
         long warmStart = System.nanoTime();
-        for (int i = 0; i < (s.warmupTokens() > 0 ? 2 : 0); i++) next(llama, greedy, Batch.of(0, prompt, 0, false), new DenseKvCache(backend, c, ctx));
+        // warm-up caches are freed as soon as they are done with: on a GPU each holds device memory
+        for (int i = 0; i < (s.warmupTokens() > 0 ? 2 : 0); i++) {
+            KvCache pc = new DenseKvCache(backend, c, ctx);
+            next(llama, greedy, Batch.of(0, prompt, 0, false), pc);
+            pc.free(0);
+        }
         KvCache wc = null;
         int tok = 0;
         // at least warmupTokens decode steps, and (when warming up at all) at least WARMUP_NANOS: a small
         // model's steps are so short that a fixed count ends before the JIT has compiled them
         for (int i = 0; i < s.warmupTokens() || s.warmupTokens() > 0 && System.nanoTime() - warmStart < WARMUP_NANOS; i++) {
             if (wc == null || wc.length(0) >= ctx) {
+                if (wc != null) wc.free(0);
                 wc = new DenseKvCache(backend, c, ctx);
                 tok = next(llama, greedy, Batch.of(0, Arrays.copyOf(prompt, Math.min(16, prompt.length)), 0, false), wc);
             }
             tok = next(llama, greedy, Batch.of(0, new int[]{tok}, wc.length(0), false), wc);
         }
 
+        if (wc != null) wc.free(0);
         KvCache cache = new DenseKvCache(backend, c, ctx);
         OpProfile profile = backend instanceof OpProfile p ? p : null;
         if (profile != null) profile.phase(PREFILL);
@@ -128,6 +135,7 @@ public final class DecodeBenchmark {
         }
         long decode = System.nanoTime() - t1;
         if (profile != null) profile.stop();
+        cache.free(0);
         return new Result(s.promptTokens(), steps, ttft, decode, streamedBytes(weights), describe(weights));
     }
 

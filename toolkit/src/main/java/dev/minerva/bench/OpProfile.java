@@ -83,6 +83,8 @@ public final class OpProfile implements Backend {
 
     @Override public Tensor allocate(String name, long... shape) { return inner.allocate(name, shape); }
 
+    @Override public void free(Tensor t) { inner.free(t); }
+
     @Override public Tensor load(Tensor weight) { return inner.load(weight); }
 
     @Override public void write(Tensor dst, float[] src) {

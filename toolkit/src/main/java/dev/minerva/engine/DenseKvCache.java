@@ -81,7 +81,15 @@ public final class DenseKvCache implements KvCache {
         s.length = length;
     }
 
-    @Override public void free(int seqId) { sequences.remove(seqId); }
+    /** Forgets the sequence and gives its key and value tensors back to the backend (device memory on a GPU). */
+    @Override public void free(int seqId) {
+        Sequence s = sequences.remove(seqId);
+        if (s == null) return;
+        for (int l = 0; l < nLayers; l++) {
+            backend.free(s.keyCache[l]);
+            backend.free(s.valueCache[l]);
+        }
+    }
 
     private Sequence seq(int seqId) {
         Sequence s = sequences.get(seqId);

@@ -88,6 +88,7 @@ public final class Generator {
             }
             prev = s.token();
         }
+        cache.free(0);
         String tail = utf8.finish();
         text.append(tail);
         if (onText != null && !tail.isEmpty()) onText.accept(tail);

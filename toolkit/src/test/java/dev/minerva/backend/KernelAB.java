@@ -152,10 +152,9 @@ public final class KernelAB {
             }
             case Q4_0 -> {
                 if (Integer.getInteger("v", 1) == 1) {
-                    int nb = d / 32;
-                    float[] xsum8 = new float[nb];
-                    for (int b = 0; b < nb; b++) { int s = 0; for (int j = 0; j < 32; j++) s += xq[b * 32 + j]; xsum8[b] = 8f * s * xs[b]; }
-                    QuantKernels.matmulQ4Wide(out, xw, xs, xsum8, ws, 1, rows, d, 0, rows);
+                    int[] xcorr = new int[d / 32 * 8];
+                    QuantKernels.q4Corrections(xq, d / 32, xcorr);
+                    QuantKernels.matmulQ4Wide(out, xw, xs, xcorr, ws, 1, rows, d, 0, rows);
                 } else {
                     int nb = d / 32;
                     float[] xsum = new float[nb];

@@ -333,8 +333,8 @@ public final class CudaBackend implements Backend {
     /** While frozen, scratch buffers may not move (CUDA graphs captured over them stay valid). */
     void freezeScratch(boolean frozen) { this.scratchFrozen = frozen; }
 
-    /** Releases a tensor made by this backend (weights of a model being unloaded, a finished sequence's cache). */
-    public void free(Tensor t) {
+    /** Returns a tensor made by this backend to the device memory pool (weights of a model being unloaded, a finished sequence's cache). */
+    @Override public void free(Tensor t) {
         DeviceBuffer b = buffer(t);
         tensors.remove(b.address());
         ctx.pool().free(b);

@@ -59,6 +59,7 @@ final class MatmulProbeBackend implements Backend {
     @Override public String name() { return d.name() + "-probe"; }
     @Override public boolean supports(Op op, DType dtype) { return d.supports(op, dtype); }
     @Override public Tensor allocate(String name, long... shape) { return d.allocate(name, shape); }
+    @Override public void free(Tensor t) { d.free(t); }
     @Override public Tensor load(Tensor weight) { return d.load(weight); }
     @Override public void write(Tensor dst, float[] src) { d.write(dst, src); }
     @Override public float[] read(Tensor src, int row, int rows) { return d.read(src, row, rows); }

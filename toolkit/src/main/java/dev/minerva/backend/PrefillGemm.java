@@ -12,9 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  * inner loop is an outer product: per input index, two panel vectors times six broadcast activations
  * into twelve accumulators that each hold P/2 outputs of one token. No horizontal reductions, results
  * are stored as whole vectors. The input indices are cut into slices of {@link #KC}: a slice of the
- * panel (P x KC floats, 24 KB with 8 lanes) stays in L1 while every token passes it, and the sums of the first slice
- * go straight into {@code out}, later slices add to them (the same summation order as one long loop,
- * so results are bit-identical to the unsliced kernel).
+ * panel (P x KC floats, 24 KB with 8 lanes) stays in L1 while every token passes it. Each slice adds
+ * to the panel's sums, kept contiguous (T x P floats) and copied to {@code out} once at the end: the
+ * same summation order as one long loop, so results are bit-identical to the unsliced kernel.
  * Decoding and transposing cost O(n d) once per call against the O(T n d) multiply-adds, which is why
  * calls with few tokens stay on the decode kernels ({@code CpuBackend.gemmRows}).
  *
@@ -26,7 +26,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <li>transposing with an 8-lane gather per panel vector: 1.5-2x slower than the scalar transpose;</li>
  * <li>decoding each row slice just before transposing it (16 decode calls per slice instead of one per
  *     panel): 0-15 % slower at 128 tokens, up to 30 % at 16;</li>
- * <li>slices of 192, 256 or 512 indices: within noise of 384 (256 against 384, same JVM: -3 to +2 %).</li>
+ * <li>slices of 192, 256 or 512 indices: within noise of 384 (256 against 384, same JVM: -3 to +2 %);</li>
+ * <li>summing each slice straight into {@code out} (rows n floats apart) instead of the contiguous
+ *     sums: even at 128 tokens, 2-9 % slower at 512 for Q8_0.</li>
  * </ul>
  */
 final class PrefillGemm {
@@ -41,55 +43,44 @@ final class PrefillGemm {
     /** Input indices per panel slice. */
     static final int KC = 384;
 
-    /** Per-thread scratch (decoded rows, panel slice, sums of partial tiles, zero-padded last tokens), grown as needed. */
+    /** Per-thread scratch (decoded rows, panel slice, the panel's sums for every token, zero-padded last tokens), grown as needed. */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][]{new float[0], new float[P * KC], new float[0], new float[0]});
 
     static void rows(float[] out, float[] x, Tensor w, int T, int n, int d, int r0, int r1) {
         float[][] scratch = SCRATCH.get();
+        int full = T / TT, tiles = (T + TT - 1) / TT;
         if (scratch[0].length < P * d) { scratch[0] = new float[P * d]; scratch[3] = new float[TT * d]; }
-        if (scratch[2].length < 2 * TT * P) scratch[2] = new float[2 * TT * P];
+        if (scratch[2].length < tiles * TT * P) scratch[2] = new float[tiles * TT * P];
         float[] rowBuf = scratch[0], panel = scratch[1], acc = scratch[2], tail = scratch[3];
         // the last T % 6 tokens, zero-padded to a full tile: a 6-token tile on zeros costs less than
         // a one-token loop, whose two accumulators wait on FMA latency
-        int full = T / TT;
-        boolean ragged = full * TT < T;
-        if (ragged) {
+        if (full < tiles) {
             System.arraycopy(x, full * TT * d, tail, 0, (T - full * TT) * d);
             java.util.Arrays.fill(tail, (T - full * TT) * d, TT * d, 0f);
         }
-        FloatVector zero = FloatVector.zero(FS);
         for (int r = r0; r < r1; r += P) {
             int rows = Math.min(P, r1 - r);
             TensorCodec.decode(w, (long) r * d, rows * d, rowBuf, 0);
             if (rows < P) java.util.Arrays.fill(rowBuf, rows * d, P * d, 0f);
-            // full tiles of a full panel sum straight into out, the others into acc (one tile of
-            // a partial panel, then the ragged tile) and are copied out at the end
-            boolean direct = rows == P;
-            if (direct) {
-                for (int t = 0; t < full * TT; t++) { zero.intoArray(out, t * n + r); zero.intoArray(out, t * n + r + L); }
-            }
-            java.util.Arrays.fill(acc, 0f);
+            // the panel's sums for every token, contiguous (tiles x 6 x P): they stay in cache from
+            // one slice to the next, where rows of out are n floats apart
+            java.util.Arrays.fill(acc, 0, tiles * TT * P, 0f);
             for (int k0 = 0; k0 < d; k0 += KC) {
                 int kc = Math.min(KC, d - k0);
                 // row by row: each row slice is read in order, and the panel slice (P x kc) is in L1
                 for (int j = 0; j < P; j++) {
                     for (int i = 0, src = j * d + k0, dst = j; i < kc; i++, dst += P) panel[dst] = rowBuf[src + i];
                 }
-                if (direct) {
-                    for (int q = 0; q < full; q++) tile6(panel, kc, x, q * TT * d + k0, d, out, q * TT * n + r, n);
-                } else {
-                    // partial panel: rare (the last rows of a matrix), one tile at a time through acc
-                    for (int q = 0; q < full; q++) {
-                        java.util.Arrays.fill(acc, 0, TT * P, 0f);
-                        for (int t = 0; t < TT; t++) System.arraycopy(out, (q * TT + t) * n + r, acc, t * P, k0 == 0 ? 0 : rows);
-                        tile6(panel, kc, x, q * TT * d + k0, d, acc, 0, P);
-                        for (int t = 0; t < TT; t++) System.arraycopy(acc, t * P, out, (q * TT + t) * n + r, rows);
-                    }
-                }
-                if (ragged) tile6(panel, kc, tail, k0, d, acc, TT * P, P);
+                for (int q = 0; q < full; q++) tile6(panel, kc, x, q * TT * d + k0, d, acc, q * TT * P, P);
+                if (full < tiles) tile6(panel, kc, tail, k0, d, acc, full * TT * P, P);
             }
-            if (ragged) {
-                for (int t = full * TT; t < T; t++) System.arraycopy(acc, (TT + t - full * TT) * P, out, t * n + r, rows);
+            if (rows == P) {
+                for (int t = 0; t < T; t++) {
+                    FloatVector.fromArray(FS, acc, t * P).intoArray(out, t * n + r);
+                    FloatVector.fromArray(FS, acc, t * P + L).intoArray(out, t * n + r + L);
+                }
+            } else {
+                for (int t = 0; t < T; t++) System.arraycopy(acc, t * P, out, t * n + r, rows);
             }
         }
     }

@@ -28,7 +28,9 @@ import jdk.incubator.vector.VectorSpecies;
  *     panel): 0-15 % slower at 128 tokens, up to 30 % at 16;</li>
  * <li>slices of 192, 256 or 512 indices: within noise of 384 (256 against 384, same JVM: -3 to +2 %);</li>
  * <li>summing each slice straight into {@code out} (rows n floats apart) instead of the contiguous
- *     sums: even at 128 tokens, 2-9 % slower at 512 for Q8_0.</li>
+ *     sums: even at 128 tokens, 2-9 % slower at 512 for Q8_0;</li>
+ * <li>a 4-token tile for the last tokens (128 = 20 x 6 + 2 x 4 instead of 21 x 6 + a padded 6):
+ *     -11 to +1 % at 128 tokens, within noise elsewhere.</li>
  * </ul>
  */
 final class PrefillGemm {

@@ -217,14 +217,15 @@ public final class CpuBackend implements Backend {
     /**
      * From how many input rows on {@code w} goes through {@link PrefillGemm}: below, the decode kernels
      * (each weight row read once, dotted with every token from L1) are faster, because the GEMM decodes
-     * and transposes every weight once per call. Measured on 2048 x 768 and 5632 x 2048, two threads:
-     * for F32 the decode kernels ran at 55-74 GFLOP/s against the GEMM's 33-59 up to 32 tokens, the two
-     * were even at 64 and the GEMM led at 128 (96 against 71); for Q8_0 they were even at 16 tokens and
-     * the GEMM led from 32 (33 against 28).
+     * and transposes every weight once per call. Measured with the L1-sliced GEMM, two threads through
+     * the worker pool (GemmCrossoverProbe in the tests, 2048 x 768 and 5632 x 2048, min of 160 interleaved rounds): F32 decode kernels
+     * 62-84 GFLOP/s against the GEMM's 54-76 at 16 tokens, the GEMM ahead from 24 (65-95 against
+     * 61-84); Q8_0 decode kernels ahead at 8 tokens (38-40 against 35), the GEMM from 12 (54-61 against
+     * 38-48), Q4_0 the same (35 against 32 at 8, 48 against 34 at 12).
      */
     private static int gemmRows(Tensor w) { return isQuantised(w) ? QUANT_GEMM_ROWS : FLOAT_GEMM_ROWS; }
 
-    static final int QUANT_GEMM_ROWS = 16, FLOAT_GEMM_ROWS = 64;
+    static final int QUANT_GEMM_ROWS = 12, FLOAT_GEMM_ROWS = 24;
 
     /** Rows per chunk worth the hand-off: at least ~64K multiply-adds, so tiny models stay on one thread. */
     private static int rowGrain(int T, int d) {

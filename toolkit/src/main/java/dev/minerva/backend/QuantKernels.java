@@ -30,7 +30,8 @@ import java.nio.ByteOrder;
  * zero-extended and multiplied unsigned; the -8 offset is one int32 vector subtraction per block, from
  * corrections computed once per matmul ({@link #q4Corrections}). Against the previous Q4_0 kernel
  * (sign-extend then mask, a float correction summed per block, a loop C2 did not count) this measured
- * 1.30-1.38x single-threaded (K4 probe, 4096 x 768 and 5632 x 2048); subtracting 8 from the nibbles as
+ * 1.30-1.38x single-threaded (a throwaway probe timing both kernels interleaved in one JVM, 4096 x 768 and
+ * 5632 x 2048); subtracting 8 from the nibbles as
  * int16 instead measured 0.7x.
  *
  * <p>Tried and measured slower (KernelAB, single thread, 5632 x 2048 Q8_0, 10.8-11.2 GB/s for the shipped

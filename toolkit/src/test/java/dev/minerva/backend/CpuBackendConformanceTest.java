@@ -121,7 +121,7 @@ class CpuBackendConformanceTest {
         int n = 37;
         int d = dt.isQuantized() ? 160 : 45;
         // decode kernels below 16 (quantised) or 64 (float) rows, the prefill GEMM from there (with a padded tail)
-        for (int T : new int[]{1, 3, 4, 5, 9, 16, 17, 64, 70}) {
+        for (int T : new int[]{1, 3, 4, 5, 9, 11, 12, 16, 17, 23, 24, 64, 70}) {
             float[] wf = random(n * d), xf = random(T * d);
             Tensor w = Tensor.allocate(arena, "w", dt, n, d);
             TensorCodec.encode(wf, 0, wf.length, w, 0);

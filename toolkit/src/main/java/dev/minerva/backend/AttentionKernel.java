@@ -22,6 +22,38 @@ final class AttentionKernel {
     private static final int SLOT_BLOCK = 16;
 
     /**
+     * Attention of query rows {@code [rowStart, rowStart + rows)} of {@code q} ({@code (T, nHeads * hs)})
+     * over the first {@code kvLength} rows of {@code k}, {@code v} ({@code (capacity, nKvHeads * hs)}) into
+     * the same rows of {@code out}, one query row at a time, in parallel over (row, head group).
+     */
+    static void run(WorkerPool pool, float[] o, float[] qa, int rowStart, int rows, float[] k, float[] v, int kvLength,
+                    AttentionMask mask, int nHeads, int nKvHeads, int headSize) {
+        int dim = nHeads * headSize, kvDim = nKvHeads * headSize, kvMul = nHeads / nKvHeads;
+        float scale = (float) (1.0 / Math.sqrt(headSize));
+        boolean causal = mask.isCausal();
+        // chunks of whole head groups: at least a thread's share of one row's heads, so each reads long
+        // contiguous stretches of the cache rows (and, with GQA, shares kv slices among its query heads)
+        int grain = Math.max((nHeads + pool.threads() - 1) / pool.threads(), (1 << 15) / Math.max(1, kvLength * headSize));
+        pool.forRange(rows * nHeads, grain, (start, end) -> {
+            float[] att = new float[nHeads * kvLength];
+            for (int task = start; task < end; ) {
+                int r = task / nHeads, h0 = task % nHeads, h1 = Math.min(nHeads, h0 + (end - task));
+                int qOff = (rowStart + r) * dim;
+                int limit = causal ? kvLength - rows + r + 1 : kvLength;
+                if (!causal) {
+                    // masked slots are marked -inf before scoring; the kernel leaves them there (weight 0)
+                    for (int t = 0; t < limit; t++) {
+                        float m = mask.visible(r, rows, t, kvLength) ? 0f : Float.NEGATIVE_INFINITY;
+                        for (int h = 0; h < h1 - h0; h++) att[h * limit + t] = m;
+                    }
+                }
+                heads(o, qOff, qa, qOff, k, v, kvDim, headSize, h0, h1, kvMul, limit, scale, att, !causal);
+                task += h1 - h0;
+            }
+        });
+    }
+
+    /**
      * Heads {@code [h0, h1)} of one query row: {@code out[oOff + h * hs ..]} for each. {@code att} holds
      * {@code (h1 - h0) * limit} scores; with {@code masked}, the caller pre-set each head's masked slots to -inf.
      *
@@ -45,7 +77,9 @@ final class AttentionKernel {
         for (int h = 0; h < g; h++) {
             float max = Float.NEGATIVE_INFINITY;
             for (int s = h * limit, e = s + limit; s < e; s++) max = Math.max(max, att[s]);
-            inv[h] = 1f / expShift(att, h * limit, limit, max);
+            // a fully masked row (every score -inf) gets zeros, not exp(-inf - -inf) = NaN
+            float sum = expShift(att, h * limit, limit, max == Float.NEGATIVE_INFINITY ? 0f : max);
+            inv[h] = sum > 0 ? 1f / sum : 0f;
             java.util.Arrays.fill(out, oOff + (h0 + h) * hs, oOff + (h0 + h + 1) * hs, 0f);
         }
         // weighted sum, blocks of slots outer: each block's cache rows are read once for all heads

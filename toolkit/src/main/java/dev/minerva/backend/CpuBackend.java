@@ -123,29 +123,9 @@ public final class CpuBackend implements Backend {
     @Override public void attention(Tensor out, Tensor q, int rowStart, int rows, Tensor keys, Tensor values, int kvLength,
                                     AttentionMask mask, int nHeads, int nKvHeads, int headSize) {
         float[] o = f(out), qa = f(q), k = f(keys), v = f(values);
-        int dim = nHeads * headSize, kvDim = nKvHeads * headSize, kvMul = nHeads / nKvHeads;
-        float scale = (float) (1.0 / Math.sqrt(headSize));
-        boolean causal = mask.isCausal();
-        // chunks of whole head groups: at least a thread's share of one row's heads, so each reads long
-        // contiguous stretches of the cache rows (and, with GQA, shares kv slices among its query heads)
-        int grain = Math.max((nHeads + pool.threads() - 1) / pool.threads(), (1 << 15) / Math.max(1, kvLength * headSize));
-        pool.forRange(rows * nHeads, grain, (start, end) -> {
-            float[] att = new float[nHeads * kvLength];
-            for (int task = start; task < end; ) {
-                int r = task / nHeads, h0 = task % nHeads, h1 = Math.min(nHeads, h0 + (end - task));
-                int qOff = (rowStart + r) * dim;
-                int limit = causal ? kvLength - rows + r + 1 : kvLength;
-                if (!causal) {
-                    // masked slots are marked -inf before scoring; the kernel leaves them there (weight 0)
-                    for (int t = 0; t < limit; t++) {
-                        float m = mask.visible(r, rows, t, kvLength) ? 0f : Float.NEGATIVE_INFINITY;
-                        for (int h = 0; h < h1 - h0; h++) att[h * limit + t] = m;
-                    }
-                }
-                AttentionKernel.heads(o, qOff, qa, qOff, k, v, kvDim, headSize, h0, h1, kvMul, limit, scale, att, !causal);
-                task += h1 - h0;
-            }
-        });
+        // many query rows (prefill, long verification trees): blocks of rows x blocks of slots; few rows: row by row
+        if (rows >= FlashAttention.MIN_ROWS) FlashAttention.run(pool, o, qa, rowStart, rows, k, v, kvLength, mask, nHeads, nKvHeads, headSize);
+        else AttentionKernel.run(pool, o, qa, rowStart, rows, k, v, kvLength, mask, nHeads, nKvHeads, headSize);
     }
 
     // ---------------------------------------------------------------- matmul

@@ -1,0 +1,253 @@
+package dev.minerva.backend;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Attention for many query rows at once (prefill, long verification trees): a block of {@link #TB}
+ * query rows of one head against blocks of {@link #SB} cache slots, with an online softmax per row
+ * (running max and sum; the partial output is rescaled when the max grows), as in FlashAttention
+ * (Dao et al., 2022). The row-at-a-time kernel ({@link AttentionKernel}) re-reads every earlier key and
+ * value for each query row and reduces a vector to a scalar per dot product; here each key and value
+ * element, once loaded, feeds {@code TB} rows, and no lane reductions are needed.
+ *
+ * <p>Vectors run across the block's query rows ({@code TB = 2 x lanes}): the block's queries are
+ * stored transposed once, {@code qt[i * TB + r]} (pre-multiplied by the softmax scale), the scores
+ * slot-major, {@code st[j * TB + r]}, and the output transposed, {@code ot[d * TB + r]}. Both products
+ * are then register tiles like {@link PrefillGemm}'s, 2 x 6 accumulators fed by broadcasts:
+ * <ul>
+ * <li>{@code S = Q K^T}: per index {@code i}, two {@code qt} vectors times the broadcast {@code k[t][i]}
+ *     of six slots;</li>
+ * <li>{@code O += P V}: per slot {@code j}, two {@code st} vectors times the broadcast {@code v[j][d]}
+ *     of six output indices.</li>
+ * </ul>
+ * Nothing is transposed per slot block, the running max, sum and rescale are plain vector ops over
+ * rows, and any head size works without vector tails (tiles at the end of a slot block or of the head
+ * repeat their last slot or index, which recomputes and rewrites the same values).
+ *
+ * <p>Causal blocks stop at their last row's slot and mask only the slots past their first row's; other
+ * masks are evaluated once per call into a 0 / -inf bias per (row block, slot), shared by the heads.
+ * A row that sees no slot gets zeros.
+ */
+final class FlashAttention {
+    private FlashAttention() {}
+
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    private static final int L = FS.length();
+    /** Query rows per block: two vectors. */
+    static final int TB = 2 * L;
+    /** Cache slots per block: the block's keys and values (SB x hs each) stay in L1 next to the block's queries, scores and output. */
+    static final int SB = 32;
+    /** Fewest query rows that take this kernel (fewer: {@link AttentionKernel}, row by row). */
+    static final int MIN_ROWS = 6;
+
+    private static final float NEG_INF = Float.NEGATIVE_INFINITY;
+
+    /** Per-thread scratch: qt, st (five spare slots for the last tile's repeats), ot (grown as needed), running max and sum. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() ->
+            new float[][]{new float[0], new float[(SB + 5) * TB], new float[0], new float[TB], new float[TB]});
+
+    /** Lane index of each row in the block, as floats (two vectors). */
+    private static final float[] LANE = new float[TB];
+    static { for (int i = 0; i < TB; i++) LANE[i] = i; }
+
+    /**
+     * Same contract as {@link AttentionKernel#run}: query rows {@code [rowStart, rowStart + rows)} of
+     * {@code q} ({@code (T, nHeads * hs)}) attend over the first {@code kvLength} rows of {@code k},
+     * {@code v} ({@code (capacity, nKvHeads * hs)}); results go to the same rows of {@code out}. Parallel
+     * over (row block, head), the costliest (last, under a causal mask) row blocks first.
+     */
+    static void run(WorkerPool pool, float[] out, float[] q, int rowStart, int rows, float[] k, float[] v, int kvLength,
+                    AttentionMask mask, int nHeads, int nKvHeads, int hs) {
+        int blocks = (rows + TB - 1) / TB, kvMul = nHeads / nKvHeads;
+        float scale = (float) (1.0 / Math.sqrt(hs));
+        boolean causal = mask.isCausal();
+        // non-causal masks: 0 / -inf per (block, slot, lane), and the span of slots each block sees
+        float[] bias = causal ? null : new float[blocks * kvLength * TB];
+        int[] lo = new int[blocks], hi = new int[blocks];
+        int base = kvLength - rows;
+        for (int b = 0; b < blocks; b++) {
+            int r0 = b * TB, r1 = Math.min(rows, r0 + TB);
+            if (causal) { lo[b] = 0; hi[b] = base + r1; continue; }
+            int first = kvLength, last = -1;
+            for (int t = 0, o = b * kvLength * TB; t < kvLength; t++, o += TB) {
+                for (int r = r0; r < r0 + TB; r++) {
+                    boolean vis = r < r1 && mask.visible(r, rows, t, kvLength);
+                    bias[o + r - r0] = vis ? 0f : NEG_INF;
+                    if (vis) { first = Math.min(first, t); last = t; }
+                }
+            }
+            lo[b] = first;
+            hi[b] = last + 1;
+        }
+        pool.forRange(blocks * nHeads, 1, (start, end) -> {
+            for (int task = start; task < end; task++) {
+                int b = blocks - 1 - task / nHeads, h = task % nHeads;
+                block(out, q, rowStart, rows, k, v, kvLength, nHeads * hs, nKvHeads * hs, hs, h, h / kvMul, scale,
+                        b * TB, lo[b], hi[b], causal ? base : Integer.MIN_VALUE, bias, b * kvLength * TB);
+            }
+        });
+    }
+
+    /**
+     * Rows {@code [r0, r0 + TB)} (those below {@code rows}) of head {@code h} over slots {@code [lo, hi)}.
+     * With {@code base != MIN_VALUE} the mask is causal (row r sees slots up to {@code base + r}),
+     * otherwise {@code bias[bOff + t * TB + lane]} is added to the scores.
+     */
+    private static void block(float[] out, float[] q, int rowStart, int rows, float[] k, float[] v, int kvLength, int dim,
+                              int kvDim, int hs, int h, int kvh, float scale, int r0, int lo, int hi, int base,
+                              float[] bias, int bOff) {
+        float[][] scratch = SCRATCH.get();
+        if (scratch[0].length < hs * TB) { scratch[0] = new float[hs * TB]; scratch[2] = new float[hs * TB]; }
+        float[] qt = scratch[0], st = scratch[1], ot = scratch[2], m = scratch[3], l = scratch[4];
+        int n = Math.min(TB, rows - r0);
+        // queries transposed and scaled; rows past the last are zeros (their results are dropped)
+        for (int r = 0; r < TB; r++) {
+            if (r < n) {
+                for (int i = 0, src = (rowStart + r0 + r) * dim + h * hs; i < hs; i++) qt[i * TB + r] = q[src + i] * scale;
+            } else {
+                for (int i = 0; i < hs; i++) qt[i * TB + r] = 0f;
+            }
+        }
+        java.util.Arrays.fill(ot, 0, hs * TB, 0f);
+        java.util.Arrays.fill(m, NEG_INF);
+        java.util.Arrays.fill(l, 0f);
+        int kOff = kvh * hs;
+        for (int t0 = lo; t0 < hi; t0 += SB) {
+            int ns = Math.min(SB, hi - t0);
+            for (int j = 0; j < ns; j += 6) scores6(qt, hs, k, kOff, kvDim, t0 + j, t0 + ns - 1, st, j);
+            if (base != Integer.MIN_VALUE) {
+                // causal: slot t is hidden from lanes below t - base - r0; only the block's last slots can be
+                if (t0 + ns - 1 > base + r0) maskCausal(st, ns, t0 - base - r0);
+            } else {
+                addBias(st, ns, bias, bOff + t0 * TB);
+            }
+            softmaxStep(st, ns, m, l, ot, hs);
+            for (int d = 0; d < hs; d += 6) accumulate6(st, ns, v, t0 * kvDim + kOff, kvDim, d, hs - 1, ot);
+        }
+        for (int r = 0; r < n; r++) {
+            float inv = l[r] > 0 ? 1f / l[r] : 0f;
+            for (int d = 0, dst = (rowStart + r0 + r) * dim + h * hs; d < hs; d++) out[dst + d] = ot[d * TB + r] * inv;
+        }
+    }
+
+    /**
+     * Scores of slots {@code t .. t+5} (past {@code tLast}: repeats of {@code tLast}) for every row of the
+     * block: {@code st[(j + s) * TB ..]}, two vectors per slot.
+     */
+    private static void scores6(float[] qt, int hs, float[] k, int kOff, int kvDim, int t, int tLast, float[] st, int j) {
+        int k0 = t * kvDim + kOff;
+        int k1 = Math.min(t + 1, tLast) * kvDim + kOff, k2 = Math.min(t + 2, tLast) * kvDim + kOff;
+        int k3 = Math.min(t + 3, tLast) * kvDim + kOff, k4 = Math.min(t + 4, tLast) * kvDim + kOff;
+        int k5 = Math.min(t + 5, tLast) * kvDim + kOff;
+        FloatVector a0 = FloatVector.zero(FS), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0;
+        FloatVector a3 = a0, b3 = a0, a4 = a0, b4 = a0, a5 = a0, b5 = a0;
+        for (int i = 0; i < hs; i++) {
+            FloatVector x = FloatVector.fromArray(FS, qt, i * TB), y = FloatVector.fromArray(FS, qt, i * TB + L);
+            FloatVector c = FloatVector.broadcast(FS, k[k0 + i]);
+            a0 = x.fma(c, a0); b0 = y.fma(c, b0);
+            c = FloatVector.broadcast(FS, k[k1 + i]);
+            a1 = x.fma(c, a1); b1 = y.fma(c, b1);
+            c = FloatVector.broadcast(FS, k[k2 + i]);
+            a2 = x.fma(c, a2); b2 = y.fma(c, b2);
+            c = FloatVector.broadcast(FS, k[k3 + i]);
+            a3 = x.fma(c, a3); b3 = y.fma(c, b3);
+            c = FloatVector.broadcast(FS, k[k4 + i]);
+            a4 = x.fma(c, a4); b4 = y.fma(c, b4);
+            c = FloatVector.broadcast(FS, k[k5 + i]);
+            a5 = x.fma(c, a5); b5 = y.fma(c, b5);
+        }
+        // repeats of the last slot land in rows past the block's slots, which are never read
+        int o = j * TB;
+        a0.intoArray(st, o); b0.intoArray(st, o + L);
+        a1.intoArray(st, o + TB); b1.intoArray(st, o + TB + L);
+        a2.intoArray(st, o + 2 * TB); b2.intoArray(st, o + 2 * TB + L);
+        a3.intoArray(st, o + 3 * TB); b3.intoArray(st, o + 3 * TB + L);
+        a4.intoArray(st, o + 4 * TB); b4.intoArray(st, o + 4 * TB + L);
+        a5.intoArray(st, o + 5 * TB); b5.intoArray(st, o + 5 * TB + L);
+    }
+
+    /** Causal mask of a slot block: slot {@code j} is hidden from lanes {@code r < j + shift}. */
+    private static void maskCausal(float[] st, int ns, int shift) {
+        FloatVector lx = FloatVector.fromArray(FS, LANE, 0), ly = FloatVector.fromArray(FS, LANE, L);
+        for (int j = 0; j < ns; j++) {
+            float lim = j + shift;
+            if (lim <= 0) continue;
+            FloatVector x = FloatVector.fromArray(FS, st, j * TB), y = FloatVector.fromArray(FS, st, j * TB + L);
+            x.blend(NEG_INF, lx.compare(VectorOperators.LT, lim)).intoArray(st, j * TB);
+            y.blend(NEG_INF, ly.compare(VectorOperators.LT, lim)).intoArray(st, j * TB + L);
+        }
+    }
+
+    private static void addBias(float[] st, int ns, float[] bias, int off) {
+        for (int i = 0; i < ns * TB; i += L) FloatVector.fromArray(FS, st, i).add(FloatVector.fromArray(FS, bias, off + i)).intoArray(st, i);
+    }
+
+    /**
+     * Online softmax over one slot block, per lane (row): new max, {@code st} turned into
+     * {@code exp(s - max)}, the running sum and the partial output {@code ot} rescaled by
+     * {@code exp(oldMax - max)} where the max grew. A row with no visible slot so far keeps max -inf,
+     * sum 0 and weights 0 (exp is taken against 0 there, never -inf - -inf).
+     */
+    private static void softmaxStep(float[] st, int ns, float[] m, float[] l, float[] ot, int hs) {
+        for (int c = 0; c < TB; c += L) {
+            FloatVector mOld = FloatVector.fromArray(FS, m, c), mx = mOld;
+            for (int j = 0; j < ns; j++) mx = mx.max(FloatVector.fromArray(FS, st, j * TB + c));
+            VectorMask<Float> none = mx.compare(VectorOperators.EQ, NEG_INF);
+            FloatVector ref = mx.blend(0f, none);
+            FloatVector sum = FloatVector.zero(FS);
+            for (int j = 0; j < ns; j++) {
+                FloatVector e = FloatVector.fromArray(FS, st, j * TB + c).sub(ref).lanewise(VectorOperators.EXP);
+                e.intoArray(st, j * TB + c);
+                sum = sum.add(e);
+            }
+            FloatVector lOld = FloatVector.fromArray(FS, l, c);
+            if (mx.compare(VectorOperators.GT, mOld).anyTrue()) {
+                FloatVector alpha = mOld.sub(ref).lanewise(VectorOperators.EXP);
+                for (int d = 0; d < hs; d++) FloatVector.fromArray(FS, ot, d * TB + c).mul(alpha).intoArray(ot, d * TB + c);
+                lOld = lOld.mul(alpha);
+            }
+            lOld.add(sum).intoArray(l, c);
+            mx.intoArray(m, c);
+        }
+    }
+
+    /**
+     * {@code ot[d'] += sum_j st[j] * v[j][d']} for output indices {@code d' = d .. d+5} (past {@code dLast}:
+     * repeats of {@code dLast}, which rewrite the same sums), slots {@code 0 .. ns-1} from {@code v[vOff]}.
+     */
+    private static void accumulate6(float[] st, int ns, float[] v, int vOff, int kvDim, int d, int dLast, float[] ot) {
+        int d1 = Math.min(d + 1, dLast), d2 = Math.min(d + 2, dLast), d3 = Math.min(d + 3, dLast);
+        int d4 = Math.min(d + 4, dLast), d5 = Math.min(d + 5, dLast);
+        FloatVector a0 = FloatVector.fromArray(FS, ot, d * TB), b0 = FloatVector.fromArray(FS, ot, d * TB + L);
+        FloatVector a1 = FloatVector.fromArray(FS, ot, d1 * TB), b1 = FloatVector.fromArray(FS, ot, d1 * TB + L);
+        FloatVector a2 = FloatVector.fromArray(FS, ot, d2 * TB), b2 = FloatVector.fromArray(FS, ot, d2 * TB + L);
+        FloatVector a3 = FloatVector.fromArray(FS, ot, d3 * TB), b3 = FloatVector.fromArray(FS, ot, d3 * TB + L);
+        FloatVector a4 = FloatVector.fromArray(FS, ot, d4 * TB), b4 = FloatVector.fromArray(FS, ot, d4 * TB + L);
+        FloatVector a5 = FloatVector.fromArray(FS, ot, d5 * TB), b5 = FloatVector.fromArray(FS, ot, d5 * TB + L);
+        for (int j = 0, vo = vOff; j < ns; j++, vo += kvDim) {
+            FloatVector x = FloatVector.fromArray(FS, st, j * TB), y = FloatVector.fromArray(FS, st, j * TB + L);
+            FloatVector c = FloatVector.broadcast(FS, v[vo + d]);
+            a0 = x.fma(c, a0); b0 = y.fma(c, b0);
+            c = FloatVector.broadcast(FS, v[vo + d1]);
+            a1 = x.fma(c, a1); b1 = y.fma(c, b1);
+            c = FloatVector.broadcast(FS, v[vo + d2]);
+            a2 = x.fma(c, a2); b2 = y.fma(c, b2);
+            c = FloatVector.broadcast(FS, v[vo + d3]);
+            a3 = x.fma(c, a3); b3 = y.fma(c, b3);
+            c = FloatVector.broadcast(FS, v[vo + d4]);
+            a4 = x.fma(c, a4); b4 = y.fma(c, b4);
+            c = FloatVector.broadcast(FS, v[vo + d5]);
+            a5 = x.fma(c, a5); b5 = y.fma(c, b5);
+        }
+        // the repeats store last, in the same order as loaded: each index ends up with its own full sum
+        a0.intoArray(ot, d * TB); b0.intoArray(ot, d * TB + L);
+        a1.intoArray(ot, d1 * TB); b1.intoArray(ot, d1 * TB + L);
+        a2.intoArray(ot, d2 * TB); b2.intoArray(ot, d2 * TB + L);
+        a3.intoArray(ot, d3 * TB); b3.intoArray(ot, d3 * TB + L);
+        a4.intoArray(ot, d4 * TB); b4.intoArray(ot, d4 * TB + L);
+        a5.intoArray(ot, d5 * TB); b5.intoArray(ot, d5 * TB + L);
+    }
+}

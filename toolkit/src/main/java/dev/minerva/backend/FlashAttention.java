@@ -39,9 +39,9 @@ final class FlashAttention {
     /** Query rows per block: two vectors. */
     static final int TB = 2 * L;
     /** Cache slots per block: the block's keys and values (SB x hs each) stay in L1 next to the block's queries, scores and output. */
-    static final int SB = 32;
+    static final int SB = 48;
     /** Fewest query rows that take this kernel (fewer: {@link AttentionKernel}, row by row). */
-    static final int MIN_ROWS = 6;
+    static final int MIN_ROWS = 8;
 
     private static final float NEG_INF = Float.NEGATIVE_INFINITY;
 
@@ -125,7 +125,9 @@ final class FlashAttention {
                 addBias(st, ns, bias, bOff + t0 * TB);
             }
             softmaxStep(st, ns, m, l, ot, hs);
-            for (int d = 0; d < hs; d += 6) accumulate6(st, ns, v, t0 * kvDim + kOff, kvDim, d, hs - 1, ot);
+            int d = 0;
+            for (; d + 4 <= hs; d += 4) accumulate4(st, ns, v, t0 * kvDim + kOff, kvDim, d, ot);
+            if (d < hs) accumulateTail(st, ns, v, t0 * kvDim + kOff, kvDim, d, hs - 1, ot);
         }
         for (int r = 0; r < n; r++) {
             float inv = l[r] > 0 ? 1f / l[r] : 0f;
@@ -215,10 +217,39 @@ final class FlashAttention {
     }
 
     /**
-     * {@code ot[d'] += sum_j st[j] * v[j][d']} for output indices {@code d' = d .. d+5} (past {@code dLast}:
-     * repeats of {@code dLast}, which rewrite the same sums), slots {@code 0 .. ns-1} from {@code v[vOff]}.
+     * {@code ot[d'] += sum_j st[j] * v[j][d']} for output indices {@code d' = d .. d+3}, slots
+     * {@code 0 .. ns-1} from {@code v[vOff]}. The four value reads share one index plus constants, so C2
+     * checks their bounds twice per slot instead of four times; eight accumulators leave C2 room for the
+     * broadcasts it hoists (with six output indices it spilled one accumulator).
      */
-    private static void accumulate6(float[] st, int ns, float[] v, int vOff, int kvDim, int d, int dLast, float[] ot) {
+    private static void accumulate4(float[] st, int ns, float[] v, int vOff, int kvDim, int d, float[] ot) {
+        int o = d * TB;
+        FloatVector a0 = FloatVector.fromArray(FS, ot, o), b0 = FloatVector.fromArray(FS, ot, o + L);
+        FloatVector a1 = FloatVector.fromArray(FS, ot, o + TB), b1 = FloatVector.fromArray(FS, ot, o + TB + L);
+        FloatVector a2 = FloatVector.fromArray(FS, ot, o + 2 * TB), b2 = FloatVector.fromArray(FS, ot, o + 2 * TB + L);
+        FloatVector a3 = FloatVector.fromArray(FS, ot, o + 3 * TB), b3 = FloatVector.fromArray(FS, ot, o + 3 * TB + L);
+        for (int j = 0, vo = vOff + d; j < ns; j++, vo += kvDim) {
+            FloatVector x = FloatVector.fromArray(FS, st, j * TB), y = FloatVector.fromArray(FS, st, j * TB + L);
+            FloatVector c = FloatVector.broadcast(FS, v[vo]);
+            a0 = x.fma(c, a0); b0 = y.fma(c, b0);
+            c = FloatVector.broadcast(FS, v[vo + 1]);
+            a1 = x.fma(c, a1); b1 = y.fma(c, b1);
+            c = FloatVector.broadcast(FS, v[vo + 2]);
+            a2 = x.fma(c, a2); b2 = y.fma(c, b2);
+            c = FloatVector.broadcast(FS, v[vo + 3]);
+            a3 = x.fma(c, a3); b3 = y.fma(c, b3);
+        }
+        a0.intoArray(ot, o); b0.intoArray(ot, o + L);
+        a1.intoArray(ot, o + TB); b1.intoArray(ot, o + TB + L);
+        a2.intoArray(ot, o + 2 * TB); b2.intoArray(ot, o + 2 * TB + L);
+        a3.intoArray(ot, o + 3 * TB); b3.intoArray(ot, o + 3 * TB + L);
+    }
+
+    /**
+     * {@link #accumulate4} for the last output indices of the head, {@code d .. dLast} (fewer than four), in a six-wide tile:
+     * the missing ones repeat {@code dLast}, whose copies all hold the same sum.
+     */
+    private static void accumulateTail(float[] st, int ns, float[] v, int vOff, int kvDim, int d, int dLast, float[] ot) {
         int d1 = Math.min(d + 1, dLast), d2 = Math.min(d + 2, dLast), d3 = Math.min(d + 3, dLast);
         int d4 = Math.min(d + 4, dLast), d5 = Math.min(d + 5, dLast);
         FloatVector a0 = FloatVector.fromArray(FS, ot, d * TB), b0 = FloatVector.fromArray(FS, ot, d * TB + L);

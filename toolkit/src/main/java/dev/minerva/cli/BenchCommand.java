@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.minerva.backend.Backend;
 import dev.minerva.bench.DecodeBenchmark;
 import dev.minerva.bench.OpProfile;
+import dev.minerva.bench.ReadBandwidth;
 import dev.minerva.bench.TriadBandwidth;
 import dev.minerva.model.Llama;
 import dev.minerva.model.ModelConfig;
@@ -77,6 +78,8 @@ public final class BenchCommand implements Callable<Integer> {
             double triad = noTriad ? Double.NaN
                     : TriadBandwidth.measure(TriadBandwidth.defaultArrayBytes(), threads, 5).gbPerSecond() * 1e9;
             double pct = r.percentOf(triad);
+            double read = noTriad ? Double.NaN
+                    : ReadBandwidth.measure(TriadBandwidth.defaultArrayBytes(), threads, 5).gbPerSecond() * 1e9;
             System.out.printf("model        %s  (%s, %.1f MB of weights streamed per token)%n", source, r.dtype(), streamed / 1e6);
             System.out.printf("threads      %d, vector %d bits, load %s%n", threads, FloatVector.SPECIES_PREFERRED.vectorBitSize(), loadAverage());
             System.out.printf("prefill      %d tokens: %.1f tokens/s (%.2f ms/token)%n", promptTokens, prefillTps, 1e3 / prefillTps);
@@ -84,7 +87,10 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf("decode       %d tokens: %.2f tokens/s, TPOT %.2f ms%n", steps, decodeTps, 1e3 / decodeTps);
             System.out.printf("prefill/decode per-token speed-up %.1fx%n", prefillTps / decodeTps);
             if (backend instanceof OpProfile p) printProfile(p, r);
-            if (!noTriad) System.out.printf("bandwidth    triad %.1f GB/s; decode streams %.1f GB/s = %.1f %% of triad%n", triad / 1e9, streamed * decodeTps / 1e9, pct);
+            if (!noTriad) {
+                System.out.printf("bandwidth    triad %.1f GB/s; decode streams %.1f GB/s = %.1f %% of triad%n", triad / 1e9, streamed * decodeTps / 1e9, pct);
+                System.out.printf("             read-only stream %.1f GB/s; decode = %.1f %% of it%n", read / 1e9, r.percentOf(read));
+            }
 
             ObjectMapper om = new ObjectMapper();
             ObjectNode j = om.createObjectNode();
@@ -101,6 +107,8 @@ public final class BenchCommand implements Callable<Integer> {
             j.put("weightBytesPerToken", streamed);
             j.put("triadBytesPerSecond", triad);
             j.put("decodePercentOfTriad", pct);
+            j.put("readBytesPerSecond", read);
+            j.put("decodePercentOfRead", r.percentOf(read));
             j.put("vectorBits", FloatVector.SPECIES_PREFERRED.vectorBitSize());
             j.put("loadAverage", loadAverage());
             j.put("cpu", cpuModel());

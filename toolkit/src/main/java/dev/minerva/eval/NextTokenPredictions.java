@@ -49,6 +49,7 @@ public record NextTokenPredictions(double[] nll, int[] argmax) {
                     count++;
                 }
             }
+            cache.free(0);
         }
         return new NextTokenPredictions(Arrays.copyOf(nll, count), Arrays.copyOf(argmax, count));
     }

@@ -210,10 +210,23 @@ class CpuBackendConformanceTest {
     }
 
     @Test void ropeMatches() {
-        int T = 3, hs = 6, heads = 3, width = hs * heads;
+        ropeCase(6, new float[]{1f, 0.1f, 0.01f}, new int[]{0, 7, 300});
+    }
+
+    /** The backend caches cos/sin per position and frequency array: growing positions, a second model's frequencies, and back. */
+    @Test void ropeMatchesAcrossCallsAndModels() {
+        float[] a = {1f, 0.1f, 0.01f}, b = {0.5f, 0.05f, 0.005f, 0.0005f};
+        ropeCase(6, a, new int[]{0, 1, 2});
+        ropeCase(6, a, new int[]{3});
+        ropeCase(6, a, new int[]{1000, 5, 999});
+        ropeCase(8, b, new int[]{4, 2047});
+        ropeCase(6, a, new int[]{2048, 1});
+        assertThrows(IllegalArgumentException.class, () -> backend.rope(act("x", random(6), 1, 6), new int[]{-1}, 6, a));
+    }
+
+    private void ropeCase(int hs, float[] inv, int[] pos) {
+        int T = pos.length, heads = 3, width = hs * heads;
         float[] x = random(T * width);
-        float[] inv = {1f, 0.1f, 0.01f};
-        int[] pos = {0, 7, 300};
         Tensor t = act("x", x, T, width);
         backend.rope(t, pos, hs, inv);
         double[] ref = new double[x.length];
@@ -222,7 +235,7 @@ class CpuBackendConformanceTest {
             ref[r * width + i] = x[r * width + i] * Math.cos(a) - x[r * width + i + 1] * Math.sin(a);
             ref[r * width + i + 1] = x[r * width + i] * Math.sin(a) + x[r * width + i + 1] * Math.cos(a);
         }
-        assertNear(ref, backend.read(t), 1e-6, "rope");
+        assertNear(ref, backend.read(t), 1e-6, "rope at positions " + java.util.Arrays.toString(pos));
     }
 
     @Test void siluMulAndAddAndCopyRowsMatch() {

@@ -30,6 +30,7 @@ public final class EngineModel implements CausalModel {
         ForwardHooks hooks = observer == null ? ForwardHooks.NONE : new Taps(weights, observer);
         Tensor logits = llama.forward(Batch.of(0, tokens, 0, true), cache, hooks);
         float[] all = backend.read(logits);
+        cache.free(0);
         int v = weights.config().vocabSize();
         float[][] out = new float[tokens.length][];
         for (int t = 0; t < tokens.length; t++) out[t] = java.util.Arrays.copyOfRange(all, t * v, (t + 1) * v);

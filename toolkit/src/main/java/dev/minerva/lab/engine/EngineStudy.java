@@ -2,6 +2,7 @@ package dev.minerva.lab.engine;
 
 import dev.minerva.backend.CpuBackend;
 import dev.minerva.bench.DecodeBenchmark;
+import dev.minerva.bench.ReadBandwidth;
 import dev.minerva.bench.TriadBandwidth;
 import dev.minerva.engine.Batch;
 import dev.minerva.engine.DenseKvCache;
@@ -228,23 +229,25 @@ public final class EngineStudy implements AutoCloseable {
      * Prefill and decode speed ({@link DecodeBenchmark}) of stories260K in every dtype (loaded from the GGUF
      * files) and, when {@code synthPreset} is set, of random weights at that preset's shape (written with
      * {@link SyntheticModel} as GGUF into the temporary folder, one dtype at a time); the triad bandwidth is
-     * measured once, first. Columns: model, dtype, stored, params, weight_bytes_per_token, prompt_tokens,
-     * decode_steps, prefill_tps, decode_tps, ttft_ms, tpot_ms, triad_gbs, decode_gbs, pct_of_triad,
-     * ceiling_tps, threads.
+     * measured once, first, and so is the read-only stream ({@link ReadBandwidth}, the access pattern of
+     * decode). Columns: model, dtype, stored, params, weight_bytes_per_token, prompt_tokens, decode_steps,
+     * prefill_tps, decode_tps, ttft_ms, tpot_ms, triad_gbs, decode_gbs, pct_of_triad, ceiling_tps,
+     * read_gbs, pct_of_read, threads.
      */
     public Table speed() throws IOException {
         double triad = TriadBandwidth.measure(cfg.triadArrayBytes(), cfg.threads(), cfg.triadPasses()).gbPerSecond() * 1e9;
+        double read = ReadBandwidth.measure(cfg.triadArrayBytes(), cfg.threads(), cfg.triadPasses()).gbPerSecond() * 1e9;
         Table t = Table.create("results", StringColumn.create("model"), StringColumn.create("dtype"), StringColumn.create("stored"),
                 LongColumn.create("params"), LongColumn.create("weight_bytes_per_token"), IntColumn.create("prompt_tokens"),
                 IntColumn.create("decode_steps"), DoubleColumn.create("prefill_tps"), DoubleColumn.create("decode_tps"),
                 DoubleColumn.create("ttft_ms"), DoubleColumn.create("tpot_ms"), DoubleColumn.create("triad_gbs"),
                 DoubleColumn.create("decode_gbs"), DoubleColumn.create("pct_of_triad"), DoubleColumn.create("ceiling_tps"),
-                IntColumn.create("threads"));
+                DoubleColumn.create("read_gbs"), DoubleColumn.create("pct_of_read"), IntColumn.create("threads"));
         DecodeBenchmark.Settings s = new DecodeBenchmark.Settings(cfg.promptTokens(), cfg.genTokens(), cfg.warmupTokens(), 7);
         for (Variant v : variants) {
             if (!v.format().equals("gguf")) continue;
             LoadedModel m = ModelLoader.open(v.path(), null);
-            speedRow(t, "stories260K", v.dtype(), m, s, triad);
+            speedRow(t, "stories260K", v.dtype(), m, s, triad, read);
         }
         if (cfg.synthPreset() != null) {
             ModelConfig c = ModelPresets.get(cfg.synthPreset());
@@ -253,14 +256,14 @@ public final class EngineStudy implements AutoCloseable {
                 List<OutputTensor> tensors = SyntheticModel.tensors(c, DType.valueOf(d), 1234);
                 Converter.write(Converter.Target.GGUF, gguf, cfg.synthPreset() + "-synthetic", c, tensors,
                         SentencePieceVocab.synthetic(c.vocabSize()), b -> { });
-                speedRow(t, cfg.synthPreset() + " (synthetic)", d, ModelLoader.open(gguf, null), s, triad);
+                speedRow(t, cfg.synthPreset() + " (synthetic)", d, ModelLoader.open(gguf, null), s, triad, read);
                 Files.deleteIfExists(gguf);   // a 110M F32 file is 440 MB: keep one at a time
             }
         }
         return t;
     }
 
-    private void speedRow(Table t, String model, String dtype, LoadedModel m, DecodeBenchmark.Settings s, double triad) {
+    private void speedRow(Table t, String model, String dtype, LoadedModel m, DecodeBenchmark.Settings s, double triad, double read) {
         DecodeBenchmark.Result r = DecodeBenchmark.measure(new Llama(m.weights(), backend), m.weights(), s);
         t.stringColumn("model").append(model);
         t.stringColumn("dtype").append(dtype);
@@ -277,6 +280,8 @@ public final class EngineStudy implements AutoCloseable {
         t.doubleColumn("decode_gbs").append(r.decodeBytesPerSecond() / 1e9);
         t.doubleColumn("pct_of_triad").append(r.percentOf(triad));
         t.doubleColumn("ceiling_tps").append(r.ceilingTokensPerSecond(triad));
+        t.doubleColumn("read_gbs").append(read / 1e9);
+        t.doubleColumn("pct_of_read").append(r.percentOf(read));
         t.intColumn("threads").append(cfg.threads());
     }
 

@@ -69,6 +69,9 @@ class EngineStudyTest {
             assertTrue(tps > 0 && row.getDouble("prefill_tps") > 0 && triad > 0, "speeds must be positive: " + row);
             assertEquals(triad * 1e9 / row.getLong("weight_bytes_per_token"), ceiling, ceiling * 1e-9, "ceiling = triad ÷ bytes");
             assertEquals(100 * tps / ceiling, row.getDouble("pct_of_triad"), 1e-6 * row.getDouble("pct_of_triad"), "% of triad");
+            double read = row.getDouble("read_gbs");
+            assertTrue(read > 0, "read bandwidth must be positive: " + row);
+            assertEquals(100 * row.getDouble("decode_gbs") / read, row.getDouble("pct_of_read"), 1e-6 * row.getDouble("pct_of_read"), "% of read");
             assertEquals(1e3 / tps, row.getDouble("tpot_ms"), 1e-9 * row.getDouble("tpot_ms"), "TPOT");
             assertEquals(cfg.genTokens() - 1, row.getInt("decode_steps"));
         }

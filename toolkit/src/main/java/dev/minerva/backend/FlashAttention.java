@@ -28,7 +28,8 @@ import jdk.incubator.vector.VectorSpecies;
  * repeat their last slot or index, which recomputes and rewrites the same values).
  *
  * <p>Causal blocks stop at their last row's slot and mask only the slots past their first row's; other
- * masks are evaluated once per call into a 0 / -inf bias per (row block, slot), shared by the heads.
+ * masks are evaluated once per call into a 0 / -inf bias per (row block, slot, row), shared by the
+ * heads, from the first slot that some row of the block does not see (a tree's committed prefix needs none).
  * A row that sees no slot gets zeros.
  */
 final class FlashAttention {
@@ -64,40 +65,56 @@ final class FlashAttention {
         int blocks = (rows + TB - 1) / TB, kvMul = nHeads / nKvHeads;
         float scale = (float) (1.0 / Math.sqrt(hs));
         boolean causal = mask.isCausal();
-        // non-causal masks: 0 / -inf per (block, slot, lane), and the span of slots each block sees
-        float[] bias = causal ? null : new float[blocks * kvLength * TB];
-        int[] lo = new int[blocks], hi = new int[blocks];
+        // per block: the slots [lo, hi) some row sees; slots [lo, open) every row sees; for non-causal
+        // masks a 0 / -inf bias per (slot, lane) of [open, hi) at biasOff (a tree's committed prefix needs none)
+        int[] lo = new int[blocks], hi = new int[blocks], open = new int[blocks], biasOff = new int[blocks + 1];
         int base = kvLength - rows;
+        boolean[] all = causal ? null : new boolean[kvLength], any = causal ? null : new boolean[kvLength];
         for (int b = 0; b < blocks; b++) {
             int r0 = b * TB, r1 = Math.min(rows, r0 + TB);
-            if (causal) { lo[b] = 0; hi[b] = base + r1; continue; }
-            int first = kvLength, last = -1;
-            for (int t = 0, o = b * kvLength * TB; t < kvLength; t++, o += TB) {
-                for (int r = r0; r < r0 + TB; r++) {
-                    boolean vis = r < r1 && mask.visible(r, rows, t, kvLength);
-                    bias[o + r - r0] = vis ? 0f : NEG_INF;
-                    if (vis) { first = Math.min(first, t); last = t; }
+            if (causal) { lo[b] = 0; hi[b] = base + r1; open[b] = hi[b]; continue; }
+            lo[b] = kvLength;
+            for (int t = 0; t < kvLength; t++) {
+                boolean a = true, y = false;
+                for (int r = r0; r < r1; r++) {
+                    boolean vis = mask.visible(r, rows, t, kvLength);
+                    a &= vis;
+                    y |= vis;
                 }
+                all[t] = a;
+                any[t] = y;
+                if (y) { lo[b] = Math.min(lo[b], t); hi[b] = t + 1; }
             }
-            lo[b] = first;
-            hi[b] = last + 1;
+            if (hi[b] == 0) lo[b] = 0;                                  // no row of the block sees a slot
+            int t = lo[b];
+            while (t < hi[b] && all[t]) t++;
+            open[b] = t;
+            biasOff[b + 1] = biasOff[b] + (hi[b] - open[b]) * TB;
+        }
+        float[] bias = causal ? null : new float[biasOff[blocks]];
+        for (int b = 0; !causal && b < blocks; b++) {
+            int r0 = b * TB, r1 = Math.min(rows, r0 + TB);
+            for (int t = open[b], o = biasOff[b]; t < hi[b]; t++, o += TB) {
+                for (int r = r0; r < r0 + TB; r++) bias[o + r - r0] = r < r1 && mask.visible(r, rows, t, kvLength) ? 0f : NEG_INF;
+            }
         }
         pool.forRange(blocks * nHeads, 1, (start, end) -> {
             for (int task = start; task < end; task++) {
                 int b = blocks - 1 - task / nHeads, h = task % nHeads;
-                block(out, q, rowStart, rows, k, v, kvLength, nHeads * hs, nKvHeads * hs, hs, h, h / kvMul, scale,
-                        b * TB, lo[b], hi[b], causal ? base : Integer.MIN_VALUE, bias, b * kvLength * TB);
+                block(out, q, rowStart, rows, k, v, nHeads * hs, nKvHeads * hs, hs, h, h / kvMul, scale,
+                        b * TB, lo[b], hi[b], open[b], causal ? base : Integer.MIN_VALUE, bias, biasOff[b]);
             }
         });
     }
 
     /**
-     * Rows {@code [r0, r0 + TB)} (those below {@code rows}) of head {@code h} over slots {@code [lo, hi)}.
-     * With {@code base != MIN_VALUE} the mask is causal (row r sees slots up to {@code base + r}),
-     * otherwise {@code bias[bOff + t * TB + lane]} is added to the scores.
+     * Rows {@code [r0, r0 + TB)} (those below {@code rows}) of head {@code h} over slots {@code [lo, hi)},
+     * of which every row sees {@code [lo, open)}. With {@code base != MIN_VALUE} the mask is causal (row r
+     * sees slots up to {@code base + r}), otherwise {@code bias[bOff + (t - open) * TB + lane]} is added
+     * to the scores of slots from {@code open}.
      */
-    private static void block(float[] out, float[] q, int rowStart, int rows, float[] k, float[] v, int kvLength, int dim,
-                              int kvDim, int hs, int h, int kvh, float scale, int r0, int lo, int hi, int base,
+    private static void block(float[] out, float[] q, int rowStart, int rows, float[] k, float[] v, int dim,
+                              int kvDim, int hs, int h, int kvh, float scale, int r0, int lo, int hi, int open, int base,
                               float[] bias, int bOff) {
         float[][] scratch = SCRATCH.get();
         if (scratch[0].length < hs * TB) { scratch[0] = new float[hs * TB]; scratch[2] = new float[hs * TB]; }
@@ -121,8 +138,9 @@ final class FlashAttention {
             if (base != Integer.MIN_VALUE) {
                 // causal: slot t is hidden from lanes below t - base - r0; only the block's last slots can be
                 if (t0 + ns - 1 > base + r0) maskCausal(st, ns, t0 - base - r0);
-            } else {
-                addBias(st, ns, bias, bOff + t0 * TB);
+            } else if (t0 + ns > open) {
+                int j = Math.max(0, open - t0);
+                addBias(st, j, ns, bias, bOff + (t0 + j - open) * TB);
             }
             softmaxStep(st, ns, m, l, ot, hs);
             int d = 0;
@@ -183,8 +201,9 @@ final class FlashAttention {
         }
     }
 
-    private static void addBias(float[] st, int ns, float[] bias, int off) {
-        for (int i = 0; i < ns * TB; i += L) FloatVector.fromArray(FS, st, i).add(FloatVector.fromArray(FS, bias, off + i)).intoArray(st, i);
+    /** Adds the bias of slots {@code j0 .. ns-1} of a block, {@code bias[off ..]} for slot {@code j0}. */
+    private static void addBias(float[] st, int j0, int ns, float[] bias, int off) {
+        for (int i = j0 * TB, o = off; i < ns * TB; i += L, o += L) FloatVector.fromArray(FS, st, i).add(FloatVector.fromArray(FS, bias, o)).intoArray(st, i);
     }
 
     /**

@@ -58,6 +58,23 @@ class FlashAttentionTest {
         }
     }
 
+    /** A sparse mask: row r sees slot t when {@code (t + r) % 3 != 0}, earlier slots and later ones alike. */
+    private record Sparse() implements AttentionMask {
+        @Override public boolean visible(int row, int rows, int slot, int kvLength) { return (slot + row) % 3 != 0; }
+    }
+
+    /** Every row sees every slot (no causal order). */
+    private record Full() implements AttentionMask {
+        @Override public boolean visible(int row, int rows, int slot, int kvLength) { return true; }
+    }
+
+    @Test void generalMasks() {
+        // holes from the first slot on (bias over the whole span), and rows that see past their own slot
+        check(2 * TB + 3, 2 * TB + 3 + 70, 4, 2, 20, new Sparse());
+        check(TB + 1, TB + 60, 3, 3, 64, new Full());
+        check(FlashAttention.MIN_ROWS, 150, 2, 1, 9, new Full());
+    }
+
     @Test void rowsThatSeeNoSlotGetZeros() {
         check(TB + 2, TB + 12, 4, 2, 16, new Hiding(0, 3, TB + 1));
         check(3, 10, 4, 2, 16, new Hiding(1));                        // the row-at-a-time kernel too

@@ -164,7 +164,7 @@ public final class CpuBackend implements Backend {
                                     AttentionMask mask, int nHeads, int nKvHeads, int headSize) {
         float[] o = f(out), qa = f(q), k = f(keys), v = f(values);
         // many query rows (prefill, long verification trees): blocks of rows x blocks of slots; few rows: row by row
-        if (rows >= FlashAttention.MIN_ROWS) FlashAttention.run(pool, o, qa, rowStart, rows, k, v, kvLength, mask, nHeads, nKvHeads, headSize);
+        if (FlashAttention.prefers(rows, nHeads, nKvHeads)) FlashAttention.run(pool, o, qa, rowStart, rows, k, v, kvLength, mask, nHeads, nKvHeads, headSize);
         else AttentionKernel.run(pool, o, qa, rowStart, rows, k, v, kvLength, mask, nHeads, nKvHeads, headSize);
     }
 

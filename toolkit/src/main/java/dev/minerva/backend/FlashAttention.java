@@ -6,9 +6,10 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Attention for many query rows at once (prefill, long verification trees): a block of {@link #TB}
- * query rows of one head against blocks of {@link #SB} cache slots, with an online softmax per row
- * (running max and sum; the partial output is rescaled when the max grows), as in FlashAttention
+ * Attention for many query rows at once (prefill, verification trees; decode too with grouped-query
+ * attention, see below): a block of {@link #TB} query rows of one head against blocks of {@link #SB}
+ * cache slots, with an online softmax per row (running max and sum; the partial output is rescaled
+ * when the max grows), as in FlashAttention
  * (Dao et al., 2022). The row-at-a-time kernel ({@link AttentionKernel}) re-reads every earlier key and
  * value for each query row and reduces a vector to a scalar per dot product; here each key and value
  * element, once loaded, feeds {@code TB} rows, and no lane reductions are needed.
@@ -16,16 +17,26 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Vectors run across the block's query rows ({@code TB = 2 x lanes}): the block's queries are
  * stored transposed once, {@code qt[i * TB + r]} (pre-multiplied by the softmax scale), the scores
  * slot-major, {@code st[j * TB + r]}, and the output transposed, {@code ot[d * TB + r]}. Both products
- * are then register tiles like {@link PrefillGemm}'s, 2 x 6 accumulators fed by broadcasts:
+ * are then register tiles like {@link PrefillGemm}'s, accumulators fed by broadcasts:
  * <ul>
  * <li>{@code S = Q K^T}: per index {@code i}, two {@code qt} vectors times the broadcast {@code k[t][i]}
- *     of six slots;</li>
+ *     of six slots (2 x 6 accumulators);</li>
  * <li>{@code O += P V}: per slot {@code j}, two {@code st} vectors times the broadcast {@code v[j][d]}
- *     of six output indices.</li>
+ *     of four output indices (2 x 4: with six, C2 hoisted the broadcasts and spilled an accumulator,
+ *     and the loop ran slower than the scores').</li>
  * </ul>
  * Nothing is transposed per slot block, the running max, sum and rescale are plain vector ops over
  * rows, and any head size works without vector tails (tiles at the end of a slot block or of the head
  * repeat their last slot or index, which recomputes and rewrites the same values).
+ *
+ * <p>With grouped-query attention and few rows (decode, short verification trees), the query heads that
+ * share a kv head fill the lanes together ({@link #headsPerBlock}): lane {@code i} of a block holds head
+ * {@code h + i / R}, row {@code r0 + i % R}, so each key and value read serves the whole group, as it
+ * does in the row-wise kernel. {@link #prefers} sends a call here when at least {@value #MIN_LANES} lanes
+ * are filled: measured with {@code AttentionAB} (two threads, 2-core Zen 3; speed of this kernel over
+ * the row-wise one) the row-wise kernel wins below that (12 heads x 64: 0.5x at 2 rows, 0.8x at 4,
+ * 1.2-1.4x at 6-8 rows over 260 slots; 1.0x at 8 rows over 40), and with TinyLlama's 32/4 heads even
+ * one decode row fills eight lanes (1.0-1.3x from 16 to 2048 slots, 2.6x at two rows).
  *
  * <p>Causal blocks stop at their last row's slot and mask only the slots past their first row's; other
  * masks are evaluated once per call into a 0 / -inf bias per (row block, slot, row), shared by the
@@ -41,8 +52,8 @@ final class FlashAttention {
     static final int TB = 2 * L;
     /** Cache slots per block: the block's keys and values (SB x hs each) stay in L1 next to the block's queries, scores and output. */
     static final int SB = 48;
-    /** Fewest query rows that take this kernel (fewer: {@link AttentionKernel}, row by row). */
-    static final int MIN_ROWS = 8;
+    /** Fewest filled lanes (rows x heads per block) that take this kernel (fewer: {@link AttentionKernel}, row by row). */
+    static final int MIN_LANES = 8;
 
     private static final float NEG_INF = Float.NEGATIVE_INFINITY;
 
@@ -50,9 +61,22 @@ final class FlashAttention {
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() ->
             new float[][]{new float[0], new float[(SB + 5) * TB], new float[0], new float[TB], new float[TB]});
 
-    /** Lane index of each row in the block, as floats (two vectors). */
-    private static final float[] LANE = new float[TB];
-    static { for (int i = 0; i < TB; i++) LANE[i] = i; }
+    /**
+     * Query heads per block: with grouped-query attention and fewer rows than lanes, the heads sharing a
+     * kv head fill the lanes (each key and value read then serves them all, as in the row-wise kernel):
+     * the fewest, doubling, that fill {@code TB} lanes with {@code rows}, as long as they divide both
+     * {@code kvMul} and {@code TB}.
+     */
+    static int headsPerBlock(int rows, int kvMul) {
+        int g = 1;
+        while (rows * g < TB && kvMul % (2 * g) == 0 && TB % (2 * g) == 0) g *= 2;
+        return g;
+    }
+
+    /** Whether {@code rows} query rows should take this kernel rather than the row-wise one: enough lanes filled. */
+    static boolean prefers(int rows, int nHeads, int nKvHeads) {
+        return rows * headsPerBlock(rows, nHeads / nKvHeads) >= MIN_LANES;
+    }
 
     /**
      * Same contract as {@link AttentionKernel#run}: query rows {@code [rowStart, rowStart + rows)} of
@@ -62,7 +86,9 @@ final class FlashAttention {
      */
     static void run(WorkerPool pool, float[] out, float[] q, int rowStart, int rows, float[] k, float[] v, int kvLength,
                     AttentionMask mask, int nHeads, int nKvHeads, int hs) {
-        int blocks = (rows + TB - 1) / TB, kvMul = nHeads / nKvHeads;
+        int kvMul = nHeads / nKvHeads, g = headsPerBlock(rows, kvMul), R = TB / g, blocks = (rows + R - 1) / R, groups = nHeads / g;
+        float[] rowOfLane = new float[TB];
+        for (int i = 0; i < TB; i++) rowOfLane[i] = i % R;
         float scale = (float) (1.0 / Math.sqrt(hs));
         boolean causal = mask.isCausal();
         // per block: the slots [lo, hi) some row sees; slots [lo, open) every row sees; for non-causal
@@ -71,7 +97,7 @@ final class FlashAttention {
         int base = kvLength - rows;
         boolean[] all = causal ? null : new boolean[kvLength], any = causal ? null : new boolean[kvLength];
         for (int b = 0; b < blocks; b++) {
-            int r0 = b * TB, r1 = Math.min(rows, r0 + TB);
+            int r0 = b * R, r1 = Math.min(rows, r0 + R);
             if (causal) { lo[b] = 0; hi[b] = base + r1; open[b] = hi[b]; continue; }
             lo[b] = kvLength;
             for (int t = 0; t < kvLength; t++) {
@@ -93,39 +119,43 @@ final class FlashAttention {
         }
         float[] bias = causal ? null : new float[biasOff[blocks]];
         for (int b = 0; !causal && b < blocks; b++) {
-            int r0 = b * TB, r1 = Math.min(rows, r0 + TB);
+            int r0 = b * R, r1 = Math.min(rows, r0 + R);
             for (int t = open[b], o = biasOff[b]; t < hi[b]; t++, o += TB) {
-                for (int r = r0; r < r0 + TB; r++) bias[o + r - r0] = r < r1 && mask.visible(r, rows, t, kvLength) ? 0f : NEG_INF;
+                for (int lane = 0; lane < TB; lane++) {
+                    int r = r0 + lane % R;
+                    bias[o + lane] = r < r1 && mask.visible(r, rows, t, kvLength) ? 0f : NEG_INF;
+                }
             }
         }
-        pool.forRange(blocks * nHeads, 1, (start, end) -> {
+        pool.forRange(blocks * groups, 1, (start, end) -> {
             for (int task = start; task < end; task++) {
-                int b = blocks - 1 - task / nHeads, h = task % nHeads;
-                block(out, q, rowStart, rows, k, v, nHeads * hs, nKvHeads * hs, hs, h, h / kvMul, scale,
-                        b * TB, lo[b], hi[b], open[b], causal ? base : Integer.MIN_VALUE, bias, biasOff[b]);
+                int b = blocks - 1 - task / groups, h = task % groups * g;
+                block(out, q, rowStart, rows, k, v, nHeads * hs, nKvHeads * hs, hs, h, R, h / kvMul, scale,
+                        b * R, lo[b], hi[b], open[b], causal ? base : Integer.MIN_VALUE, bias, biasOff[b], rowOfLane);
             }
         });
     }
 
     /**
-     * Rows {@code [r0, r0 + TB)} (those below {@code rows}) of head {@code h} over slots {@code [lo, hi)},
-     * of which every row sees {@code [lo, open)}. With {@code base != MIN_VALUE} the mask is causal (row r
+     * Rows {@code [r0, r0 + R)} (those below {@code rows}) of heads {@code h .. h + TB/R - 1} (one kv head)
+     * over slots {@code [lo, hi)}, of which every row sees {@code [lo, open)}; lane {@code i} holds head
+     * {@code h + i / R}, row {@code r0 + i % R} ({@code rowOfLane[i] = i % R}). With {@code base != MIN_VALUE} the mask is causal (row r
      * sees slots up to {@code base + r}), otherwise {@code bias[bOff + (t - open) * TB + lane]} is added
      * to the scores of slots from {@code open}.
      */
     private static void block(float[] out, float[] q, int rowStart, int rows, float[] k, float[] v, int dim,
-                              int kvDim, int hs, int h, int kvh, float scale, int r0, int lo, int hi, int open, int base,
-                              float[] bias, int bOff) {
+                              int kvDim, int hs, int h, int R, int kvh, float scale, int r0, int lo, int hi, int open, int base,
+                              float[] bias, int bOff, float[] rowOfLane) {
         float[][] scratch = SCRATCH.get();
         if (scratch[0].length < hs * TB) { scratch[0] = new float[hs * TB]; scratch[2] = new float[hs * TB]; }
         float[] qt = scratch[0], st = scratch[1], ot = scratch[2], m = scratch[3], l = scratch[4];
-        int n = Math.min(TB, rows - r0);
+        int n = Math.min(R, rows - r0);
         // queries transposed and scaled; rows past the last are zeros (their results are dropped)
-        for (int r = 0; r < TB; r++) {
-            if (r < n) {
-                for (int i = 0, src = (rowStart + r0 + r) * dim + h * hs; i < hs; i++) qt[i * TB + r] = q[src + i] * scale;
+        for (int lane = 0; lane < TB; lane++) {
+            if (lane % R < n) {
+                for (int i = 0, src = (rowStart + r0 + lane % R) * dim + (h + lane / R) * hs; i < hs; i++) qt[i * TB + lane] = q[src + i] * scale;
             } else {
-                for (int i = 0; i < hs; i++) qt[i * TB + r] = 0f;
+                for (int i = 0; i < hs; i++) qt[i * TB + lane] = 0f;
             }
         }
         java.util.Arrays.fill(ot, 0, hs * TB, 0f);
@@ -137,7 +167,7 @@ final class FlashAttention {
             for (int j = 0; j < ns; j += 6) scores6(qt, hs, k, kOff, kvDim, t0 + j, t0 + ns - 1, st, j);
             if (base != Integer.MIN_VALUE) {
                 // causal: slot t is hidden from lanes below t - base - r0; only the block's last slots can be
-                if (t0 + ns - 1 > base + r0) maskCausal(st, ns, t0 - base - r0);
+                if (t0 + ns - 1 > base + r0) maskCausal(st, ns, t0 - base - r0, rowOfLane);
             } else if (t0 + ns > open) {
                 int j = Math.max(0, open - t0);
                 addBias(st, j, ns, bias, bOff + (t0 + j - open) * TB);
@@ -147,9 +177,10 @@ final class FlashAttention {
             for (; d + 4 <= hs; d += 4) accumulate4(st, ns, v, t0 * kvDim + kOff, kvDim, d, ot);
             if (d < hs) accumulateTail(st, ns, v, t0 * kvDim + kOff, kvDim, d, hs - 1, ot);
         }
-        for (int r = 0; r < n; r++) {
-            float inv = l[r] > 0 ? 1f / l[r] : 0f;
-            for (int d = 0, dst = (rowStart + r0 + r) * dim + h * hs; d < hs; d++) out[dst + d] = ot[d * TB + r] * inv;
+        for (int lane = 0; lane < TB; lane++) {
+            if (lane % R >= n) continue;
+            float inv = l[lane] > 0 ? 1f / l[lane] : 0f;
+            for (int d = 0, dst = (rowStart + r0 + lane % R) * dim + (h + lane / R) * hs; d < hs; d++) out[dst + d] = ot[d * TB + lane] * inv;
         }
     }
 
@@ -189,9 +220,9 @@ final class FlashAttention {
         a5.intoArray(st, o + 5 * TB); b5.intoArray(st, o + 5 * TB + L);
     }
 
-    /** Causal mask of a slot block: slot {@code j} is hidden from lanes {@code r < j + shift}. */
-    private static void maskCausal(float[] st, int ns, int shift) {
-        FloatVector lx = FloatVector.fromArray(FS, LANE, 0), ly = FloatVector.fromArray(FS, LANE, L);
+    /** Causal mask of a slot block: slot {@code j} is hidden from lanes whose row {@code rowOfLane[lane] < j + shift}. */
+    private static void maskCausal(float[] st, int ns, int shift, float[] rowOfLane) {
+        FloatVector lx = FloatVector.fromArray(FS, rowOfLane, 0), ly = FloatVector.fromArray(FS, rowOfLane, L);
         for (int j = 0; j < ns; j++) {
             float lim = j + shift;
             if (lim <= 0) continue;

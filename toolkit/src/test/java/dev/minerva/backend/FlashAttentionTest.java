@@ -30,7 +30,7 @@ class FlashAttentionTest {
     }
 
     @Test void causalFreshPromptsAroundTheBlockSize() {
-        for (int rows : new int[]{FlashAttention.MIN_ROWS, TB - 1, TB, TB + 1, 2 * TB + 3, 3 * TB, 70}) {
+        for (int rows : new int[]{1, 2, 5, 8, TB - 1, TB, TB + 1, 2 * TB + 3, 3 * TB, 70}) {
             check(rows, rows, 4, 4, 64, AttentionMask.CAUSAL);
             check(rows, rows, 6, 2, 10, AttentionMask.CAUSAL);
         }
@@ -46,7 +46,7 @@ class FlashAttentionTest {
     }
 
     @Test void treeMasks() {
-        for (int rows : new int[]{FlashAttention.MIN_ROWS, TB, TB + 5, 2 * TB + 1}) {
+        for (int rows : new int[]{3, 8, TB, TB + 5, 2 * TB + 1}) {
             int[] parents = new int[rows];
             for (int i = 0; i < rows; i++) parents[i] = i == 0 ? -1 : (i - 1) / 2;
             check(rows, rows + 29, 4, 2, 64, new TreeMask(parents));
@@ -68,11 +68,29 @@ class FlashAttentionTest {
         @Override public boolean visible(int row, int rows, int slot, int kvLength) { return true; }
     }
 
+    @Test void groupedHeadsShareLanesWhenRowsAreFew() {
+        // kv groups of 8, 4, 6 and 3 query heads (packed 8/4/2/1 to a block) with 1..TB+1 rows, fresh and after a cache
+        for (int rows : new int[]{1, 2, 3, 4, 5, 7, TB / 2, TB + 1}) {
+            check(rows, rows, 16, 2, 64, AttentionMask.CAUSAL);
+            check(rows, rows + 53, 16, 2, 64, AttentionMask.CAUSAL);
+            check(rows, rows + 9, 8, 2, 10, AttentionMask.CAUSAL);
+            check(rows, rows + 30, 12, 2, 16, AttentionMask.CAUSAL);
+            check(rows, rows + 5, 6, 2, 7, AttentionMask.CAUSAL);
+            int[] parents = new int[rows];
+            for (int i = 0; i < rows; i++) parents[i] = i == 0 ? -1 : (i - 1) / 2;
+            check(rows, rows + 21, 16, 2, 24, new TreeMask(parents));
+        }
+        assertEquals(Math.min(8, Math.max(1, TB / 2)), FlashAttention.headsPerBlock(2, 8), "8:1 GQA, two rows");
+        assertEquals(1, FlashAttention.headsPerBlock(2, 3), "3:1 GQA cannot split lanes evenly");
+        assertEquals(1, FlashAttention.headsPerBlock(TB, 8), "a full block of rows needs no packing");
+    }
+
     @Test void generalMasks() {
         // holes from the first slot on (bias over the whole span), and rows that see past their own slot
         check(2 * TB + 3, 2 * TB + 3 + 70, 4, 2, 20, new Sparse());
         check(TB + 1, TB + 60, 3, 3, 64, new Full());
-        check(FlashAttention.MIN_ROWS, 150, 2, 1, 9, new Full());
+        check(8, 150, 2, 1, 9, new Full());
+        check(3, 40, 8, 2, 9, new Sparse());                           // heads packed into lanes
     }
 
     @Test void rowsThatSeeNoSlotGetZeros() {
@@ -82,11 +100,11 @@ class FlashAttentionTest {
     }
 
     @Test void dispatchAroundTheThreshold() {
-        // through the backend: below MIN_ROWS row by row, from MIN_ROWS blocked; both against the reference
+        // through the backend, both sides of the threshold (MHA and 4:1 GQA); both kernels against the reference
         try (CpuBackend backend = new CpuBackend(2)) {
-            for (int rows = 1; rows <= FlashAttention.MIN_ROWS + 1; rows++) {
-                int nh = 4, nkv = 2, hs = 24, kvLen = rows + 11, dim = nh * hs, kvDim = nkv * hs, T = rows + 2, rowStart = 1;
-                SplittableRandom rnd = new SplittableRandom(rows);
+            for (int rows = 1; rows <= FlashAttention.MIN_LANES + 1; rows++) for (int nh : new int[]{4, 8}) {
+                int nkv = nh == 4 ? 4 : 2, hs = 24, kvLen = rows + 11, dim = nh * hs, kvDim = nkv * hs, T = rows + 2, rowStart = 1;
+                SplittableRandom rnd = new SplittableRandom(rows * 10L + nh);
                 float[] q = random(rnd, T * dim), k = random(rnd, kvLen * kvDim), v = random(rnd, kvLen * kvDim);
                 var out = backend.allocate("o", T, dim);
                 var qt = backend.allocate("q", T, dim);
@@ -97,7 +115,8 @@ class FlashAttentionTest {
                 backend.write(vt, v);
                 backend.attention(out, qt, rowStart, rows, kt, vt, kvLen, AttentionMask.CAUSAL, nh, nkv, hs);
                 compare(reference(q, rowStart, rows, k, v, kvLen, AttentionMask.CAUSAL, nh, nkv, hs),
-                        backend.read(out, rowStart, rows), "backend rows=" + rows);
+                        backend.read(out, rowStart, rows), "backend rows=" + rows + " heads=" + nh + "/" + nkv
+                                + (FlashAttention.prefers(rows, nh, nkv) ? " blocked" : " row-wise"));
             }
         }
     }

@@ -10,7 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code exp} over the scores, then the weighted sum of values, the output head held in registers
  * (four vectors wide) across a block of {@value #SLOT_BLOCK} slots. Cache slots are the outer loop and
  * the group's heads the inner one, so each cache row is read as one contiguous stretch, and with
- * grouped-query attention a kv head's slice serves its query heads from L1.
+ * grouped-query attention a kv head's slice serves its query heads from L1. It serves decode and other
+ * calls with few query rows; calls that fill enough lanes of a block go to {@link FlashAttention}
+ * ({@link FlashAttention#prefers}). A row whose mask hides every slot gets zeros.
  */
 final class AttentionKernel {
     private AttentionKernel() {}

@@ -163,7 +163,7 @@ public final class CpuBackend implements Backend {
     @Override public void attention(Tensor out, Tensor q, int rowStart, int rows, Tensor keys, Tensor values, int kvLength,
                                     AttentionMask mask, int nHeads, int nKvHeads, int headSize) {
         float[] o = f(out), qa = f(q), k = f(keys), v = f(values);
-        // many query rows (prefill, long verification trees): blocks of rows x blocks of slots; few rows: row by row
+        // enough query rows (x heads per kv head) to fill a block: blocks of rows x blocks of slots; else row by row
         if (FlashAttention.prefers(rows, nHeads, nKvHeads)) FlashAttention.run(pool, o, qa, rowStart, rows, k, v, kvLength, mask, nHeads, nKvHeads, headSize);
         else AttentionKernel.run(pool, o, qa, rowStart, rows, k, v, kvLength, mask, nHeads, nKvHeads, headSize);
     }

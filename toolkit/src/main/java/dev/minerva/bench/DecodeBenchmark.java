@@ -22,7 +22,7 @@ import java.util.TreeMap;
  * one at a time (time per output token). A warm-up on separate caches runs first so the timed loops run
  * JIT-compiled code: with {@code warmupTokens > 0}, two prefills of the whole prompt (the prefill kernels
  * are only called a few hundred times per prompt, too few for the JIT to finish on the first) and at
- * least that many decode steps, continued until two seconds have passed. Decode throughput is compared
+ * least that many decode steps, continued until two seconds of decode have passed. Decode throughput is compared
  * with memory bandwidth through {@link #streamedBytes}: the weight bytes one decode step must read.
  * Used by {@code minerva bench} and by the engine study. When the model runs on an {@link OpProfile},
  * it records the timed prefill as phase {@value #PREFILL} and the timed decode steps as {@value #DECODE}.
@@ -30,7 +30,7 @@ import java.util.TreeMap;
 public final class DecodeBenchmark {
     private DecodeBenchmark() {}
 
-    /** Shortest warm-up (prefills and decode steps) before timing, unless warm-up is off. */
+    /** Shortest decode warm-up, counted after the warm-up prefills, unless warm-up is off. */
     static final long WARMUP_NANOS = 2_000_000_000L;
 
     /** {@link OpProfile} phase names. */
@@ -100,7 +100,6 @@ public final class DecodeBenchmark {
         for (int i = 0; i < prompt.length; i++) prompt[i] = 3 + rnd.nextInt(Math.max(1, c.vocabSize() - 3));
         Sampler greedy = Sampler.greedy();
 
-        long warmStart = System.nanoTime();
         // warm-up caches are freed as soon as they are done with: on a GPU each holds device memory
         for (int i = 0; i < (s.warmupTokens() > 0 ? 2 : 0); i++) {
             KvCache pc = new DenseKvCache(backend, c, ctx);
@@ -109,6 +108,10 @@ public final class DecodeBenchmark {
         }
         KvCache wc = null;
         int tok = 0;
+        // the clock starts after the prefills: prefill and decode run different kernels (tiled GEMM and
+        // attention against the decode kernels), so a long prompt's prefills would otherwise use up the
+        // decode warm-up and leave its kernels compiling during the timed steps
+        long warmStart = System.nanoTime();
         // at least warmupTokens decode steps, and (when warming up at all) at least WARMUP_NANOS: a small
         // model's steps are so short that a fixed count ends before the JIT has compiled them
         for (int i = 0; i < s.warmupTokens() || s.warmupTokens() > 0 && System.nanoTime() - warmStart < WARMUP_NANOS; i++) {

@@ -275,22 +275,7 @@ class CpuBackendConformanceTest {
             Tensor out = backend.allocate("o", T, dim);
             backend.attention(out, act("q", q, T, dim), rowStart, rows, act("k", k, cap, kvDim), act("v", v, cap, kvDim), kvLen, mask, nh, nkv, hs);
             float[] got = backend.read(out, rowStart, rows);
-            double[] ref = new double[rows * dim];
-            for (int r = 0; r < rows; r++) for (int h = 0; h < nh; h++) {
-                int kh = h / (nh / nkv);
-                double[] s = new double[kvLen];
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < kvLen; j++) {
-                    if (!mask.visible(r, rows, j, kvLen)) { s[j] = Double.NEGATIVE_INFINITY; continue; }
-                    double dot = 0;
-                    for (int i = 0; i < hs; i++) dot += (double) q[(rowStart + r) * dim + h * hs + i] * k[j * kvDim + kh * hs + i];
-                    s[j] = dot / Math.sqrt(hs);
-                    max = Math.max(max, s[j]);
-                }
-                double sum = 0;
-                for (int j = 0; j < kvLen; j++) { s[j] = Math.exp(s[j] - max); sum += s[j]; }
-                for (int j = 0; j < kvLen; j++) for (int i = 0; i < hs; i++) ref[r * dim + h * hs + i] += s[j] / sum * v[j * kvDim + kh * hs + i];
-            }
+            double[] ref = FlashAttentionTest.reference(q, rowStart, rows, k, v, kvLen, mask, nh, nkv, hs);
             assertNear(ref, got, 1e-5, "attention hs=" + hs + " kv=" + kvLen + " rows=" + rows + " " + mask);
         }
     }

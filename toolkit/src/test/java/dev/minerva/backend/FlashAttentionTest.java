@@ -140,8 +140,8 @@ class FlashAttentionTest {
         for (int i = (rowStart + rows) * dim; i < T * dim; i++) assertEquals(0f, flash[i], "flash wrote after its rows: " + what);
     }
 
-    /** Plain float64 attention; a row that sees no slot is zeros. */
-    private static double[] reference(float[] q, int rowStart, int rows, float[] k, float[] v, int kvLen, AttentionMask mask,
+    /** Plain float64 attention; a row that sees no slot is zeros. Also the conformance test's reference. */
+    static double[] reference(float[] q, int rowStart, int rows, float[] k, float[] v, int kvLen, AttentionMask mask,
                                       int nh, int nkv, int hs) {
         int dim = nh * hs, kvDim = nkv * hs;
         double[] ref = new double[rows * dim];

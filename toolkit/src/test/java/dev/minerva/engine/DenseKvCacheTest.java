@@ -1,10 +1,8 @@
 package dev.minerva.engine;
 
-import dev.minerva.backend.AttentionMask;
-import dev.minerva.backend.Backend;
 import dev.minerva.backend.CpuBackend;
+import dev.minerva.backend.ForwardingBackend;
 import dev.minerva.model.ModelConfig;
-import dev.minerva.tensor.DType;
 import dev.minerva.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -20,32 +18,15 @@ class DenseKvCacheTest {
     static final ModelConfig C = new ModelConfig(32, 64, 3, 4, 2, 64, 16, 10000, 1e-5, false, null);
 
     /** Passes every call to a CpuBackend and remembers which tensors were allocated and freed. */
-    static final class Tracking implements Backend {
-        final CpuBackend d = new CpuBackend(1);
+    static final class Tracking extends ForwardingBackend {
         final Map<Tensor, Boolean> live = new IdentityHashMap<>();
         final List<Tensor> freed = new ArrayList<>();
-        @Override public String name() { return "tracking"; }
-        @Override public boolean supports(Op op, DType dtype) { return d.supports(op, dtype); }
-        @Override public Tensor allocate(String name, long... shape) { Tensor t = d.allocate(name, shape); live.put(t, true); return t; }
+        Tracking() { super(new CpuBackend(1)); }
+        @Override public Tensor allocate(String name, long... shape) { Tensor t = inner.allocate(name, shape); live.put(t, true); return t; }
         @Override public void free(Tensor t) {
             assertNotNull(live.remove(t), "freed a tensor that is not live: " + t);
             freed.add(t);
         }
-        @Override public Tensor load(Tensor weight) { return d.load(weight); }
-        @Override public void write(Tensor dst, float[] src) { d.write(dst, src); }
-        @Override public float[] read(Tensor src, int row, int rows) { return d.read(src, row, rows); }
-        @Override public void embedding(Tensor out, Tensor table, int[] tokens) { d.embedding(out, table, tokens); }
-        @Override public void rmsnorm(Tensor out, Tensor x, Tensor weight, float eps) { d.rmsnorm(out, x, weight, eps); }
-        @Override public void matmul(Tensor out, Tensor x, Tensor w) { d.matmul(out, x, w); }
-        @Override public void rope(Tensor x, int[] positions, int headSize, float[] invFreq) { d.rope(x, positions, headSize, invFreq); }
-        @Override public void attention(Tensor out, Tensor q, int rowStart, int rows, Tensor keys, Tensor values, int kvLength,
-                                        AttentionMask mask, int nHeads, int nKvHeads, int headSize) {
-            d.attention(out, q, rowStart, rows, keys, values, kvLength, mask, nHeads, nKvHeads, headSize);
-        }
-        @Override public void siluMul(Tensor gate, Tensor up) { d.siluMul(gate, up); }
-        @Override public void add(Tensor x, Tensor y) { d.add(x, y); }
-        @Override public void copyRows(Tensor dst, int dstRow, Tensor src, int srcRow, int rows) { d.copyRows(dst, dstRow, src, srcRow, rows); }
-        @Override public void close() { d.close(); }
     }
 
     @Test void freeingASequenceGivesBackExactlyItsTensors() {

@@ -114,8 +114,8 @@ class FlashAttentionTest {
                 backend.write(kt, k);
                 backend.write(vt, v);
                 backend.attention(out, qt, rowStart, rows, kt, vt, kvLen, AttentionMask.CAUSAL, nh, nkv, hs);
-                compare(reference(q, rowStart, rows, k, v, kvLen, AttentionMask.CAUSAL, nh, nkv, hs),
-                        backend.read(out, rowStart, rows), "backend rows=" + rows + " heads=" + nh + "/" + nkv
+                CpuBackendConformanceTest.assertNear(reference(q, rowStart, rows, k, v, kvLen, AttentionMask.CAUSAL, nh, nkv, hs),
+                        backend.read(out, rowStart, rows), 1e-5, "backend rows=" + rows + " heads=" + nh + "/" + nkv
                                 + (FlashAttention.prefers(rows, nh, nkv) ? " blocked" : " row-wise"));
             }
         }
@@ -133,8 +133,8 @@ class FlashAttentionTest {
         float[] flash = new float[T * dim], rowWise = new float[T * dim];
         FlashAttention.run(POOL, flash, q, rowStart, rows, k, v, kvLen, mask, nh, nkv, hs);
         AttentionKernel.run(POOL, rowWise, q, rowStart, rows, k, v, kvLen, mask, nh, nkv, hs);
-        compare(ref, java.util.Arrays.copyOfRange(flash, rowStart * dim, (rowStart + rows) * dim), "flash " + what);
-        compare(ref, java.util.Arrays.copyOfRange(rowWise, rowStart * dim, (rowStart + rows) * dim), "row-wise " + what);
+        CpuBackendConformanceTest.assertNear(ref, java.util.Arrays.copyOfRange(flash, rowStart * dim, (rowStart + rows) * dim), 1e-5, "flash " + what);
+        CpuBackendConformanceTest.assertNear(ref, java.util.Arrays.copyOfRange(rowWise, rowStart * dim, (rowStart + rows) * dim), 1e-5, "row-wise " + what);
         // rows outside [rowStart, rowStart + rows) are not written
         for (int i = 0; i < rowStart * dim; i++) assertEquals(0f, flash[i], "flash wrote before its rows: " + what);
         for (int i = (rowStart + rows) * dim; i < T * dim; i++) assertEquals(0f, flash[i], "flash wrote after its rows: " + what);
@@ -167,16 +167,6 @@ class FlashAttentionTest {
         return ref;
     }
 
-    private static void compare(double[] ref, float[] got, String what) {
-        assertEquals(ref.length, got.length, what + " length");
-        double max = 0;
-        int worst = 0;
-        for (int i = 0; i < got.length; i++) {
-            double d = Math.abs(ref[i] - got[i]) / Math.max(1, Math.abs(ref[i]));
-            if (d > max || Double.isNaN(d)) { max = d; worst = i; }
-        }
-        assertTrue(max <= 1e-5, what + ": max error " + max + " at " + worst + " (expected " + ref[worst] + ", got " + got[worst] + ")");
-    }
 
     private static float[] random(SplittableRandom rnd, int n) {
         float[] a = new float[n];

@@ -37,7 +37,7 @@ final class AttentionKernel {
         // contiguous stretches of the cache rows (and, with GQA, shares kv slices among its query heads)
         int grain = Math.max((nHeads + pool.threads() - 1) / pool.threads(), (1 << 15) / Math.max(1, kvLength * headSize));
         pool.forRange(rows * nHeads, grain, (start, end) -> {
-            float[] att = new float[nHeads * kvLength];
+            float[] att = scores(nHeads * kvLength);
             for (int task = start; task < end; ) {
                 int r = task / nHeads, h0 = task % nHeads, h1 = Math.min(nHeads, h0 + (end - task));
                 int qOff = (rowStart + r) * dim;
@@ -53,6 +53,15 @@ final class AttentionKernel {
                 task += h1 - h0;
             }
         });
+    }
+
+    /** Per-thread score scratch, grown as needed: decode calls this for every layer and token, and a fresh array per call was most of a decode step's garbage. */
+    private static final ThreadLocal<float[][]> SCORES = ThreadLocal.withInitial(() -> new float[][]{new float[0]});
+
+    private static float[] scores(int n) {
+        float[][] holder = SCORES.get();
+        if (holder[0].length < n) holder[0] = new float[Math.max(n, holder[0].length * 2)];
+        return holder[0];
     }
 
     /**

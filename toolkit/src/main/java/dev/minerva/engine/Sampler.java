@@ -1,5 +1,6 @@
 package dev.minerva.engine;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -54,12 +55,7 @@ public final class Sampler {
             for (int i = 1; i < n; i++) if (logits[i] > logits[best]) best = i;
             return new Sample(best, (float) softmaxOfArgmax(logits, best));
         }
-        double max = Double.NEGATIVE_INFINITY;
-        for (float l : logits) max = Math.max(max, l);
-        double[] p = new double[n];
-        double sum = 0;
-        for (int i = 0; i < n; i++) { p[i] = Math.exp((logits[i] - max) / temperature); sum += p[i]; }
-        for (int i = 0; i < n; i++) p[i] /= sum;
+        double[] p = probabilities(logits);
         boolean filter = topK > 0 && topK < n || topP < 1 || minP > 0;
         if (filter) {
             Integer[] order = candidates(p);
@@ -165,13 +161,53 @@ public final class Sampler {
         return Math.exp(lo);
     }
 
+    /** Sum of the probabilities {@code >= tau}; on the Vector API (a masked add), since top-p bisection calls it eleven times per token. */
     private static double massAtLeast(double[] p, double tau) {
-        double mass = 0;
-        for (double v : p) if (v >= tau) mass += v;
+        int i = 0, L = DS.length();
+        DoubleVector acc = DoubleVector.zero(DS);
+        for (int bound = DS.loopBound(p.length); i < bound; i += L) {
+            DoubleVector v = DoubleVector.fromArray(DS, p, i);
+            acc = acc.add(v, v.compare(VectorOperators.GE, tau));
+        }
+        double mass = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < p.length; i++) if (p[i] >= tau) mass += p[i];
         return mass;
     }
 
+    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+
+    /**
+     * {@code softmax(logits / temperature)} in double. The exponentials run on the Vector API in float
+     * (relative error ~1e-7, far below anything sampling can resolve; 32K scalar double {@code Math.exp}
+     * cost ~0.35 ms per sampled token), summed in float blocks of 512 into a double.
+     */
+    private double[] probabilities(float[] logits) {
+        int n = logits.length, L = FS.length(), j = 0;
+        float max = Float.NEGATIVE_INFINITY;
+        for (float l : logits) max = Math.max(max, l);
+        if (exps.length < n) exps = new float[n];
+        float[] e = exps;
+        float invT = (float) (1.0 / temperature);
+        double sum = 0;
+        for (int bound = FS.loopBound(n); j < bound; ) {
+            FloatVector acc = FloatVector.zero(FS);
+            for (int end = Math.min(bound, j + 64 * L); j < end; j += L) {
+                FloatVector x = FloatVector.fromArray(FS, logits, j).sub(max).mul(invT).lanewise(VectorOperators.EXP);
+                x.intoArray(e, j);
+                acc = acc.add(x);
+            }
+            sum += acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; j < n; j++) { e[j] = (float) Math.exp((logits[j] - max) * invT); sum += e[j]; }
+        double[] p = new double[n];
+        for (int i = 0; i < n; i++) p[i] = e[i] / sum;
+        return p;
+    }
+
+    /** Scratch for {@link #probabilities}: a sampler draws one token at a time. */
+    private float[] exps = new float[0];
 
     /**
      * {@code softmax(logits)[best]} for the argmax {@code best}: {@code 1 / sum_j exp(l_j - l_best)}. Greedy

@@ -57,6 +57,29 @@ class Q8AgreementDiagnostics {
         double ppl() { return Math.exp(Arrays.stream(nll).sum() / nll.length); }
     }
 
+    /** The llama2.c checkpoint converted to a Q8_0 GGUF in {@code dir} and loaded. */
+    private static LoadedModel q8Model(Path bin, Path tok, Path dir) throws Exception {
+        Path gguf = dir.resolve("q8.gguf");
+        Converter.convert(bin, tok, Converter.Target.GGUF, DType.Q8_0, gguf, b -> { });
+        return ModelLoader.open(gguf, null);
+    }
+
+    /** F32 copies of every matrix of {@code m} as stored (dequantised), by name. */
+    private static Map<String, Tensor> f32Copies(LoadedModel m) {
+        Map<String, Tensor> out = new HashMap<>();
+        for (Tensor t : m.weights().tensors().values()) {
+            if (t.rank() >= 2) out.put(t.name(), Tensor.ofF32(t.name(), TensorCodec.toFloats(t), t.shape()));
+        }
+        return out;
+    }
+
+    /** Names of the matrices stored as Q8_0 (the matmuls whose input the CPU backend quantises). */
+    private static Set<String> q8_0Matrices(LoadedModel m) {
+        Set<String> out = new LinkedHashSet<>();
+        for (Tensor t : m.weights().tensors().values()) if (t.rank() >= 2 && t.dtype() == DType.Q8_0) out.add(t.name());
+        return out;
+    }
+
     @Test void measure(@TempDir Path dir) throws Exception {
         Path bin = TestModels.require("stories260K/stories260K.bin"), tok = TestModels.require("stories260K/tok512.bin");
         int chars = Integer.getInteger("minerva.diag.chars", 3000);
@@ -64,19 +87,12 @@ class Q8AgreementDiagnostics {
         if (chars > 0 && text.length() > chars) text = text.substring(0, Math.max(1, text.lastIndexOf(' ', chars)));
         LoadedModel f32 = ModelLoader.open(bin, tok);
         int[] ids = f32.tokenizer().encode(text, true, false);
-        Path gguf = dir.resolve("q8.gguf");
-        Converter.convert(bin, tok, Converter.Target.GGUF, DType.Q8_0, gguf, b -> { });
-        LoadedModel q8 = ModelLoader.open(gguf, null);
+        LoadedModel q8 = q8Model(bin, tok, dir);
         int layers = f32.config().nLayers();
 
         // F32 copies of the Q8_0 file's values (w2 is F16 there: 172 columns), and which matmuls quantise their input
-        Map<String, Tensor> q8Values = new HashMap<>();
-        Set<String> quantisedMatmuls = new LinkedHashSet<>();
-        for (Tensor t : q8.weights().tensors().values()) {
-            if (t.rank() < 2) continue;
-            q8Values.put(t.name(), Tensor.ofF32(t.name(), TensorCodec.toFloats(t), t.shape()));
-            if (t.dtype() == DType.Q8_0) quantisedMatmuls.add(t.name());
-        }
+        Map<String, Tensor> q8Values = f32Copies(q8);
+        Set<String> quantisedMatmuls = q8_0Matrices(q8);
         System.out.printf("tokens %d (scored %d), chars %d; Q8_0 matmuls: %s%n", ids.length, ids.length - (ids.length + 511) / 512,
                 text.length(), quantisedMatmuls);
 
@@ -148,16 +164,9 @@ class Q8AgreementDiagnostics {
         String text = Files.readString(Locations.root().resolve("datasets/stories/evaluation.txt"));
         LoadedModel f32 = ModelLoader.open(bin, tok);
         int[] ids = Arrays.copyOf(f32.tokenizer().encode(text.substring(0, 3000), true, false), 512);
-        Path gguf = dir.resolve("q8.gguf");
-        Converter.convert(bin, tok, Converter.Target.GGUF, DType.Q8_0, gguf, b -> { });
-        LoadedModel q8 = ModelLoader.open(gguf, null);
-        Map<String, Tensor> q8Values = new HashMap<>();
-        Set<String> quantised = new LinkedHashSet<>();
-        for (Tensor t : q8.weights().tensors().values()) {
-            if (t.rank() < 2) continue;
-            q8Values.put(t.name(), Tensor.ofF32(t.name(), TensorCodec.toFloats(t), t.shape()));
-            if (t.dtype() == DType.Q8_0) quantised.add(t.name());
-        }
+        LoadedModel q8 = q8Model(bin, tok, dir);
+        Map<String, Tensor> q8Values = f32Copies(q8);
+        Set<String> quantised = q8_0Matrices(q8);
         try (CpuBackend cpu = new CpuBackend(1)) {
             for (int rep = 0; rep < 3; rep++) {
                 float[] a = logits(new Llama(q8.weights(), cpu), ids, CHUNK);
@@ -176,9 +185,7 @@ class Q8AgreementDiagnostics {
         String text = Files.readString(Locations.root().resolve("datasets/stories/evaluation.txt"));
         LoadedModel f32 = ModelLoader.open(bin, tok);
         int[] ids = Arrays.copyOf(f32.tokenizer().encode(text.substring(0, 3000), true, false), 128);
-        Path gguf = dir.resolve("q8.gguf");
-        Converter.convert(bin, tok, Converter.Target.GGUF, DType.Q8_0, gguf, b -> { });
-        LoadedModel q8 = ModelLoader.open(gguf, null);
+        LoadedModel q8 = q8Model(bin, tok, dir);
         try (CpuBackend cpu = new CpuBackend(1)) {
             for (LoadedModel m : List.of(f32, q8)) {
                 for (int rep = 0; rep < 2; rep++) {

@@ -182,7 +182,7 @@ public final class CpuBackend implements Backend {
         float[] xa = f(x);
         int T = (int) x.rows(), d = (int) x.cols();
         int[] firstRow = new int[ws.length + 1];
-        boolean quantised = false;
+        boolean quantised = false, q4 = false;
         for (int m = 0; m < ws.length; m++) {
             Tensor out = outs[m], w = ws[m];
             if (w.cols() != d || out.cols() != w.rows() || out.rows() != T) {
@@ -190,8 +190,9 @@ public final class CpuBackend implements Backend {
             }
             firstRow[m + 1] = firstRow[m] + (int) w.rows();
             quantised |= isQuantised(w);
+            q4 |= w.dtype() == DType.Q4_0;
         }
-        Input in = quantised ? quantisedInput(xa, T, d) : new Input(xa, T, d, null, null, null, null, null);
+        Input in = quantised ? quantisedInput(xa, T, d, q4) : new Input(xa, T, d, null, null, null, null, null);
         float[][] o = new float[ws.length][];
         for (int m = 0; m < ws.length; m++) o[m] = f(outs[m]);
         pool.forRange(firstRow[ws.length], rowGrain(T, d), (s, e) -> {
@@ -258,8 +259,8 @@ public final class CpuBackend implements Backend {
     private int[] xcorr = new int[0];
     private float[] xdq = new float[0];
 
-    /** Quantises {@code x} (T, d) to Q8_0 and prepares what the kernels for this T read. */
-    private Input quantisedInput(float[] x, int T, int d) {
+    /** Quantises {@code x} (T, d) to Q8_0 and prepares what the kernels for this T read; Q4_0 offset corrections only when {@code q4} (a Q4_0 weight is among the matrices). */
+    private Input quantisedInput(float[] x, int T, int d, boolean q4) {
         if (d % 32 != 0) throw new IllegalArgumentException("quantised matmul needs an input width that is a multiple of 32, got " + d);
         int len = T * d, nb = len / 32;
         if (xq.length < len) { xq = new byte[len]; xs = new float[nb]; }
@@ -279,6 +280,7 @@ public final class CpuBackend implements Backend {
         // decode on 256-bit machines: int16 activations, widened once for every weight row
         if (xw.length < len) xw = new short[len];
         for (int i = 0; i < len; i++) xw[i] = q[i];
+        if (!q4) return new Input(x, T, d, q, s, xw, null, null);
         if (xcorr.length < nb * 8) xcorr = new int[nb * 8];
         QuantKernels.q4Corrections(q, nb, xcorr);
         return new Input(x, T, d, q, s, xw, xcorr, null);

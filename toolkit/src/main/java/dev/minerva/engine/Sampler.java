@@ -184,23 +184,12 @@ public final class Sampler {
      * cost ~0.35 ms per sampled token), summed in float blocks of 512 into a double.
      */
     private double[] probabilities(float[] logits) {
-        int n = logits.length, L = FS.length(), j = 0;
+        int n = logits.length;
         float max = Float.NEGATIVE_INFINITY;
         for (float l : logits) max = Math.max(max, l);
         if (exps.length < n) exps = new float[n];
         float[] e = exps;
-        float invT = (float) (1.0 / temperature);
-        double sum = 0;
-        for (int bound = FS.loopBound(n); j < bound; ) {
-            FloatVector acc = FloatVector.zero(FS);
-            for (int end = Math.min(bound, j + 64 * L); j < end; j += L) {
-                FloatVector x = FloatVector.fromArray(FS, logits, j).sub(max).mul(invT).lanewise(VectorOperators.EXP);
-                x.intoArray(e, j);
-                acc = acc.add(x);
-            }
-            sum += acc.reduceLanes(VectorOperators.ADD);
-        }
-        for (; j < n; j++) { e[j] = (float) Math.exp((logits[j] - max) * invT); sum += e[j]; }
+        double sum = expSum(logits, max, (float) (1.0 / temperature), e);
         double[] p = new double[n];
         for (int i = 0; i < n; i++) p[i] = e[i] / sum;
         return p;
@@ -215,17 +204,30 @@ public final class Sampler {
      * instead of ~500 us of scalar {@code Math.exp}); float partial sums of 512 terms go into a double.
      */
     private static double softmaxOfArgmax(float[] logits, int best) {
-        float max = logits[best];
+        return 1.0 / expSum(logits, logits[best], 1f, null);
+    }
+
+    /**
+     * {@code sum_j exp((l_j - max) * invT)} on the Vector API, float partial sums of 512 terms added into a
+     * double; each term is also stored in {@code terms} unless it is null.
+     */
+    private static double expSum(float[] logits, float max, float invT, float[] terms) {
         int n = logits.length, L = FS.length(), j = 0;
         double sum = 0;
         for (int bound = FS.loopBound(n); j < bound; ) {
             FloatVector acc = FloatVector.zero(FS);
             for (int end = Math.min(bound, j + 64 * L); j < end; j += L) {
-                acc = acc.add(FloatVector.fromArray(FS, logits, j).sub(max).lanewise(VectorOperators.EXP));
+                FloatVector x = FloatVector.fromArray(FS, logits, j).sub(max).mul(invT).lanewise(VectorOperators.EXP);
+                if (terms != null) x.intoArray(terms, j);
+                acc = acc.add(x);
             }
             sum += acc.reduceLanes(VectorOperators.ADD);
         }
-        for (; j < n; j++) sum += Math.exp(logits[j] - max);
-        return 1.0 / sum;
+        for (; j < n; j++) {
+            double t = Math.exp((logits[j] - max) * invT);
+            if (terms != null) terms[j] = (float) t;
+            sum += t;
+        }
+        return sum;
     }
 }

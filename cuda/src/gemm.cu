@@ -7,7 +7,10 @@
 // Versions:
 //   v1 gemm_f16_wmma / gemm_bf16_wmma: WMMA (nvcuda::wmma) fragments, single-buffered 64x64x32 smem tiles,
 //      16-byte global loads, rows padded by 8 halves against bank conflicts, f32 epilogue through smem.
-//   (next: mma.sync m16n8k16 with ldmatrix and a cp.async double buffer; then wgmma on sm_90a.)
+//   v2 gemm_f16_mma / gemm_bf16_mma: mma.sync m16n8k16 fragments loaded with ldmatrix.x4, a 3-stage cp.async
+//      pipeline of 128x64x32 tiles (zero-filled past M and N), 8 warps of 32x32, epilogue straight from registers.
+//      Launch: block = 256, grid = (ceil(N/64), ceil(M/128)), static smem 45 KB (3 stages x 192 rows x 80 B).
+//   (next: wgmma on sm_90a.)
 #include "common.cuh"
 #include <mma.h>
 
@@ -85,4 +88,145 @@ extern "C" __global__ void __launch_bounds__(128)
 gemm_bf16_wmma(const __nv_bfloat16* __restrict__ A, const __nv_bfloat16* __restrict__ W, float* __restrict__ C,
                int M, int N, int K) {
     gemm_wmma_body<__nv_bfloat16>(A, W, C, M, N, K);
+}
+
+// ---------------------------------------------------------------------------------------------------- v2
+// Tile 128 (M) x 64 (N) x 32 (K); warp w covers rows 32*(w/2).. and cols 32*(w%2).. of the tile: 2 m16 tiles x
+// 4 n8 tiles, 32 f32 accumulators per thread. Shared rows are 32 halves + 8 of padding (80 bytes): the 8 rows an
+// ldmatrix phase reads start 80 bytes apart, i.e. on banks 0, 20, 8, 28, 16, 4, 24, 12 -- conflict-free, and
+// 16-byte aligned for cp.async. Fragment layouts: PTX ISA, "Matrix Fragments for mma.m16n8k16".
+// The index math is mirrored in Java (dev.minerva.backend.cuda.reference.MmaGemmReference) and tested there.
+#define MM_BM 128
+#define MM_BN 64
+#define MM_BK 32
+#define MM_LD (MM_BK + 8)
+#define MM_STAGES 3
+
+__device__ __forceinline__ void cp_async16(void* smem, const void* gmem, bool valid) {
+    const unsigned dst = (unsigned)__cvta_generic_to_shared(smem);
+    const int bytes = valid ? 16 : 0;   // 0: nothing is read, the 16 bytes are zero-filled
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" :: "r"(dst), "l"(gmem), "r"(bytes));
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int N> __device__ __forceinline__ void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" :: "n"(N)); }
+
+__device__ __forceinline__ void ldmatrix_x4(unsigned (&r)[4], const void* smem) {
+    const unsigned a = (unsigned)__cvta_generic_to_shared(smem);
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a));
+}
+
+template <typename T> struct MmaOp;
+template <> struct MmaOp<__half> {
+    static __device__ __forceinline__ void run(float (&c)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+    }
+};
+template <> struct MmaOp<__nv_bfloat16> {
+    static __device__ __forceinline__ void run(float (&c)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+    }
+};
+
+template <typename T>
+__device__ __forceinline__ void gemm_mma_body(const T* __restrict__ A, const T* __restrict__ W, float* __restrict__ C,
+                                              int M, int N, int K) {
+    __shared__ __align__(128) T as[MM_STAGES][MM_BM][MM_LD];
+    __shared__ __align__(128) T bs[MM_STAGES][MM_BN][MM_LD];
+
+    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+    const int wm = (warp >> 1) * 32, wn = (warp & 1) * 32;
+    const int m0 = blockIdx.y * MM_BM, n0 = blockIdx.x * MM_BN;
+    const int tiles = K / MM_BK;
+
+    // each thread copies 2 of A's 512 16-byte chunks and 1 of W's 256 per stage: chunk c -> row c/4, halves 8*(c%4)
+    auto load = [&](int stage, int kt) {
+        const int k0 = kt * MM_BK;
+#pragma unroll
+        for (int it = 0; it < 2; it++) {
+            const int c = tid + it * 256, row = c >> 2, col = (c & 3) * 8;
+            const bool ok = m0 + row < M;
+            cp_async16(&as[stage][row][col], A + (long long)(ok ? m0 + row : 0) * K + k0 + col, ok);
+        }
+        const int row = tid >> 2, col = (tid & 3) * 8;
+        const bool ok = n0 + row < N;
+        cp_async16(&bs[stage][row][col], W + (long long)(ok ? n0 + row : 0) * K + k0 + col, ok);
+    };
+
+    float acc[2][4][4];
+#pragma unroll
+    for (int i = 0; i < 2; i++)
+#pragma unroll
+        for (int j = 0; j < 4; j++)
+#pragma unroll
+            for (int e = 0; e < 4; e++) acc[i][j][e] = 0.f;
+
+    // prologue: stages 0 .. STAGES-2 in flight (one commit group each, empty past the last tile)
+#pragma unroll
+    for (int s = 0; s < MM_STAGES - 1; s++) {
+        if (s < tiles) load(s, s);
+        cp_async_commit();
+    }
+    for (int kt = 0; kt < tiles; kt++) {
+        cp_async_wait<MM_STAGES - 2>();   // tile kt has landed (for this thread's copies) ...
+        __syncthreads();                  // ... for every thread's, and every warp is done with tile kt-1's stage
+        if (kt + MM_STAGES - 1 < tiles) load((kt + MM_STAGES - 1) % MM_STAGES, kt + MM_STAGES - 1);
+        cp_async_commit();
+        const int st = kt % MM_STAGES;
+#pragma unroll
+        for (int kk = 0; kk < MM_BK; kk += 16) {
+            // A: matrices (rows 0-7, k 0-7), (rows 8-15, k 0-7), (rows 0-7, k 8-15), (rows 8-15, k 8-15) = a0..a3;
+            // lane l gives the address of row l%8 of matrix l/8
+            unsigned a[2][4], b[4][2];
+#pragma unroll
+            for (int i = 0; i < 2; i++) ldmatrix_x4(a[i], &as[st][wm + i * 16 + (lane & 15)][kk + (lane >> 4) * 8]);
+            // W rows are B's columns: matrices (n 0-7, k 0-7), (n 0-7, k 8-15), (n 8-15, k 0-7), (n 8-15, k 8-15)
+            // = b0, b1 of n-tile 2*j2 and b0, b1 of n-tile 2*j2+1
+#pragma unroll
+            for (int j2 = 0; j2 < 2; j2++) {
+                unsigned r[4];
+                ldmatrix_x4(r, &bs[st][wn + j2 * 16 + (lane & 7) + (lane >> 4) * 8][kk + ((lane >> 3) & 1) * 8]);
+                b[2 * j2][0] = r[0]; b[2 * j2][1] = r[1]; b[2 * j2 + 1][0] = r[2]; b[2 * j2 + 1][1] = r[3];
+            }
+#pragma unroll
+            for (int i = 0; i < 2; i++)
+#pragma unroll
+                for (int j = 0; j < 4; j++) MmaOp<T>::run(acc[i][j], a[i], b[j][0], b[j][1]);
+        }
+    }
+    cp_async_wait<0>();
+
+    // C fragment: c0, c1 at (row lane/4, cols 2*(lane%4) + 0, 1); c2, c3 eight rows lower
+    const int gr = lane >> 2, gc = (lane & 3) * 2;
+    const bool pairs = (N & 1) == 0;   // float2 stores need 8-byte aligned (row*N + col)
+#pragma unroll
+    for (int i = 0; i < 2; i++)
+#pragma unroll
+        for (int j = 0; j < 4; j++)
+#pragma unroll
+            for (int h = 0; h < 2; h++) {
+                const int row = m0 + wm + i * 16 + gr + h * 8, col = n0 + wn + j * 8 + gc;
+                if (row >= M) continue;
+                float* dst = C + (long long)row * N + col;
+                if (pairs && col + 1 < N) *reinterpret_cast<float2*>(dst) = make_float2(acc[i][j][2 * h], acc[i][j][2 * h + 1]);
+                else {
+                    if (col < N) dst[0] = acc[i][j][2 * h];
+                    if (col + 1 < N) dst[1] = acc[i][j][2 * h + 1];
+                }
+            }
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+gemm_f16_mma(const __half* __restrict__ A, const __half* __restrict__ W, float* __restrict__ C, int M, int N, int K) {
+    gemm_mma_body<__half>(A, W, C, M, N, K);
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+gemm_bf16_mma(const __nv_bfloat16* __restrict__ A, const __nv_bfloat16* __restrict__ W, float* __restrict__ C,
+              int M, int N, int K) {
+    gemm_mma_body<__nv_bfloat16>(A, W, C, M, N, K);
 }

@@ -22,7 +22,8 @@ import java.util.Map;
  *
  * <p>Op mapping (kernel files in {@code cuda/src}): embedding → embedding.cu; rmsnorm → rmsnorm.cu;
  * matmul with 1..32 rows → gemv.cu (split-K when output rows are few), more rows with F16/BF16/Q8_0/Q4_0
- * weights → gemm.cu on tensor cores (activations converted, quantised weights dequantised to f16 scratch);
+ * weights → gemm.cu on tensor cores (activations converted, quantised weights dequantised to f16 scratch;
+ * v1 WMMA or v2 mma.sync, see {@link TensorCoreGemm});
  * rope → rope.cu ({@code rope_freq_f32}, angles in double like the CPU); attention (causal) → attention.cu:
  * split-KV flash-decoding for one row, tiled flash prefill for more, a naive kernel for head sizes other
  * than 32/64/128; siluMul/add → activation.cu; copyRows → cuMemcpyDtoDAsync.
@@ -36,6 +37,7 @@ public final class CudaBackend implements Backend {
     private final Map<float[], DeviceBuffer> invFreqs = new IdentityHashMap<>();
     private final Map<String, DeviceBuffer> scratch = new HashMap<>();
     private boolean scratchFrozen;
+    private TensorCoreGemm gemmKernel = TensorCoreGemm.configured();
 
     /** Wraps an open context (the backend closes it). */
     public CudaBackend(CudaContext ctx) { this.ctx = ctx; }
@@ -48,6 +50,11 @@ public final class CudaBackend implements Backend {
     public static CudaBackend open() { return new CudaBackend(CudaContext.open(0)); }
 
     public CudaContext context() { return ctx; }
+
+    /** The tensor-core GEMM prefill matmuls use from now on (gpu-check switches to compare versions). */
+    void useGemm(TensorCoreGemm g) { gemmKernel = g; }
+
+    TensorCoreGemm gemmVersion() { return gemmKernel; }
 
     @Override public String name() { return "cuda"; }
 
@@ -256,7 +263,8 @@ public final class CudaBackend implements Backend {
             else ctx.kernel("convert", "dequant_q4_0_split_f16").launch1d(s, grid(wn), 256, ptr(w), ptr(w, wn / 2), wh, wn);
             wp = wh.pointer();
         }
-        ctx.kernel("gemm", bf16 ? "gemm_bf16_wmma" : "gemm_f16_wmma").launch(s, (n + 63) / 64, (T + 63) / 64, 1, 128, 0, a, wp, ptr(out), T, n, K);
+        TensorCoreGemm g = gemmKernel;
+        ctx.kernel("gemm", g.kernel(bf16)).launch(s, (n + g.tileN - 1) / g.tileN, (T + g.tileM - 1) / g.tileM, 1, g.threads, 0, a, wp, ptr(out), T, n, K);
     }
 
     private int grid(long n) { return (int) Math.max(1, Math.min((n + 255) / 256, 132L * 16)); }

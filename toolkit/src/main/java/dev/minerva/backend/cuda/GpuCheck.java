@@ -176,6 +176,8 @@ public final class GpuCheck {
         }
         matmulConformance(arena, DType.F32, 2, 100, 172);   // odd width: generic kernels
         matmulConformance(arena, DType.F16, 5, 100, 172);
+        matmulConformance(arena, DType.F16, 200, 101, 160);   // tensor cores: ragged tiles in M and N, odd N, 5 k-tiles
+        matmulConformance(arena, DType.BF16, 129, 64, 32);    // one row past a v2 tile, a single k-tile
         ropeConformance();
         for (int[] a : new int[][]{{32, 4, 64, 1}, {32, 4, 64, 100}, {32, 4, 64, 1500}, {8, 8, 128, 700}, {8, 2, 32, 33}}) {
             attentionConformance(a[0], a[1], a[2], 1, a[3]);
@@ -234,17 +236,25 @@ public final class GpuCheck {
             }
         Tensor ro = cpu.allocate("o", T, n);
         cpu.matmul(ro, Tensor.ofF32("x", x.clone(), T, K), w);
-        Tensor gw = gpu.load(w), gx = dev("x", x, T, K), go = poisoned("o", T, n);
-        gpu.matmul(go, gx, gw);
-        float[] got = gpu.read(go);
+        Tensor gw = gpu.load(w), gx = dev("x", x, T, K);
         boolean tensorCores = T > 32 && dt != DType.F32 && K % 32 == 0;
-        double tol = tensorCores ? 1e-2 : 1e-5;
-        String path = tensorCores ? "gemm (tensor cores)" : K % 32 != 0 ? "gemv generic" : "gemv";
-        check("matmul " + path + " vs float64", dt.name(), T + "x" + n + "x" + K, relErr(exact, got), tol, firstDiff(toF(exact), got));
-        // the CPU quantises activations to Q8_0 for Q8_0/Q4_0 weights: compare loosely, for information
-        double cpuTol = dt.isQuantized() ? 2e-2 : tensorCores ? 1e-2 : 1e-5;
-        check("matmul " + path + " vs cpu", dt.name(), T + "x" + n + "x" + K, relErr(ro.heapFloats(), got), cpuTol, "");
-        free(gw, gx, go);
+        // every tensor-core GEMM version, each on a freshly poisoned output
+        TensorCoreGemm configured = gpu.gemmVersion();
+        for (TensorCoreGemm g : tensorCores ? TensorCoreGemm.values() : new TensorCoreGemm[]{configured}) {
+            gpu.useGemm(g);
+            Tensor go = poisoned("o", T, n);
+            gpu.matmul(go, gx, gw);
+            float[] got = gpu.read(go);
+            double tol = tensorCores ? 1e-2 : 1e-5;
+            String path = tensorCores ? "gemm " + g + " (tensor cores)" : K % 32 != 0 ? "gemv generic" : "gemv";
+            check("matmul " + path + " vs float64", dt.name(), T + "x" + n + "x" + K, relErr(exact, got), tol, firstDiff(toF(exact), got));
+            // the CPU quantises activations to Q8_0 for Q8_0/Q4_0 weights: compare loosely, for information
+            double cpuTol = dt.isQuantized() ? 2e-2 : tensorCores ? 1e-2 : 1e-5;
+            check("matmul " + path + " vs cpu", dt.name(), T + "x" + n + "x" + K, relErr(ro.heapFloats(), got), cpuTol, "");
+            free(go);
+        }
+        gpu.useGemm(configured);
+        free(gw, gx);
     }
 
     private static float[] toF(double[] d) {
@@ -431,15 +441,20 @@ public final class GpuCheck {
             }
             free(ws);
         }
-        // prefill GEMM on tensor cores
+        // prefill GEMM on tensor cores, every version
+        TensorCoreGemm configured = gpu.gemmVersion();
         for (DType dt : new DType[]{DType.F16, DType.BF16, DType.Q8_0}) {
             int M = 512, N = 5632, KK = 2048;
             Tensor hw = TensorCodec.convert(Tensor.ofF32("w", randn(N * KK, 0.05), N, KK), dt, arena);
             Tensor w = gpu.load(hw), x = dev("x", randn(M * KK, 1.0), M, KK), y = gpu.allocate("y", M, N);
-            double t = medianMs(() -> gpu.matmul(y, x, w));
-            bench("prefill gemm (wmma) incl. conversions", dt.name(), M + "x" + N + "x" + KK, 2.0 * M * N * KK / (t * 1e9), "TFLOP/s", String.format("%.3f ms", t));
+            for (TensorCoreGemm g : TensorCoreGemm.values()) {
+                gpu.useGemm(g);
+                double t = medianMs(() -> gpu.matmul(y, x, w));
+                bench("prefill gemm (" + g + ") incl. conversions", dt.name(), M + "x" + N + "x" + KK, 2.0 * M * N * KK / (t * 1e9), "TFLOP/s", String.format("%.3f ms", t));
+            }
             free(w, x, y);
         }
+        gpu.useGemm(configured);
         // attention
         int nHeads = 32, nKv = 4, hs = 64, len = 2048, kvDim = nKv * hs, dim = nHeads * hs;
         Tensor k = dev("k", randn(len * kvDim, 1.0), len, kvDim), v = dev("v", randn(len * kvDim, 1.0), len, kvDim);
@@ -520,13 +535,18 @@ public final class GpuCheck {
         DenseKvCache cache = new DenseKvCache(gpu, c, capacity);
         int[] prompt = new int[512];
         for (int i = 0; i < prompt.length; i++) prompt[i] = 1 + rnd.nextInt(c.vocabSize() - 1);
-        gpu.read(llama.forward(Batch.of(0, Arrays.copyOf(prompt, 16), 0, false), cache, ForwardHooks.NONE));   // warm-up
+        gpu.read(llama.forward(Batch.of(0, prompt, 0, false), cache, ForwardHooks.NONE));   // warm-up: scratch buffers at this shape
         cache.free(0);
-        long p0 = System.nanoTime();
-        gpu.read(llama.forward(Batch.of(0, prompt, 0, false), cache, ForwardHooks.NONE));
-        double ttft = (System.nanoTime() - p0) / 1e6;
-        add("e2e", "prefill 512 tokens (TTFT)", dt.name(), "tinyllama-1.1b", ttft, "ms", Double.NaN, "info", "engine path");
-        cache.free(0);
+        TensorCoreGemm configured = gpu.gemmVersion();
+        for (TensorCoreGemm g : TensorCoreGemm.values()) {
+            gpu.useGemm(g);
+            long p0 = System.nanoTime();
+            gpu.read(llama.forward(Batch.of(0, prompt, 0, false), cache, ForwardHooks.NONE));
+            double ttft = (System.nanoTime() - p0) / 1e6;
+            add("e2e", "prefill 512 tokens (TTFT), gemm " + g, dt.name(), "tinyllama-1.1b", ttft, "ms", Double.NaN, "info", "engine path");
+            cache.free(0);
+        }
+        gpu.useGemm(configured);
         for (int B : new int[]{1, 8, 32, 128}) {
             DenseKvCache kc = new DenseKvCache(gpu, c, capacity);
             List<Batch.Entry> first = new ArrayList<>();

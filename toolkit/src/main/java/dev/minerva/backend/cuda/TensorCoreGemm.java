@@ -1,0 +1,41 @@
+package dev.minerva.backend.cuda;
+
+import java.util.Locale;
+
+/**
+ * The tensor-core prefill GEMMs of {@code gemm.cu}, kept side by side while GPU runs compare them (llm.c
+ * {@code dev/cuda} style). {@link CudaBackend} uses {@link #configured()}: {@code -Dminerva.cuda.gemm=wmma|mma},
+ * default {@link #WMMA} until a gpu-check run shows v2 correct and faster; {@code gpu-check} checks and times both.
+ */
+public enum TensorCoreGemm {
+    /** v1: WMMA fragments, single-buffered 64x64x32 shared tiles, 4 warps of 32x32. */
+    WMMA("wmma", 64, 64, 128),
+    /**
+     * v2: {@code mma.sync m16n8k16} fed by {@code ldmatrix.x4}, a 3-stage {@code cp.async} pipeline of 128x64x32
+     * tiles, 8 warps of 32x32. Its index math is run lane by lane in Java by
+     * {@link dev.minerva.backend.cuda.reference.MmaGemmReference}; not yet run on a GPU.
+     */
+    MMA("mma", 128, 64, 256);
+
+    private final String suffix;
+    final int tileM, tileN, threads;
+
+    TensorCoreGemm(String suffix, int tileM, int tileN, int threads) {
+        this.suffix = suffix;
+        this.tileM = tileM;
+        this.tileN = tileN;
+        this.threads = threads;
+    }
+
+    /** The kernel's entry name in gemm.cu for f16 or bf16 operands. */
+    String kernel(boolean bf16) { return (bf16 ? "gemm_bf16_" : "gemm_f16_") + suffix; }
+
+    /** The version {@code -Dminerva.cuda.gemm} names (wmma or mma), else {@link #WMMA}. */
+    static TensorCoreGemm configured() {
+        String v = System.getProperty("minerva.cuda.gemm", "wmma").trim().toLowerCase(Locale.ROOT);
+        for (TensorCoreGemm g : values()) if (g.suffix.equals(v)) return g;
+        throw new IllegalArgumentException("-Dminerva.cuda.gemm must be wmma or mma, got '" + v + "'");
+    }
+
+    @Override public String toString() { return suffix; }
+}

@@ -22,6 +22,9 @@
 //                          grid (max_splits, n_heads, B), block 128. Empty splits write m = -inf, l = 0.
 // attn_decode_merge_f32    out = sum_s e^(m_s - M) o_s / sum_s e^(m_s - M) l_s over the splits (M = max m_s).
 //                          grid (n_heads, B), block 128.
+// attn_naive_f32           any head_dim, causal: one block per (query row, head), scores in shared memory.
+// attn_masked_f32          any mask (tree verification of speculative / Medusa drafts): attn_naive_f32 with a
+//                          visibility bit per (query row, key) from the host; a row that sees nothing gets zeros.
 // The split/merge algorithm in Java, tested against naive softmax: dev.minerva.backend.cuda.reference.FlashDecodingReference.
 #include "common.cuh"
 
@@ -267,6 +270,48 @@ attn_naive_f32(const float* __restrict__ q, const float* __restrict__ kcache, co
     for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
         float o = 0.f;
         for (int j = 0; j < n; j++) o += sc[j] * vcache[(long long)j * kv_dim + kvh * head_dim + d];
+        out[((long long)r * n_heads + h) * head_dim + d] = o * inv;
+    }
+}
+
+// Any mask: attn_naive_f32 with the visible keys given as bits, row r's key j at bit j%32 of
+// bits[r * words_per_row + j/32] (CudaBackend packs them from AttentionMask.visible). Masked keys take no part
+// in the max or the sum; a query row with no visible key gets zeros, as on the CPU backend.
+// grid (rows, n_heads), block 128, dynamic smem 4 * kv_len bytes (kv_len <= 12288).
+extern "C" __global__ void __launch_bounds__(128)
+attn_masked_f32(const float* __restrict__ q, const float* __restrict__ kcache, const float* __restrict__ vcache,
+                float* __restrict__ out, const unsigned* __restrict__ bits, int words_per_row, int kv_len,
+                int n_heads, int n_kv_heads, int head_dim, float scale) {
+    extern __shared__ float sc[];
+    __shared__ float scratch[32];
+    const int r = blockIdx.x, h = blockIdx.y;
+    const int kvh = h / (n_heads / n_kv_heads), kv_dim = n_kv_heads * head_dim;
+    const float* qr = q + ((long long)r * n_heads + h) * head_dim;
+    const unsigned* rb = bits + (long long)r * words_per_row;
+    float mx = -INFINITY;
+    for (int j = threadIdx.x; j < kv_len; j += blockDim.x) {
+        float s = -INFINITY;
+        if ((rb[j >> 5] >> (j & 31)) & 1u) {
+            const float* kr = kcache + (long long)j * kv_dim + kvh * head_dim;
+            s = 0.f;
+            for (int d = 0; d < head_dim; d++) s += qr[d] * kr[d];
+            s *= scale;
+        }
+        sc[j] = s;
+        mx = fmaxf(mx, s);
+    }
+    mx = block_max(mx, scratch);
+    float sum = 0.f;
+    for (int j = threadIdx.x; j < kv_len; j += blockDim.x) {
+        const float e = sc[j] == -INFINITY ? 0.f : expf(sc[j] - mx);   // never -inf - -inf
+        sc[j] = e;
+        sum += e;
+    }
+    sum = block_sum(sum, scratch);   // its barriers also publish sc[]
+    const float inv = sum > 0.f ? 1.0f / sum : 0.f;
+    for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
+        float o = 0.f;
+        for (int j = 0; j < kv_len; j++) if (sc[j] != 0.f) o += sc[j] * vcache[(long long)j * kv_dim + kvh * head_dim + d];
         out[((long long)r * n_heads + h) * head_dim + d] = o * inv;
     }
 }

@@ -26,7 +26,7 @@ import java.util.Map;
  * v1 WMMA or v2 mma.sync, see {@link TensorCoreGemm});
  * rope → rope.cu ({@code rope_freq_f32}, angles in double like the CPU); attention (causal) → attention.cu:
  * split-KV flash-decoding for one row, tiled flash prefill for more, a naive kernel for head sizes other
- * than 32/64/128; siluMul/add → activation.cu; copyRows → cuMemcpyDtoDAsync.
+ * than 32/64/128, a masked naive kernel for tree masks; siluMul/add → activation.cu; copyRows → cuMemcpyDtoDAsync.
  * Work is queued on one stream; {@link #read} synchronises.
  */
 public final class CudaBackend implements Backend {
@@ -38,6 +38,10 @@ public final class CudaBackend implements Backend {
     private final Map<String, DeviceBuffer> scratch = new HashMap<>();
     private boolean scratchFrozen;
     private TensorCoreGemm gemmKernel = TensorCoreGemm.configured();
+    // the last non-causal mask packed for attn_masked_f32 (every layer of a forward pass asks for the same one)
+    private AttentionMask packedMask;
+    private int packedRows, packedKv;
+    private int[] packedBits;
 
     /** Wraps an open context (the backend closes it). */
     public CudaBackend(CudaContext ctx) { this.ctx = ctx; }
@@ -284,14 +288,26 @@ public final class CudaBackend implements Backend {
     @Override public void attention(Tensor out, Tensor q, int rowStart, int rows, Tensor keys, Tensor values, int kvLength,
                                     AttentionMask mask, int nHeads, int nKvHeads, int headSize) {
         ctx.bind();
-        if (!mask.isCausal()) {
-            throw new UnsupportedOperationException("the CUDA backend implements causal attention only; " + mask + " masks (tree verification) run on the CPU backend");
-        }
         int dim = nHeads * headSize;
         float scale = (float) (1.0 / Math.sqrt(headSize));
         long qOff = 4L * rowStart * dim;
         int pos0 = kvLength - rows;
         CudaStream s = ctx.stream();
+        if (!mask.isCausal()) {
+            // tree verification: few rows, any head size; the mask as bits, packed once for all layers
+            if (kvLength > 12288) throw new IllegalArgumentException("masked attention keeps " + kvLength + " scores in shared memory; at most 12288");
+            if (mask != packedMask || rows != packedRows || kvLength != packedKv) {
+                packedBits = MaskBits.pack(mask, rows, kvLength);
+                packedMask = mask;
+                packedRows = rows;
+                packedKv = kvLength;
+            }
+            DeviceBuffer bits = ints("attn.mask", packedBits);
+            ctx.kernel("attention", "attn_masked_f32").launch(s, rows, nHeads, 1, 128, 4 * kvLength,
+                    ptr(q, qOff), ptr(keys), ptr(values), ptr(out, qOff), bits, MaskBits.wordsPerRow(kvLength), kvLength,
+                    nHeads, nKvHeads, headSize, scale);
+            return;
+        }
         boolean fast = headSize == 32 || headSize == 64 || headSize == 128;
         if (!fast) {
             if (kvLength > 12288) throw new IllegalArgumentException("naive attention keeps " + kvLength + " scores in shared memory; at most 12288 (head size " + headSize + ")");

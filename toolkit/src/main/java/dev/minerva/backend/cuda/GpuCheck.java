@@ -186,6 +186,16 @@ public final class GpuCheck {
         attentionConformance(8, 8, 128, 20, 20);
         attentionConformance(8, 4, 8, 1, 40);        // stories260K head size: naive kernel
         attentionConformance(8, 4, 8, 9, 40);
+        // tree verification (speculative / Medusa): the masked kernel
+        AttentionMask tree = new dev.minerva.engine.TreeMask(new int[]{-1, 0, 0, 1, 2, 2, -1});
+        attentionConformance(32, 4, 64, 7, 100, tree);
+        attentionConformance(8, 4, 8, 7, 40, tree);
+        boolean[][] see = new boolean[5][70];
+        for (int r = 0; r < 5; r++) for (int j = 0; j < 70; j++) see[r][j] = r != 2 && (j * 7 + r) % 3 != 0;   // row 2 sees nothing
+        attentionConformance(16, 16, 64, 5, 70, new AttentionMask() {
+            @Override public boolean visible(int row, int rows, int slot, int kvLength) { return see[row][slot]; }
+            @Override public String toString() { return "sparse, one row masked out"; }
+        });
         elementwiseConformance();
         samplingConformance();
     }
@@ -279,16 +289,21 @@ public final class GpuCheck {
     }
 
     private void attentionConformance(int nHeads, int nKv, int hs, int rowsN, int kvLength) {
+        attentionConformance(nHeads, nKv, hs, rowsN, kvLength, AttentionMask.CAUSAL);
+    }
+
+    private void attentionConformance(int nHeads, int nKv, int hs, int rowsN, int kvLength, AttentionMask mask) {
         int dim = nHeads * hs, kvDim = nKv * hs, cap = Math.max(kvLength, 64), T = rowsN + 3, rowStart = 2;
         float[] q = randn(T * dim, 1.0), k = randn(cap * kvDim, 1.0), v = randn(cap * kvDim, 1.0);
         Tensor ro = cpu.allocate("o", T, dim);
         cpu.attention(ro, Tensor.ofF32("q", q.clone(), T, dim), rowStart, rowsN, Tensor.ofF32("k", k.clone(), cap, kvDim),
-                Tensor.ofF32("v", v.clone(), cap, kvDim), kvLength, AttentionMask.CAUSAL, nHeads, nKv, hs);
+                Tensor.ofF32("v", v.clone(), cap, kvDim), kvLength, mask, nHeads, nKv, hs);
         Tensor gq = dev("q", q, T, dim), gk = dev("k", k, cap, kvDim), gv = dev("v", v, cap, kvDim), go = poisoned("o", T, dim);
-        gpu.attention(go, gq, rowStart, rowsN, gk, gv, kvLength, AttentionMask.CAUSAL, nHeads, nKv, hs);
+        gpu.attention(go, gq, rowStart, rowsN, gk, gv, kvLength, mask, nHeads, nKv, hs);
         float[] want = Arrays.copyOfRange(ro.heapFloats(), rowStart * dim, (rowStart + rowsN) * dim);
         float[] got = gpu.read(go, rowStart, rowsN);
-        String kind = (hs == 32 || hs == 64 || hs == 128) ? (rowsN == 1 ? "decode split-KV" : "prefill flash") : "naive";
+        String kind = !mask.isCausal() ? "masked (" + mask + ")"
+                : (hs == 32 || hs == 64 || hs == 128) ? (rowsN == 1 ? "decode split-KV" : "prefill flash") : "naive";
         check("attention " + kind, "F32", "h" + nHeads + "/" + nKv + " hd" + hs + " rows" + rowsN + " kv" + kvLength,
                 relErr(want, got), 1e-5, firstDiff(want, got));
         free(gq, gk, gv, go);

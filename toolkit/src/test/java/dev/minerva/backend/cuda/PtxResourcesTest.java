@@ -28,7 +28,7 @@ class PtxResourcesTest {
             "sample", List.of("argmax_f32", "sample_topkp_f32", "rng_advance", "decode_advance"),
             "gemv", gemvEntries(),
             "gemm", List.of("gemm_f16_wmma", "gemm_bf16_wmma", "gemm_f16_mma", "gemm_bf16_mma"),
-            "attention", List.of("kv_append_f32", "attn_prefill_f32", "attn_decode_split_f32", "attn_decode_merge_f32", "attn_naive_f32"));
+            "attention", List.of("kv_append_f32", "attn_prefill_f32", "attn_decode_split_f32", "attn_decode_merge_f32", "attn_naive_f32", "attn_masked_f32"));
 
     static List<String> gemvEntries() {
         List<String> e = new ArrayList<>(List.of("splitk_reduce_f32", "gemv_f32", "gemv_f32_generic", "gemv_f16_generic", "gemv_bf16_generic"));

@@ -239,59 +239,30 @@ extern "C" __global__ void attn_decode_merge_f32(const float* __restrict__ parti
     }
 }
 
-// Any head_dim (e.g. stories260K's 8), any mask-free causal layout: the correctness path. One block per
-// (query row, head); scores of the visible keys in dynamic shared memory (4 * n_keys bytes, n_keys <= 12288),
-// two passes (max, then exp-sum), then thread d accumulates output dim d.
-// q, out: rows (T, n_heads*head_dim) starting at the given pointers; query row r sees keys [0, pos0 + r].
-// grid (rows, n_heads), block 128, dynamic smem 4 * (pos0 + rows) bytes.
-extern "C" __global__ void __launch_bounds__(128)
-attn_naive_f32(const float* __restrict__ q, const float* __restrict__ kcache, const float* __restrict__ vcache,
-               float* __restrict__ out, int pos0, int n_heads, int n_kv_heads, int head_dim, float scale) {
-    extern __shared__ float sc[];
-    __shared__ float scratch[32];
-    const int r = blockIdx.x, h = blockIdx.y;
-    const int kvh = h / (n_heads / n_kv_heads), kv_dim = n_kv_heads * head_dim;
-    const int n = pos0 + r + 1;
-    const float* qr = q + ((long long)r * n_heads + h) * head_dim;
-    float mx = -INFINITY;
-    for (int j = threadIdx.x; j < n; j += blockDim.x) {
-        const float* kr = kcache + (long long)j * kv_dim + kvh * head_dim;
-        float s = 0.f;
-        for (int d = 0; d < head_dim; d++) s += qr[d] * kr[d];
-        s *= scale;
-        sc[j] = s;
-        mx = fmaxf(mx, s);
-    }
-    mx = block_max(mx, scratch);
-    float sum = 0.f;
-    for (int j = threadIdx.x; j < n; j += blockDim.x) { const float e = expf(sc[j] - mx); sc[j] = e; sum += e; }
-    sum = block_sum(sum, scratch);   // its barriers also publish sc[]
-    const float inv = 1.0f / sum;
-    for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
-        float o = 0.f;
-        for (int j = 0; j < n; j++) o += sc[j] * vcache[(long long)j * kv_dim + kvh * head_dim + d];
-        out[((long long)r * n_heads + h) * head_dim + d] = o * inv;
-    }
-}
+// The naive kernels: one block per (query row, head); scores of the keys in dynamic shared memory (4 * n_keys
+// bytes, n_keys <= 12288), two passes (max, then exp-sum), then thread d accumulates output dim d. Keys the
+// `visible` functor rejects take no part in the max or the sum; a row that sees no key gets zeros.
+struct AllKeys {
+    __device__ __forceinline__ bool operator()(int) const { return true; }
+};
+struct MaskedKeys {   // row r's key j at bit j%32 of bits[r * words_per_row + j/32]
+    const unsigned* row_bits;
+    __device__ __forceinline__ bool operator()(int j) const { return (row_bits[j >> 5] >> (j & 31)) & 1u; }
+};
 
-// Any mask: attn_naive_f32 with the visible keys given as bits, row r's key j at bit j%32 of
-// bits[r * words_per_row + j/32] (CudaBackend packs them from AttentionMask.visible). Masked keys take no part
-// in the max or the sum; a query row with no visible key gets zeros, as on the CPU backend.
-// grid (rows, n_heads), block 128, dynamic smem 4 * kv_len bytes (kv_len <= 12288).
-extern "C" __global__ void __launch_bounds__(128)
-attn_masked_f32(const float* __restrict__ q, const float* __restrict__ kcache, const float* __restrict__ vcache,
-                float* __restrict__ out, const unsigned* __restrict__ bits, int words_per_row, int kv_len,
-                int n_heads, int n_kv_heads, int head_dim, float scale) {
+template <typename Visible>
+__device__ __forceinline__ void attn_naive_body(const float* __restrict__ q, const float* __restrict__ kcache,
+                                                const float* __restrict__ vcache, float* __restrict__ out, int n_keys,
+                                                Visible visible, int n_heads, int n_kv_heads, int head_dim, float scale) {
     extern __shared__ float sc[];
     __shared__ float scratch[32];
     const int r = blockIdx.x, h = blockIdx.y;
     const int kvh = h / (n_heads / n_kv_heads), kv_dim = n_kv_heads * head_dim;
     const float* qr = q + ((long long)r * n_heads + h) * head_dim;
-    const unsigned* rb = bits + (long long)r * words_per_row;
     float mx = -INFINITY;
-    for (int j = threadIdx.x; j < kv_len; j += blockDim.x) {
+    for (int j = threadIdx.x; j < n_keys; j += blockDim.x) {
         float s = -INFINITY;
-        if ((rb[j >> 5] >> (j & 31)) & 1u) {
+        if (visible(j)) {
             const float* kr = kcache + (long long)j * kv_dim + kvh * head_dim;
             s = 0.f;
             for (int d = 0; d < head_dim; d++) s += qr[d] * kr[d];
@@ -302,7 +273,7 @@ attn_masked_f32(const float* __restrict__ q, const float* __restrict__ kcache, c
     }
     mx = block_max(mx, scratch);
     float sum = 0.f;
-    for (int j = threadIdx.x; j < kv_len; j += blockDim.x) {
+    for (int j = threadIdx.x; j < n_keys; j += blockDim.x) {
         const float e = sc[j] == -INFINITY ? 0.f : expf(sc[j] - mx);   // never -inf - -inf
         sc[j] = e;
         sum += e;
@@ -311,7 +282,27 @@ attn_masked_f32(const float* __restrict__ q, const float* __restrict__ kcache, c
     const float inv = sum > 0.f ? 1.0f / sum : 0.f;
     for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
         float o = 0.f;
-        for (int j = 0; j < kv_len; j++) if (sc[j] != 0.f) o += sc[j] * vcache[(long long)j * kv_dim + kvh * head_dim + d];
+        for (int j = 0; j < n_keys; j++) if (sc[j] != 0.f) o += sc[j] * vcache[(long long)j * kv_dim + kvh * head_dim + d];
         out[((long long)r * n_heads + h) * head_dim + d] = o * inv;
     }
+}
+
+// Any head_dim (e.g. stories260K's 8), causal: the correctness path.
+// q, out: rows (T, n_heads*head_dim) starting at the given pointers; query row r sees keys [0, pos0 + r].
+// grid (rows, n_heads), block 128, dynamic smem 4 * (pos0 + rows) bytes.
+extern "C" __global__ void __launch_bounds__(128)
+attn_naive_f32(const float* __restrict__ q, const float* __restrict__ kcache, const float* __restrict__ vcache,
+               float* __restrict__ out, int pos0, int n_heads, int n_kv_heads, int head_dim, float scale) {
+    attn_naive_body(q, kcache, vcache, out, pos0 + blockIdx.x + 1, AllKeys{}, n_heads, n_kv_heads, head_dim, scale);
+}
+
+// Any mask (tree verification): the visible keys of query row r given as bits, key j at bit j%32 of
+// bits[r * words_per_row + j/32] (CudaBackend packs them from AttentionMask.visible).
+// grid (rows, n_heads), block 128, dynamic smem 4 * kv_len bytes (kv_len <= 12288).
+extern "C" __global__ void __launch_bounds__(128)
+attn_masked_f32(const float* __restrict__ q, const float* __restrict__ kcache, const float* __restrict__ vcache,
+                float* __restrict__ out, const unsigned* __restrict__ bits, int words_per_row, int kv_len,
+                int n_heads, int n_kv_heads, int head_dim, float scale) {
+    attn_naive_body(q, kcache, vcache, out, kv_len, MaskedKeys{bits + (long long)blockIdx.x * words_per_row},
+                    n_heads, n_kv_heads, head_dim, scale);
 }

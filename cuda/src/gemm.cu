@@ -10,6 +10,9 @@
 //   v2 gemm_f16_mma / gemm_bf16_mma: mma.sync m16n8k16 fragments loaded with ldmatrix.x4, a 3-stage cp.async
 //      pipeline of 128x64x32 tiles (zero-filled past M and N), 8 warps of 32x32, epilogue straight from registers.
 //      Launch: block = 256, grid = (ceil(N/64), ceil(M/128)), static smem 45 KB (3 stages x 192 rows x 80 B).
+//   v3 gemm_f16_mma64 / gemm_bf16_mma64: v2 with 64x64 tiles and 4 warps (block 128, grid (ceil(N/64), ceil(M/64)),
+//      30 KB): twice the blocks, for shapes where v2's grid leaves SMs idle (512 x 2048 x 2048: 128 blocks of v2 on
+//      132 SMs).
 //   (next: wgmma on sm_90a.)
 #include "common.cuh"
 #include <mma.h>
@@ -90,13 +93,12 @@ gemm_bf16_wmma(const __nv_bfloat16* __restrict__ A, const __nv_bfloat16* __restr
     gemm_wmma_body<__nv_bfloat16>(A, W, C, M, N, K);
 }
 
-// ---------------------------------------------------------------------------------------------------- v2
-// Tile 128 (M) x 64 (N) x 32 (K); warp w covers rows 32*(w/2).. and cols 32*(w%2).. of the tile: 2 m16 tiles x
+// ---------------------------------------------------------------------------------------------------- v2, v3
+// Tile BM (128 or 64) x 64 (N) x 32 (K); warp w covers rows 32*(w/2).. and cols 32*(w%2).. of the tile: 2 m16 tiles x
 // 4 n8 tiles, 32 f32 accumulators per thread. Shared rows are 32 halves + 8 of padding (80 bytes): the 8 rows an
 // ldmatrix phase reads start 80 bytes apart, i.e. on banks 0, 20, 8, 28, 16, 4, 24, 12 -- conflict-free, and
 // 16-byte aligned for cp.async. Fragment layouts: PTX ISA, "Matrix Fragments for mma.m16n8k16".
 // The index math is mirrored in Java (dev.minerva.backend.cuda.reference.MmaGemmReference) and tested there.
-#define MM_BM 128
 #define MM_BN 64
 #define MM_BK 32
 #define MM_LD (MM_BK + 8)
@@ -132,29 +134,34 @@ template <> struct MmaOp<__nv_bfloat16> {
     }
 };
 
-template <typename T>
+template <typename T, int BM>
 __device__ __forceinline__ void gemm_mma_body(const T* __restrict__ A, const T* __restrict__ W, float* __restrict__ C,
                                               int M, int N, int K) {
-    __shared__ __align__(128) T as[MM_STAGES][MM_BM][MM_LD];
+    constexpr int THREADS = 2 * BM;   // (BM/32) x 2 warps of 32x32
+    __shared__ __align__(128) T as[MM_STAGES][BM][MM_LD];
     __shared__ __align__(128) T bs[MM_STAGES][MM_BN][MM_LD];
 
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
     const int wm = (warp >> 1) * 32, wn = (warp & 1) * 32;
-    const int m0 = blockIdx.y * MM_BM, n0 = blockIdx.x * MM_BN;
+    const int m0 = blockIdx.y * BM, n0 = blockIdx.x * MM_BN;
     const int tiles = K / MM_BK;
 
-    // each thread copies 2 of A's 512 16-byte chunks and 1 of W's 256 per stage: chunk c -> row c/4, halves 8*(c%4)
+    // per stage A has 4*BM 16-byte chunks (2 per thread) and W 256 (256/THREADS per thread): chunk c -> row c/4,
+    // halves 8*(c%4)
     auto load = [&](int stage, int kt) {
         const int k0 = kt * MM_BK;
 #pragma unroll
         for (int it = 0; it < 2; it++) {
-            const int c = tid + it * 256, row = c >> 2, col = (c & 3) * 8;
+            const int c = tid + it * THREADS, row = c >> 2, col = (c & 3) * 8;
             const bool ok = m0 + row < M;
             cp_async16(&as[stage][row][col], A + (long long)(ok ? m0 + row : 0) * K + k0 + col, ok);
         }
-        const int row = tid >> 2, col = (tid & 3) * 8;
-        const bool ok = n0 + row < N;
-        cp_async16(&bs[stage][row][col], W + (long long)(ok ? n0 + row : 0) * K + k0 + col, ok);
+#pragma unroll
+        for (int it = 0; it < 4 * MM_BN / THREADS; it++) {
+            const int c = tid + it * THREADS, row = c >> 2, col = (c & 3) * 8;
+            const bool ok = n0 + row < N;
+            cp_async16(&bs[stage][row][col], W + (long long)(ok ? n0 + row : 0) * K + k0 + col, ok);
+        }
     };
 
     float acc[2][4][4];
@@ -222,11 +229,22 @@ __device__ __forceinline__ void gemm_mma_body(const T* __restrict__ A, const T* 
 
 extern "C" __global__ void __launch_bounds__(256)
 gemm_f16_mma(const __half* __restrict__ A, const __half* __restrict__ W, float* __restrict__ C, int M, int N, int K) {
-    gemm_mma_body<__half>(A, W, C, M, N, K);
+    gemm_mma_body<__half, 128>(A, W, C, M, N, K);
 }
 
 extern "C" __global__ void __launch_bounds__(256)
 gemm_bf16_mma(const __nv_bfloat16* __restrict__ A, const __nv_bfloat16* __restrict__ W, float* __restrict__ C,
               int M, int N, int K) {
-    gemm_mma_body<__nv_bfloat16>(A, W, C, M, N, K);
+    gemm_mma_body<__nv_bfloat16, 128>(A, W, C, M, N, K);
+}
+
+extern "C" __global__ void __launch_bounds__(128)
+gemm_f16_mma64(const __half* __restrict__ A, const __half* __restrict__ W, float* __restrict__ C, int M, int N, int K) {
+    gemm_mma_body<__half, 64>(A, W, C, M, N, K);
+}
+
+extern "C" __global__ void __launch_bounds__(128)
+gemm_bf16_mma64(const __nv_bfloat16* __restrict__ A, const __nv_bfloat16* __restrict__ W, float* __restrict__ C,
+                int M, int N, int K) {
+    gemm_mma_body<__nv_bfloat16, 64>(A, W, C, M, N, K);
 }

@@ -458,8 +458,11 @@ public final class GpuCheck {
         }
         // prefill GEMM on tensor cores, every version
         TensorCoreGemm configured = gpu.gemmVersion();
-        for (DType dt : new DType[]{DType.F16, DType.BF16, DType.Q8_0}) {
-            int M = 512, N = 5632, KK = 2048;
+        // TinyLlama's w1/w3 shape for every weight dtype, and its wq/wo shape (a quarter of the blocks) for F16
+        record GemmShape(DType dtype, int n) {}
+        for (GemmShape shape : List.of(new GemmShape(DType.F16, 5632), new GemmShape(DType.BF16, 5632), new GemmShape(DType.Q8_0, 5632), new GemmShape(DType.F16, 2048))) {
+            DType dt = shape.dtype();
+            int M = 512, N = shape.n(), KK = 2048;
             Tensor hw = TensorCodec.convert(Tensor.ofF32("w", randn(N * KK, 0.05), N, KK), dt, arena);
             Tensor w = gpu.load(hw), x = dev("x", randn(M * KK, 1.0), M, KK), y = gpu.allocate("y", M, N);
             for (TensorCoreGemm g : TensorCoreGemm.values()) {

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * The tensor-core prefill GEMMs of {@code gemm.cu}, kept side by side while GPU runs compare them (llm.c
- * {@code dev/cuda} style). {@link CudaBackend} uses {@link #configured()}: {@code -Dminerva.cuda.gemm=wmma|mma},
+ * {@code dev/cuda} style). {@link CudaBackend} uses {@link #configured()}: {@code -Dminerva.cuda.gemm=wmma|mma|mma64},
  * default {@link #WMMA} until a gpu-check run shows v2 correct and faster; {@code gpu-check} checks and times both.
  */
 public enum TensorCoreGemm {
@@ -15,7 +15,9 @@ public enum TensorCoreGemm {
      * tiles, 8 warps of 32x32. Its index math is run lane by lane in Java by
      * {@link dev.minerva.backend.cuda.reference.MmaGemmReference}; not yet run on a GPU.
      */
-    MMA("mma", 128, 64, 256);
+    MMA("mma", 128, 64, 256),
+    /** v3: v2 with 64x64 tiles and 4 warps: twice the blocks, for grids where v2 leaves SMs idle ({@code MmaGemmReference} at tile 64). */
+    MMA64("mma64", 64, 64, 128);
 
     private final String suffix;
     final int tileM, tileN, threads;
@@ -30,11 +32,11 @@ public enum TensorCoreGemm {
     /** The kernel's entry name in gemm.cu for f16 or bf16 operands. */
     String kernel(boolean bf16) { return (bf16 ? "gemm_bf16_" : "gemm_f16_") + suffix; }
 
-    /** The version {@code -Dminerva.cuda.gemm} names (wmma or mma), else {@link #WMMA}. */
+    /** The version {@code -Dminerva.cuda.gemm} names (wmma, mma or mma64), else {@link #WMMA}. */
     static TensorCoreGemm configured() {
         String v = System.getProperty("minerva.cuda.gemm", "wmma").trim().toLowerCase(Locale.ROOT);
         for (TensorCoreGemm g : values()) if (g.suffix.equals(v)) return g;
-        throw new IllegalArgumentException("-Dminerva.cuda.gemm must be wmma or mma, got '" + v + "'");
+        throw new IllegalArgumentException("-Dminerva.cuda.gemm must be wmma, mma or mma64, got '" + v + "'");
     }
 
     @Override public String toString() { return suffix; }

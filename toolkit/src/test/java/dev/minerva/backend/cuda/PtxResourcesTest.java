@@ -27,7 +27,7 @@ class PtxResourcesTest {
             "convert", List.of("f32_to_f16", "f32_to_bf16", "f16_to_f32", "bf16_to_f32", "dequant_q8_0_split_f16", "dequant_q4_0_split_f16"),
             "sample", List.of("argmax_f32", "sample_topkp_f32", "rng_advance", "decode_advance"),
             "gemv", gemvEntries(),
-            "gemm", List.of("gemm_f16_wmma", "gemm_bf16_wmma", "gemm_f16_mma", "gemm_bf16_mma"),
+            "gemm", List.of("gemm_f16_wmma", "gemm_bf16_wmma", "gemm_f16_mma", "gemm_bf16_mma", "gemm_f16_mma64", "gemm_bf16_mma64"),
             "attention", List.of("kv_append_f32", "attn_prefill_f32", "attn_decode_split_f32", "attn_decode_merge_f32", "attn_naive_f32", "attn_masked_f32"));
 
     static List<String> gemvEntries() {

@@ -22,8 +22,10 @@ class TensorCoreGemmTest {
     @Test void wmmaUnlessTold() {
         assertEquals(TensorCoreGemm.WMMA, with(null));
         assertEquals(TensorCoreGemm.MMA, with(" MMA "));
+        assertEquals(TensorCoreGemm.MMA64, with("mma64"));
         assertEquals("gemm_bf16_mma", TensorCoreGemm.MMA.kernel(true));
         assertEquals("gemm_f16_wmma", TensorCoreGemm.WMMA.kernel(false));
+        assertEquals("gemm_f16_mma64", TensorCoreGemm.MMA64.kernel(false));
     }
 
     @Test void unknownVersionNamesTheProperty() {

@@ -1,7 +1,7 @@
 package dev.minerva.backend.cuda.reference;
 
 /**
- * The v2 tensor-core GEMM of {@code gemm.cu} ({@code gemm_f16_mma}, {@code gemm_bf16_mma}) run lane by lane in
+ * The v2/v3 tensor-core GEMMs of {@code gemm.cu} ({@code gemm_*_mma}: 128-row tiles, {@code gemm_*_mma64}: 64) run lane by lane in
  * plain Java, so its index math is verified against naive math before a GPU runs it: which 16-byte chunk each
  * thread copies into which shared tile and stage (with zero fill past M and N), the address each lane hands to
  * {@code ldmatrix.x4}, how the four loaded registers become mma's A and B fragments, and where each accumulator
@@ -17,34 +17,37 @@ package dev.minerva.backend.cuda.reference;
 public final class MmaGemmReference {
     private MmaGemmReference() {}
 
-    static final int BM = 128, BN = 64, BK = 32, LD = BK + 8, STAGES = 3, THREADS = 256;
+    static final int BN = 64, BK = 32, LD = BK + 8, STAGES = 3;
 
     /**
      * C (M, N) = A (M, K) . W (N, K)^T exactly as the kernel's grid of blocks computes it.
      *
-     * @param a row-major (M, K), values already rounded to the kernel's input type
-     * @param w row-major (N, K), likewise
+     * @param a  row-major (M, K), values already rounded to the kernel's input type
+     * @param w  row-major (N, K), likewise
+     * @param bm the version's tile height: 128 ({@code gemm_*_mma}, 8 warps) or 64 ({@code gemm_*_mma64}, 4 warps)
      */
-    public static float[] gemm(float[] a, float[] w, int M, int N, int K) {
+    public static float[] gemm(float[] a, float[] w, int M, int N, int K, int bm) {
         if (K % BK != 0) throw new IllegalArgumentException("K must be a multiple of " + BK + ", got " + K);
+        if (bm != 128 && bm != 64) throw new IllegalArgumentException("tile height must be 128 or 64, got " + bm);
         float[] c = new float[M * N];
         java.util.Arrays.fill(c, Float.NaN);   // poisoned: every element must be written
-        for (int by = 0; by < (M + BM - 1) / BM; by++)
-            for (int bx = 0; bx < (N + BN - 1) / BN; bx++) block(a, w, c, M, N, K, bx, by);
+        for (int by = 0; by < (M + bm - 1) / bm; by++)
+            for (int bx = 0; bx < (N + BN - 1) / BN; bx++) block(a, w, c, M, N, K, bm, bx, by);
         return c;
     }
 
-    private static void block(float[] A, float[] W, float[] C, int M, int N, int K, int bx, int by) {
-        float[][][] as = new float[STAGES][BM][LD], bs = new float[STAGES][BN][LD];
-        int m0 = by * BM, n0 = bx * BN, tiles = K / BK;
-        float[][][][][] acc = new float[8][32][2][4][4];   // [warp][lane][i][j][e]
+    private static void block(float[] A, float[] W, float[] C, int M, int N, int K, int bm, int bx, int by) {
+        int threads = 2 * bm, warps = threads / 32;
+        float[][][] as = new float[STAGES][bm][LD], bs = new float[STAGES][BN][LD];
+        int m0 = by * bm, n0 = bx * BN, tiles = K / BK;
+        float[][][][][] acc = new float[warps][32][2][4][4];   // [warp][lane][i][j][e]
 
-        for (int s = 0; s < STAGES - 1; s++) if (s < tiles) load(A, W, as, bs, M, N, K, m0, n0, s, s);
+        for (int s = 0; s < STAGES - 1; s++) if (s < tiles) load(A, W, as, bs, M, N, K, threads, m0, n0, s, s);
         for (int kt = 0; kt < tiles; kt++) {
             // in the kernel: wait for tile kt, then __syncthreads; here every copy has already landed
-            if (kt + STAGES - 1 < tiles) load(A, W, as, bs, M, N, K, m0, n0, (kt + STAGES - 1) % STAGES, kt + STAGES - 1);
+            if (kt + STAGES - 1 < tiles) load(A, W, as, bs, M, N, K, threads, m0, n0, (kt + STAGES - 1) % STAGES, kt + STAGES - 1);
             int st = kt % STAGES;
-            for (int warp = 0; warp < 8; warp++) {
+            for (int warp = 0; warp < warps; warp++) {
                 int wm = (warp >> 1) * 32, wn = (warp & 1) * 32;
                 for (int kk = 0; kk < BK; kk += 16) {
                     float[][][][] a = new float[2][][][];          // [i] -> ldmatrix registers [lane][reg][2]
@@ -75,7 +78,7 @@ public final class MmaGemmReference {
             }
         }
         // epilogue: c0, c1 at (row lane/4, cols 2(lane%4) + 0, 1); c2, c3 eight rows lower
-        for (int warp = 0; warp < 8; warp++) {
+        for (int warp = 0; warp < warps; warp++) {
             int wm = (warp >> 1) * 32, wn = (warp & 1) * 32;
             for (int lane = 0; lane < 32; lane++) {
                 int gr = lane >> 2, gc = (lane & 3) * 2;
@@ -91,18 +94,23 @@ public final class MmaGemmReference {
         }
     }
 
-    /** One stage's cp.async copies: thread t copies A chunks t and t+256 and W chunk t (chunk c = row c/4, halves 8(c%4)). */
-    private static void load(float[] A, float[] W, float[][][] as, float[][][] bs, int M, int N, int K, int m0, int n0, int stage, int kt) {
+    /**
+     * One stage's cp.async copies: thread t copies A chunks t and t + threads, and W chunks t, t + threads, ... (4 * 64
+     * of them); chunk c = row c/4, halves 8(c%4).
+     */
+    private static void load(float[] A, float[] W, float[][][] as, float[][][] bs, int M, int N, int K, int threads, int m0, int n0, int stage, int kt) {
         int k0 = kt * BK;
-        for (int tid = 0; tid < THREADS; tid++) {
+        for (int tid = 0; tid < threads; tid++) {
             for (int it = 0; it < 2; it++) {
-                int c = tid + it * 256, row = c >> 2, col = (c & 3) * 8;
+                int c = tid + it * threads, row = c >> 2, col = (c & 3) * 8;
                 boolean ok = m0 + row < M;
                 copy16(A, (long) (ok ? m0 + row : 0) * K + k0 + col, ok, as[stage][row], col);
             }
-            int row = tid >> 2, col = (tid & 3) * 8;
-            boolean ok = n0 + row < N;
-            copy16(W, (long) (ok ? n0 + row : 0) * K + k0 + col, ok, bs[stage][row], col);
+            for (int it = 0; it < 4 * BN / threads; it++) {
+                int c = tid + it * threads, row = c >> 2, col = (c & 3) * 8;
+                boolean ok = n0 + row < N;
+                copy16(W, (long) (ok ? n0 + row : 0) * K + k0 + col, ok, bs[stage][row], col);
+            }
         }
     }
 

@@ -23,7 +23,7 @@ import java.util.Map;
  * <p>Op mapping (kernel files in {@code cuda/src}): embedding → embedding.cu; rmsnorm → rmsnorm.cu;
  * matmul with 1..32 rows → gemv.cu (split-K when output rows are few), more rows with F16/BF16/Q8_0/Q4_0
  * weights → gemm.cu on tensor cores (activations converted, quantised weights dequantised to f16 scratch;
- * v1 WMMA or v2 mma.sync, see {@link TensorCoreGemm});
+ * v1 WMMA, v2/v3 mma.sync, see {@link TensorCoreGemm});
  * rope → rope.cu ({@code rope_freq_f32}, angles in double like the CPU); attention (causal) → attention.cu:
  * split-KV flash-decoding for one row, tiled flash prefill for more, a naive kernel for head sizes other
  * than 32/64/128, a masked naive kernel for tree masks; siluMul/add → activation.cu; copyRows → cuMemcpyDtoDAsync.

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 
 /**
  * What a session with a lent GPU runs ({@code minerva gpu-check}), in three parts:
@@ -96,6 +97,27 @@ public final class GpuCheck {
             body.run();
         } catch (RuntimeException e) {
             add(name, "section aborted", "-", "-", Double.NaN, "-", Double.NaN, "FAIL", e.toString());
+        }
+    }
+
+    /**
+     * Runs {@code body} once per tensor-core GEMM version with the backend switched to it. A version that throws
+     * (a launch the GPU refuses, say) gets a FAIL row instead of ending its section, and the configured version is
+     * restored afterwards.
+     */
+    private void eachGemm(String section, String what, Consumer<TensorCoreGemm> body) {
+        TensorCoreGemm configured = gpu.gemmVersion();
+        try {
+            for (TensorCoreGemm g : TensorCoreGemm.values()) {
+                gpu.useGemm(g);
+                try {
+                    body.accept(g);
+                } catch (RuntimeException e) {
+                    add(section, what + ", gemm " + g, "-", "-", Double.NaN, "-", Double.NaN, "FAIL", e.toString());
+                }
+            }
+        } finally {
+            gpu.useGemm(configured);
         }
     }
 
@@ -249,9 +271,7 @@ public final class GpuCheck {
         Tensor gw = gpu.load(w), gx = dev("x", x, T, K);
         boolean tensorCores = T > 32 && dt != DType.F32 && K % 32 == 0;
         // every tensor-core GEMM version, each on a freshly poisoned output
-        TensorCoreGemm configured = gpu.gemmVersion();
-        for (TensorCoreGemm g : tensorCores ? TensorCoreGemm.values() : new TensorCoreGemm[]{configured}) {
-            gpu.useGemm(g);
+        Consumer<TensorCoreGemm> run = g -> {
             Tensor go = poisoned("o", T, n);
             gpu.matmul(go, gx, gw);
             float[] got = gpu.read(go);
@@ -262,8 +282,9 @@ public final class GpuCheck {
             double cpuTol = dt.isQuantized() ? 2e-2 : tensorCores ? 1e-2 : 1e-5;
             check("matmul " + path + " vs cpu", dt.name(), T + "x" + n + "x" + K, relErr(ro.heapFloats(), got), cpuTol, "");
             free(go);
-        }
-        gpu.useGemm(configured);
+        };
+        if (tensorCores) eachGemm("conformance", "matmul " + dt + " " + T + "x" + n + "x" + K, run);
+        else run.accept(gpu.gemmVersion());
         free(gw, gx);
     }
 
@@ -457,7 +478,6 @@ public final class GpuCheck {
             free(ws);
         }
         // prefill GEMM on tensor cores, every version
-        TensorCoreGemm configured = gpu.gemmVersion();
         // TinyLlama's w1/w3 shape for every weight dtype, and its wq/wo shape (a quarter of the blocks) for F16
         record GemmShape(DType dtype, int n) {}
         for (GemmShape shape : List.of(new GemmShape(DType.F16, 5632), new GemmShape(DType.BF16, 5632), new GemmShape(DType.Q8_0, 5632), new GemmShape(DType.F16, 2048))) {
@@ -465,14 +485,12 @@ public final class GpuCheck {
             int M = 512, N = shape.n(), KK = 2048;
             Tensor hw = TensorCodec.convert(Tensor.ofF32("w", randn(N * KK, 0.05), N, KK), dt, arena);
             Tensor w = gpu.load(hw), x = dev("x", randn(M * KK, 1.0), M, KK), y = gpu.allocate("y", M, N);
-            for (TensorCoreGemm g : TensorCoreGemm.values()) {
-                gpu.useGemm(g);
+            eachGemm("bench", "prefill gemm " + dt + " " + M + "x" + N + "x" + KK, g -> {
                 double t = medianMs(() -> gpu.matmul(y, x, w));
                 bench("prefill gemm (" + g + ") incl. conversions", dt.name(), M + "x" + N + "x" + KK, 2.0 * M * N * KK / (t * 1e9), "TFLOP/s", String.format("%.3f ms", t));
-            }
+            });
             free(w, x, y);
         }
-        gpu.useGemm(configured);
         // attention
         int nHeads = 32, nKv = 4, hs = 64, len = 2048, kvDim = nKv * hs, dim = nHeads * hs;
         Tensor k = dev("k", randn(len * kvDim, 1.0), len, kvDim), v = dev("v", randn(len * kvDim, 1.0), len, kvDim);
@@ -555,16 +573,16 @@ public final class GpuCheck {
         for (int i = 0; i < prompt.length; i++) prompt[i] = 1 + rnd.nextInt(c.vocabSize() - 1);
         gpu.read(llama.forward(Batch.of(0, prompt, 0, false), cache, ForwardHooks.NONE));   // warm-up: scratch buffers at this shape
         cache.free(0);
-        TensorCoreGemm configured = gpu.gemmVersion();
-        for (TensorCoreGemm g : TensorCoreGemm.values()) {
-            gpu.useGemm(g);
-            long p0 = System.nanoTime();
-            gpu.read(llama.forward(Batch.of(0, prompt, 0, false), cache, ForwardHooks.NONE));
-            double ttft = (System.nanoTime() - p0) / 1e6;
-            add("e2e", "prefill 512 tokens (TTFT), gemm " + g, dt.name(), "tinyllama-1.1b", ttft, "ms", Double.NaN, "info", "engine path");
-            cache.free(0);
-        }
-        gpu.useGemm(configured);
+        eachGemm("e2e", "prefill 512 tokens " + dt, g -> {
+            try {
+                long p0 = System.nanoTime();
+                gpu.read(llama.forward(Batch.of(0, prompt, 0, false), cache, ForwardHooks.NONE));
+                double ttft = (System.nanoTime() - p0) / 1e6;
+                add("e2e", "prefill 512 tokens (TTFT), gemm " + g, dt.name(), "tinyllama-1.1b", ttft, "ms", Double.NaN, "info", "engine path");
+            } finally {
+                cache.free(0);
+            }
+        });
         for (int B : new int[]{1, 8, 32, 128}) {
             DenseKvCache kc = new DenseKvCache(gpu, c, capacity);
             List<Batch.Entry> first = new ArrayList<>();

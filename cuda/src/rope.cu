@@ -10,6 +10,8 @@
 //    double (pos * inv_freq, then sin/cos): matches the CPU backend to float rounding at any position.
 // v2 rope_kv_append_f32: rotates q in place and writes the rotated k and the untouched v straight into the
 //    KV cache at (slot, pos): the separate append kernel and its read of k disappear (decode hot path).
+// v4 rope_freq_kv_append_f32: v2 with v3's host frequencies and double angles: one launch instead of
+//    rope_freq_f32 on q, rope_freq_f32 on k and kv_append_f32 (CudaDecoder's fused step).
 #include "common.cuh"
 
 // Rotates the pair (a, b) whose first element sits at even index `hd` within its head.
@@ -83,5 +85,42 @@ extern "C" __global__ void rope_freq_f32(float* __restrict__ x, const int* __res
         const float a = xr[2 * j], b = xr[2 * j + 1];
         xr[2 * j] = a * cf - b * sf;
         xr[2 * j + 1] = a * sf + b * cf;
+    }
+}
+
+// q: (n_tokens, n_heads*head_dim) rotated in place; k, v: (n_tokens, n_kv_heads*head_dim) read; the rotated k and
+// the v row written to the caches at (slots[t], pos[t]) (layout as rope_kv_append_f32). inv_freq: (head_dim/2).
+// grid = n_tokens, block = 128.
+extern "C" __global__ void rope_freq_kv_append_f32(float* __restrict__ q, const float* __restrict__ k,
+                                                   const float* __restrict__ v, float* __restrict__ kcache,
+                                                   float* __restrict__ vcache, const int* __restrict__ pos,
+                                                   const int* __restrict__ slots, long long slot_stride,
+                                                   const float* __restrict__ inv_freq, int n_heads, int n_kv_heads,
+                                                   int head_dim) {
+    const int t = blockIdx.x;
+    const int kvdim = n_kv_heads * head_dim;
+    const int qpairs = n_heads * head_dim / 2, kpairs = kvdim / 2;
+    const double p = (double)pos[t];
+    float* qr = q + (long long)t * n_heads * head_dim;
+    const float* kr = k + (long long)t * kvdim;
+    const float* vr = v + (long long)t * kvdim;
+    const long long base = slots[t] * slot_stride + (long long)pos[t] * kvdim;
+    for (int j = threadIdx.x; j < qpairs + kpairs; j += blockDim.x) {
+        const int pj = j < qpairs ? j : j - qpairs;
+        const int i = (2 * pj) % head_dim;
+        double sd, cd;
+        sincos(p * (double)inv_freq[i / 2], &sd, &cd);
+        const float c = (float)cd, s = (float)sd;
+        if (j < qpairs) {
+            const float a = qr[2 * pj], b = qr[2 * pj + 1];
+            qr[2 * pj] = a * c - b * s;
+            qr[2 * pj + 1] = a * s + b * c;
+        } else {
+            const float a = kr[2 * pj], b = kr[2 * pj + 1];
+            kcache[base + 2 * pj] = a * c - b * s;
+            kcache[base + 2 * pj + 1] = a * s + b * c;
+            vcache[base + 2 * pj] = vr[2 * pj];
+            vcache[base + 2 * pj + 1] = vr[2 * pj + 1];
+        }
     }
 }

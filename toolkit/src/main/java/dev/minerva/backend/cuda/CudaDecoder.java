@@ -22,14 +22,36 @@ import java.util.Map;
  * split-KV attention, wo, residual, rmsnorm, w1/w3, SwiGLU, w2, residual; final norm, classifier).
  * KV cache: {@code (layer, slot, capacity, kv_heads, head_dim)} f32, one slot per batch row.
  * Head size must be 32, 64 or 128 (the split-KV kernel's).
+ *
+ * <p>Two versions of the step, kept side by side until a GPU run has compared them ({@link Step}); at batch 1
+ * a step is hundreds of small kernels, so each launch removed is time the weights' stream does not wait.
  */
 public final class CudaDecoder implements AutoCloseable {
     private static final int CHUNK = 256;
+
+    /** How a step is launched. {@code -Dminerva.cuda.decoder=plain|fused} picks the default ({@link #PLAIN}). */
+    public enum Step {
+        /** v1: one launch per op, as the forward pass reads (rope on q, rope on k, cache append, residual add, ...). */
+        PLAIN,
+        /**
+         * v2: RoPE on q and k and the cache write in one launch ({@code rope_freq_kv_append_f32}), and the residual
+         * add after w2 folded into the next rmsnorm ({@code add_rmsnorm_f32}, as after wo): three launches fewer per
+         * layer. Not yet run on a GPU.
+         */
+        FUSED;
+
+        static Step configured() {
+            String v = System.getProperty("minerva.cuda.decoder", "plain").trim();
+            for (Step s : values()) if (s.name().equalsIgnoreCase(v)) return s;
+            throw new IllegalArgumentException("-Dminerva.cuda.decoder must be plain or fused, got '" + v + "'");
+        }
+    }
 
     private final CudaBackend gpu;
     private final CudaContext ctx;
     private final ModelConfig c;
     private final int maxBatch, capacity, maxSplits;
+    private final Step step;
     private final Tensor tok, rmsFinal, wcls;
     private final Tensor[][] layers;   // rms_att, wq, wk, wv, wo, rms_ffn, w1, w2, w3
     private final DeviceBuffer tokens, pos, lens, slots, invFreq, kcache, vcache, partialO, partialMl;
@@ -43,7 +65,13 @@ public final class CudaDecoder implements AutoCloseable {
      * @throws IllegalArgumentException if the head size is not 32, 64 or 128
      */
     public CudaDecoder(CudaBackend gpu, Weights weights, int maxBatch, int capacity) {
+        this(gpu, weights, maxBatch, capacity, Step.configured());
+    }
+
+    /** As {@link #CudaDecoder(CudaBackend, Weights, int, int)}, with the step version given. */
+    public CudaDecoder(CudaBackend gpu, Weights weights, int maxBatch, int capacity, Step step) {
         this.gpu = gpu;
+        this.step = step;
         this.ctx = gpu.context();
         this.c = weights.config();
         int hs = c.headSize();
@@ -125,35 +153,50 @@ public final class CudaDecoder implements AutoCloseable {
         float eps = (float) c.rmsEps(), scale = (float) (1.0 / Math.sqrt(hs));
         long layerStride = 4L * maxBatch * capacity * kvDim;     // bytes per layer in each cache
         long slotStride = (long) capacity * kvDim;               // floats per slot
+        boolean fused = step == Step.FUSED;
         embed(B);
         for (int l = 0; l < layers.length; l++) {
             Tensor[] L = layers[l];
-            rmsnorm(xb, x, L[0], B, eps);
+            // fused: the previous layer's w2 output (in xb) is added to x here, with the norm
+            if (fused && l > 0) addRmsnorm(x, xb, L[0], B, eps);
+            else rmsnorm(xb, x, L[0], B, eps);
             gpu.gemvRows(p(q), p(xb), L[1], B, dim, dim);
             gpu.gemvRows(p(k), p(xb), L[2], B, kvDim, dim);
             gpu.gemvRows(p(v), p(xb), L[3], B, kvDim, dim);
-            ctx.kernel("rope", "rope_freq_f32").launch1d(s, B, 128, p(q), pos, invFreq, dim, hs);
-            ctx.kernel("rope", "rope_freq_f32").launch1d(s, B, 128, p(k), pos, invFreq, kvDim, hs);
             CUdeviceptr kc = kcache.pointer(l * layerStride), vc = vcache.pointer(l * layerStride);
-            ctx.kernel("attention", "kv_append_f32").launch1d(s, B, 128, p(k), p(v), kc, vc, pos, slots, slotStride, kvDim);
+            if (fused) {
+                ctx.kernel("rope", "rope_freq_kv_append_f32").launch1d(s, B, 128, p(q), p(k), p(v), kc, vc, pos, slots, slotStride, invFreq, nH, nKv, hs);
+            } else {
+                ctx.kernel("rope", "rope_freq_f32").launch1d(s, B, 128, p(q), pos, invFreq, dim, hs);
+                ctx.kernel("rope", "rope_freq_f32").launch1d(s, B, 128, p(k), pos, invFreq, kvDim, hs);
+                ctx.kernel("attention", "kv_append_f32").launch1d(s, B, 128, p(k), p(v), kc, vc, pos, slots, slotStride, kvDim);
+            }
             ctx.kernel("attention", "attn_decode_split_f32").launch(s, maxSplits, nH, B, 128, 0,
                     p(q), kc, vc, slots, lens, slotStride, nH, nKv, hs, scale, CHUNK, partialO, partialMl);
             ctx.kernel("attention", "attn_decode_merge_f32").launch(s, nH, B, 1, 128, 0, partialO, partialMl, p(att), nH, hs, maxSplits);
             gpu.gemvRows(p(xb), p(att), L[4], B, dim, dim);
-            // x += xb; xb = rmsnorm(x) * rms_ffn   (one fused kernel)
-            ctx.kernel("rmsnorm", "add_rmsnorm_f32").launch1d(s, B, dim >= 2048 ? 512 : 256, p(x), p(xb), gpu.buffer(L[5]), p(xb), dim, eps);
+            addRmsnorm(x, xb, L[5], B, eps);   // x += xb; xb = rmsnorm(x) * rms_ffn
             gpu.gemvRows(p(hb), p(xb), L[6], B, c.hiddenDim(), dim);
             gpu.gemvRows(p(hb2), p(xb), L[8], B, c.hiddenDim(), dim);
             long nh = (long) B * c.hiddenDim();
             ctx.kernel("activation", "silu_mul_f32").launch1d(s, (int) Math.min(nh / 1024 + 1, 2048), 256, p(hb), p(hb2), p(hb), nh);
             gpu.gemvRows(p(xb), p(hb), L[7], B, dim, c.hiddenDim());
-            long nx = (long) B * dim;
-            ctx.kernel("activation", "add_f32").launch1d(s, (int) Math.min(nx / 1024 + 1, 2048), 256, p(x), p(xb), p(x), nx);
+            if (!fused) {
+                long nx = (long) B * dim;
+                ctx.kernel("activation", "add_f32").launch1d(s, (int) Math.min(nx / 1024 + 1, 2048), 256, p(x), p(xb), p(x), nx);
+            }
         }
-        rmsnorm(xb, x, rmsFinal, B, eps);
+        if (fused) addRmsnorm(x, xb, rmsFinal, B, eps);
+        else rmsnorm(xb, x, rmsFinal, B, eps);
         gpu.gemvRows(p(logits), p(xb), wcls, B, c.vocabSize(), dim);
         ctx.kernel("sample", "argmax_f32").launch1d(s, B, 1024, p(logits), c.vocabSize(), tokens);
         ctx.kernel("sample", "decode_advance").launch1d(s, 1, 128, pos, lens, B);
+    }
+
+    /** {@code x += delta; delta = rmsnorm(x) * w} in one launch. */
+    private void addRmsnorm(Tensor x, Tensor delta, Tensor w, int B, float eps) {
+        int dim = c.dim();
+        ctx.kernel("rmsnorm", "add_rmsnorm_f32").launch1d(ctx.stream(), B, dim >= 2048 ? 512 : 256, p(x), p(delta), gpu.buffer(w), p(delta), dim, eps);
     }
 
     private void embed(int B) {
@@ -229,6 +272,8 @@ public final class CudaDecoder implements AutoCloseable {
     public float[] logits(int B) { return gpu.read(logits, 0, B); }
 
     public ModelConfig config() { return c; }
+
+    public Step step() { return step; }
 
     @Override public void close() {
         for (CudaGraph g : graphs.values()) g.close();

@@ -604,8 +604,20 @@ public final class GpuCheck {
 
     /** {@link CudaDecoder}: the whole greedy step on the device, one CUDA graph per batch size. */
     private void graphPath(ModelConfig c, DType dt, dev.minerva.model.Weights weights) {
+        for (CudaDecoder.Step step : CudaDecoder.Step.values()) {
+            try {
+                graphPath(c, dt, weights, step);
+            } catch (RuntimeException e) {
+                add("e2e", "decoder (" + step + " step)", dt.name(), "tinyllama-1.1b", Double.NaN, "-", Double.NaN, "FAIL", e.toString());
+            }
+        }
+    }
+
+    /** The CUDA-graph decoder with one step version: its first logits against the CPU engine, graph replay against eager, tok/s. */
+    private void graphPath(ModelConfig c, DType dt, dev.minerva.model.Weights weights, CudaDecoder.Step step) {
         int steps = 64;
-        try (CudaDecoder dec = new CudaDecoder(gpu, weights, 128, steps + 4)) {
+        String tag = " (" + step.name().toLowerCase() + " step)";
+        try (CudaDecoder dec = new CudaDecoder(gpu, weights, 128, steps + 4, step)) {
             // correctness: the first step's logits against the CPU engine, graph replay against eager launches
             if (dt == DType.F16) {
                 int[] first = {5, 9};
@@ -619,14 +631,14 @@ public final class GpuCheck {
                     List<Batch.Entry> e = List.of(Batch.causal(0, new int[]{5}, 0, false), Batch.causal(1, new int[]{9}, 0, false));
                     cpuLogits = cb.read(cpuLlama.forward(new Batch(e), kc, ForwardHooks.NONE));
                 }
-                check("decoder step logits vs cpu engine", dt.name(), "tinyllama-1.1b B2", relErr(cpuLogits, dec.logits(2)), 1e-4,
+                check("decoder step logits vs cpu engine" + tag, dt.name(), "tinyllama-1.1b B2", relErr(cpuLogits, dec.logits(2)), 1e-4,
                         firstDiff(cpuLogits, gpuLogits));
                 dec.start(first);
                 int[][] eager = dec.run(2, 8, false);
                 dec.start(first);
                 int[][] graph = dec.run(2, 8, true);
                 boolean same = Arrays.deepEquals(eager, graph);
-                add("conformance", "decoder graph replay == eager launches", dt.name(), "8 steps B2", same ? 1 : 0, "equal", 1,
+                add("conformance", "decoder graph replay == eager launches" + tag, dt.name(), "8 steps B2", same ? 1 : 0, "equal", 1,
                         same ? "pass" : "FAIL", same ? "" : "eager " + Arrays.deepToString(eager) + " graph " + Arrays.deepToString(graph));
             }
             for (int B : new int[]{1, 8, 32, 128}) {
@@ -638,7 +650,8 @@ public final class GpuCheck {
                 long t0 = System.nanoTime();
                 dec.runQueued(B, steps);
                 double sec = (System.nanoTime() - t0) / 1e9;
-                add("e2e", "decode batch " + B + " (CUDA graph)", dt.name(), "tinyllama-1.1b", (double) B * steps / sec, "tok/s", Double.NaN, "info",
+                add("e2e", "decode batch " + B + " (CUDA graph" + (step == CudaDecoder.Step.PLAIN ? ")" : ", " + step.name().toLowerCase() + " step)"),
+                        dt.name(), "tinyllama-1.1b", (double) B * steps / sec, "tok/s", Double.NaN, "info",
                         String.format("%.3f ms/step, %d steps from position 0", 1e3 * sec / steps, steps));
             }
         }

@@ -22,7 +22,7 @@ class PtxResourcesTest {
             "copy", List.of("copy_f32", "copy_f32x4"),
             "embedding", List.of("embedding_f32", "embedding_f16", "embedding_bf16", "embedding_q8_0", "embedding_q4_0", "embedding_q8_0_aos"),
             "rmsnorm", List.of("rmsnorm_f32", "add_rmsnorm_f32", "add_rmsnorm_f32_h"),
-            "rope", List.of("rope_f32", "rope_kv_append_f32", "rope_freq_f32"),
+            "rope", List.of("rope_f32", "rope_kv_append_f32", "rope_freq_f32", "rope_freq_kv_append_f32"),
             "activation", List.of("silu_mul_f32", "silu_mul_f32_h", "add_f32"),
             "convert", List.of("f32_to_f16", "f32_to_bf16", "f16_to_f32", "bf16_to_f32", "dequant_q8_0_split_f16", "dequant_q4_0_split_f16"),
             "sample", List.of("argmax_f32", "sample_topkp_f32", "rng_advance", "decode_advance"),

@@ -118,13 +118,14 @@ struct LoadQ4Aos {
     }
 };
 
+// Rows of row-block `rblock` (one per warp) over the columns of split `split`; see the header for the shapes.
 template <int NB, class L>
-__device__ __forceinline__ void gemv_body(const L& ld, const float* __restrict__ x, float* __restrict__ y,
-                                          int rows, int K, int nb, int k_split) {
+__device__ __forceinline__ void gemv_rows(const L& ld, const float* __restrict__ x, float* __restrict__ y,
+                                          int rows, int K, int nb, int k_split, int rblock, int split) {
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    const int r = blockIdx.x * GEMV_WARPS + warp;
+    const int r = rblock * GEMV_WARPS + warp;
     if (r >= rows) return;                       // whole warp exits together: no shuffles left behind
-    const int k0 = blockIdx.y * k_split;
+    const int k0 = split * k_split;
     const int k1 = min(K, k0 + k_split);
     float acc[NB];
 #pragma unroll
@@ -147,7 +148,7 @@ __device__ __forceinline__ void gemv_body(const L& ld, const float* __restrict__
             }
         }
     }
-    float* ys = y + (long long)blockIdx.y * nb * rows;
+    float* ys = y + (long long)split * nb * rows;
 #pragma unroll
     for (int b = 0; b < NB; b++) {
         if (b < nb) {
@@ -155,6 +156,12 @@ __device__ __forceinline__ void gemv_body(const L& ld, const float* __restrict__
             if (lane == 0) ys[(long long)b * rows + r] = v;
         }
     }
+}
+
+template <int NB, class L>
+__device__ __forceinline__ void gemv_body(const L& ld, const float* __restrict__ x, float* __restrict__ y,
+                                          int rows, int K, int nb, int k_split) {
+    gemv_rows<NB>(ld, x, y, rows, K, nb, k_split, blockIdx.x, blockIdx.y);
 }
 
 #define GEMV_ENTRY(NAME, NB, LOADER, INIT, ...)                                                             \
@@ -179,6 +186,96 @@ GEMV_ALL_NB(gemv_q8_0, LoadQ8Split, (qs, d, K), const int8_t* __restrict__ qs, c
 GEMV_ALL_NB(gemv_q4_0, LoadQ4Split, (qs, d, K), const uint8_t* __restrict__ qs, const __half* __restrict__ d)
 GEMV_ALL_NB(gemv_q8_0_aos, LoadQ8Aos, (w, K), const uint8_t* __restrict__ w)
 GEMV_ALL_NB(gemv_q4_0_aos, LoadQ4Aos, (w, K), const uint8_t* __restrict__ w)
+
+// ---- fused decode GEMVs (v3, CudaDecoder's fused step; batch 1..8, K % 32 == 0, no split-K)
+// gemv3_<dtype>_nb<NB>: three matrices against the same x in one launch (wq, wk, wv): blocks [0, b0) take matrix 0,
+//   the next b1 matrix 1, the rest matrix 2 (b_i = ceil(rows_i / 4)); grid = b0 + b1 + b2, block 128. wk and wv
+//   alone are too few rows to fill the GPU (they took split-K plus a reduce each); together with wq they need not.
+template <int NB, class L>
+__device__ __forceinline__ void gemv3_body(const L& l0, const L& l1, const L& l2, const float* __restrict__ x,
+                                           float* __restrict__ y0, float* __restrict__ y1, float* __restrict__ y2,
+                                           int rows0, int rows1, int rows2, int K, int nb) {
+    const int b0 = (rows0 + GEMV_WARPS - 1) / GEMV_WARPS, b1 = (rows1 + GEMV_WARPS - 1) / GEMV_WARPS;
+    const int b = blockIdx.x;
+    if (b < b0) gemv_rows<NB>(l0, x, y0, rows0, K, nb, K, b, 0);
+    else if (b < b0 + b1) gemv_rows<NB>(l1, x, y1, rows1, K, nb, K, b - b0, 0);
+    else gemv_rows<NB>(l2, x, y2, rows2, K, nb, K, b - b0 - b1, 0);
+}
+
+// gemv_swiglu_<dtype>_nb<NB>: h[b][r] = silu(w1[r] . x[b]) * (w3[r] . x[b]), one warp per row r of both matrices
+//   (x read once for the two), so w3's launch and silu_mul_f32's disappear. grid = ceil(rows / 4), block 128.
+template <int NB, class L>
+__device__ __forceinline__ void gemv_swiglu_body(const L& lg, const L& lu, const float* __restrict__ x,
+                                                 float* __restrict__ h, int rows, int K, int nb) {
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int r = blockIdx.x * GEMV_WARPS + warp;
+    if (r >= rows) return;
+    float ag[NB], au[NB];
+#pragma unroll
+    for (int b = 0; b < NB; b++) { ag[b] = 0.f; au[b] = 0.f; }
+    for (int c = lane * L::E; c < K; c += 32 * L::E) {
+        float wg[L::E], wu[L::E];
+        lg.load(r, c, wg);
+        lu.load(r, c, wu);
+#pragma unroll
+        for (int b = 0; b < NB; b++) {
+            if (b < nb) {
+                const float4* xb = reinterpret_cast<const float4*>(x + (long long)b * K + c);
+                float sg = 0.f, su = 0.f;
+#pragma unroll
+                for (int e = 0; e < L::E / 4; e++) {
+                    const float4 xv = xb[e];
+                    sg += wg[4 * e] * xv.x + wg[4 * e + 1] * xv.y + wg[4 * e + 2] * xv.z + wg[4 * e + 3] * xv.w;
+                    su += wu[4 * e] * xv.x + wu[4 * e + 1] * xv.y + wu[4 * e + 2] * xv.z + wu[4 * e + 3] * xv.w;
+                }
+                ag[b] += sg;
+                au[b] += su;
+            }
+        }
+    }
+#pragma unroll
+    for (int b = 0; b < NB; b++) {
+        if (b < nb) {
+            const float g = warp_sum(ag[b]), u = warp_sum(au[b]);
+            if (lane == 0) h[(long long)b * rows + r] = g / (1.0f + expf(-g)) * u;   // silu(g) * u, as silu_mul_f32
+        }
+    }
+}
+
+// P0..P2: each matrix's parameters in parentheses (a quantised matrix has two: values and scales)
+#define GEMV_UNPAREN(...) __VA_ARGS__
+#define GEMV_FUSED_ENTRIES(DT, NB, LOADER, I0, I1, I2, P0, P1, P2)                                                  \
+    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32)                                                  \
+    gemv3_##DT##_nb##NB(GEMV_UNPAREN P0, GEMV_UNPAREN P1, GEMV_UNPAREN P2, const float* __restrict__ x, float* __restrict__ y0, float* __restrict__ y1,    \
+                        float* __restrict__ y2, int rows0, int rows1, int rows2, int K, int nb) {                  \
+        const LOADER l0 I0, l1 I1, l2 I2;                                                                          \
+        gemv3_body<NB>(l0, l1, l2, x, y0, y1, y2, rows0, rows1, rows2, K, nb);                                     \
+    }                                                                                                              \
+    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32)                                                  \
+    gemv_swiglu_##DT##_nb##NB(GEMV_UNPAREN P0, GEMV_UNPAREN P1, const float* __restrict__ x, float* __restrict__ h, int rows, int K, int nb) { \
+        const LOADER lg I0, lu I1;                                                                                 \
+        gemv_swiglu_body<NB>(lg, lu, x, h, rows, K, nb);                                                           \
+    }
+
+#define GEMV_FUSED_ALL_NB(DT, LOADER, I0, I1, I2, P0, P1, P2)    \
+    GEMV_FUSED_ENTRIES(DT, 1, LOADER, I0, I1, I2, P0, P1, P2)    \
+    GEMV_FUSED_ENTRIES(DT, 2, LOADER, I0, I1, I2, P0, P1, P2)    \
+    GEMV_FUSED_ENTRIES(DT, 4, LOADER, I0, I1, I2, P0, P1, P2)    \
+    GEMV_FUSED_ENTRIES(DT, 8, LOADER, I0, I1, I2, P0, P1, P2)
+
+GEMV_FUSED_ALL_NB(f16, LoadF16, (w0, K), (w1, K), (w2, K),
+                  (const __half* __restrict__ w0), (const __half* __restrict__ w1), (const __half* __restrict__ w2))
+GEMV_FUSED_ALL_NB(bf16, LoadBF16, (w0, K), (w1, K), (w2, K),
+                  (const __nv_bfloat16* __restrict__ w0), (const __nv_bfloat16* __restrict__ w1),
+                  (const __nv_bfloat16* __restrict__ w2))
+GEMV_FUSED_ALL_NB(q8_0, LoadQ8Split, (qs0, d0, K), (qs1, d1, K), (qs2, d2, K),
+                  (const int8_t* __restrict__ qs0, const __half* __restrict__ d0),
+                  (const int8_t* __restrict__ qs1, const __half* __restrict__ d1),
+                  (const int8_t* __restrict__ qs2, const __half* __restrict__ d2))
+GEMV_FUSED_ALL_NB(q4_0, LoadQ4Split, (qs0, d0, K), (qs1, d1, K), (qs2, d2, K),
+                  (const uint8_t* __restrict__ qs0, const __half* __restrict__ d0),
+                  (const uint8_t* __restrict__ qs1, const __half* __restrict__ d1),
+                  (const uint8_t* __restrict__ qs2, const __half* __restrict__ d2))
 
 // y[i] = sum_s partial[s * n + i], s = 0..splits-1 in order. Launch: grid-stride, block = 256.
 extern "C" __global__ void splitk_reduce_f32(const float* __restrict__ partial, float* __restrict__ y, int splits,

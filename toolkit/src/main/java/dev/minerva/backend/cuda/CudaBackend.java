@@ -10,8 +10,10 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.JCudaDriver;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -251,6 +253,60 @@ public final class CudaBackend implements Backend {
             long count = (long) nb * n;
             ctx.kernel("gemv", "splitk_reduce_f32").launch1d(s, (int) Math.min((count + 255) / 256, 4096), 256, partial, y, splits, count);
         }
+    }
+
+    // ---------------------------------------------------------------- fused decode GEMVs (CudaDecoder's fused step)
+
+    /** The fused GEMV kernels' batch buckets: at most 8 rows (above that, the plain launches). */
+    static final int FUSED_GEMV_MAX_ROWS = 8;
+
+    /** Whether {@code gemv3_*} / {@code gemv_swiglu_*} serve these matrices for {@code nb} input rows of width {@code K}. */
+    static boolean fusedGemvApplies(int nb, int K, Tensor... ws) {
+        if (nb < 1 || nb > FUSED_GEMV_MAX_ROWS || K % 32 != 0) return false;
+        for (Tensor w : ws) if (w.dtype() == DType.F32 || w.dtype() != ws[0].dtype() || w.cols() != K) return false;
+        return true;
+    }
+
+    /**
+     * {@code y_i (nb, rows_i) = x (nb, K) . w_i^T} for three matrices in one launch ({@code gemv3_*}: wq, wk, wv). The caller
+     * checks {@link #fusedGemvApplies} first.
+     */
+    void gemv3(CUdeviceptr x, Tensor w0, Tensor w1, Tensor w2, CUdeviceptr y0, CUdeviceptr y1, CUdeviceptr y2, int nb, int K) {
+        int r0 = (int) w0.rows(), r1 = (int) w1.rows(), r2 = (int) w2.rows();
+        int blocks = (r0 + 3) / 4 + (r1 + 3) / 4 + (r2 + 3) / 4;
+        List<Object> args = new ArrayList<>();
+        for (Tensor w : new Tensor[]{w0, w1, w2}) addWeightArgs(args, w);
+        args.addAll(List.of(x, y0, y1, y2, r0, r1, r2, K, nb));
+        ctx.kernel("gemv", "gemv3_" + fusedSuffix(w0, nb)).launch(ctx.stream(), blocks, 1, 1, 128, 0, args.toArray());
+    }
+
+    /** {@code h (nb, rows) = silu(x . wg^T) * (x . wu^T)} in one launch ({@code gemv_swiglu_*}: w1, w3). */
+    void gemvSwiglu(CUdeviceptr x, Tensor wg, Tensor wu, CUdeviceptr h, int nb, int K) {
+        int rows = (int) wg.rows();
+        List<Object> args = new ArrayList<>();
+        addWeightArgs(args, wg);
+        addWeightArgs(args, wu);
+        args.addAll(List.of(x, h, rows, K, nb));
+        ctx.kernel("gemv", "gemv_swiglu_" + fusedSuffix(wg, nb)).launch(ctx.stream(), (rows + 3) / 4, 1, 1, 128, 0, args.toArray());
+    }
+
+    /** A weight's kernel parameters: its pointer, and for Q8_0/Q4_0 the pointer to its scales (split layout). */
+    private void addWeightArgs(List<Object> args, Tensor w) {
+        long rowsK = w.rows() * w.cols();
+        args.add(ptr(w));
+        if (w.dtype() == DType.Q8_0) args.add(ptr(w, rowsK));
+        else if (w.dtype() == DType.Q4_0) args.add(ptr(w, rowsK / 2));
+    }
+
+    private static String fusedSuffix(Tensor w, int nb) {
+        String dt = switch (w.dtype()) {
+            case F16 -> "f16";
+            case BF16 -> "bf16";
+            case Q8_0 -> "q8_0";
+            case Q4_0 -> "q4_0";
+            case F32 -> throw new IllegalArgumentException("no fused GEMV for F32 weights: " + w);
+        };
+        return dt + "_nb" + (nb <= 1 ? 1 : nb <= 2 ? 2 : nb <= 4 ? 4 : 8);
     }
 
     private void gemm(Tensor out, Tensor x, Tensor w, int T, int n, int K) {

@@ -198,6 +198,9 @@ public final class GpuCheck {
         }
         matmulConformance(arena, DType.F32, 2, 100, 172);   // odd width: generic kernels
         matmulConformance(arena, DType.F16, 5, 100, 172);
+        for (DType dt : new DType[]{DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0}) {
+            for (int nb : new int[]{1, 3, 8}) fusedGemvConformance(arena, dt, nb);
+        }
         matmulConformance(arena, DType.F16, 200, 101, 160);   // tensor cores: ragged tiles in M and N, odd N, 5 k-tiles
         matmulConformance(arena, DType.BF16, 129, 64, 32);    // one row past a v2 tile, a single k-tile
         ropeConformance();
@@ -286,6 +289,49 @@ public final class GpuCheck {
         if (tensorCores) eachGemm("conformance", "matmul " + dt + " " + T + "x" + n + "x" + K, run);
         else run.accept(gpu.gemmVersion());
         free(gw, gx);
+    }
+
+    /** The fused step's GEMVs against float64 on the stored weights: gemv3 (wq/wk/wv shapes) and gemv_swiglu (w1/w3). */
+    private void fusedGemvConformance(Arena arena, DType dt, int nb) {
+        // TinyLlama-like proportions, small; 130 and 1377 rows leave the last 4-row block of a matrix part-empty
+        int K = 512, rq = 512, rkv = 130, hidden = 1377;
+        Tensor[] w = new Tensor[5];
+        float[][] wf = new float[5][];
+        int[] rows = {rq, rkv, rkv, hidden, hidden};
+        for (int i = 0; i < 5; i++) {
+            w[i] = TensorCodec.convert(Tensor.ofF32("w" + i, randn(rows[i] * K, 0.05), rows[i], K), dt, arena);
+            wf[i] = TensorCodec.toFloats(w[i]);
+        }
+        float[] x = randn(nb * K, 1.0);
+        double[][] exact = new double[5][];
+        for (int i = 0; i < 5; i++) {
+            exact[i] = new double[nb * rows[i]];
+            for (int b = 0; b < nb; b++)
+                for (int r = 0; r < rows[i]; r++) {
+                    double s = 0;
+                    for (int k = 0; k < K; k++) s += (double) wf[i][r * K + k] * x[b * K + k];
+                    exact[i][b * rows[i] + r] = s;
+                }
+        }
+        Tensor[] g = new Tensor[5];
+        for (int i = 0; i < 5; i++) g[i] = gpu.load(w[i]);
+        Tensor gx = dev("x", x, nb, K), y0 = poisoned("y0", nb, rq), y1 = poisoned("y1", nb, rkv), y2 = poisoned("y2", nb, rkv), h = poisoned("h", nb, hidden);
+        gpu.gemv3(gpu.buffer(gx).pointer(), g[0], g[1], g[2], gpu.buffer(y0).pointer(), gpu.buffer(y1).pointer(), gpu.buffer(y2).pointer(), nb, K);
+        gpu.gemvSwiglu(gpu.buffer(gx).pointer(), g[3], g[4], gpu.buffer(h).pointer(), nb, K);
+        Tensor[] ys = {y0, y1, y2};
+        for (int i = 0; i < 3; i++) {
+            float[] got = gpu.read(ys[i]);
+            check("gemv3 (fused step) matrix " + i + " vs float64", dt.name(), nb + "x" + rows[i] + "x" + K, relErr(exact[i], got), 1e-5, firstDiff(toF(exact[i]), got));
+        }
+        double[] swiglu = new double[nb * hidden];
+        for (int j = 0; j < swiglu.length; j++) {
+            double gate = exact[3][j];
+            swiglu[j] = gate / (1 + Math.exp(-gate)) * exact[4][j];
+        }
+        float[] got = gpu.read(h);
+        check("gemv_swiglu (fused step) vs float64", dt.name(), nb + "x" + hidden + "x" + K, relErr(swiglu, got), 1e-5, firstDiff(toF(swiglu), got));
+        free(g);
+        free(gx, y0, y1, y2, h);
     }
 
     private static float[] toF(double[] d) {

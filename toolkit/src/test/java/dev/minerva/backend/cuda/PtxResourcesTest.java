@@ -34,6 +34,8 @@ class PtxResourcesTest {
         List<String> e = new ArrayList<>(List.of("splitk_reduce_f32", "gemv_f32", "gemv_f32_generic", "gemv_f16_generic", "gemv_bf16_generic"));
         for (String d : List.of("f16", "bf16", "q8_0", "q4_0", "q8_0_aos", "q4_0_aos"))
             for (int nb : new int[]{1, 2, 4, 8, 16, 32}) e.add("gemv_" + d + "_nb" + nb);
+        for (String d : List.of("f16", "bf16", "q8_0", "q4_0"))
+            for (int nb : new int[]{1, 2, 4, 8}) { e.add("gemv3_" + d + "_nb" + nb); e.add("gemv_swiglu_" + d + "_nb" + nb); }
         return e;
     }
 

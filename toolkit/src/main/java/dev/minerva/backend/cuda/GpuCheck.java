@@ -659,6 +659,14 @@ public final class GpuCheck {
         }
     }
 
+    /** Bytes of weights a decode step reads: every matrix and norm, but of an untied embedding table only its B rows (ignored). */
+    private static long streamedWeightBytes(dev.minerva.model.Weights weights) {
+        long bytes = 0;
+        boolean tied = weights.config().tiedEmbeddings();
+        for (var e : weights.tensors().entrySet()) if (tied || !e.getKey().equals("tok_embeddings")) bytes += e.getValue().byteSize();
+        return bytes;
+    }
+
     /** The CUDA-graph decoder with one step version: its first logits against the CPU engine, graph replay against eager, tok/s. */
     private void graphPath(ModelConfig c, DType dt, dev.minerva.model.Weights weights, CudaDecoder.Step step) {
         int steps = 64;
@@ -696,9 +704,11 @@ public final class GpuCheck {
                 long t0 = System.nanoTime();
                 dec.runQueued(B, steps);
                 double sec = (System.nanoTime() - t0) / 1e9;
+                double weightGbs = streamedWeightBytes(weights) * steps / sec / 1e9;   // every weight byte once per step
                 add("e2e", "decode batch " + B + " (CUDA graph" + (step == CudaDecoder.Step.PLAIN ? ")" : ", " + step.name().toLowerCase() + " step)"),
                         dt.name(), "tinyllama-1.1b", (double) B * steps / sec, "tok/s", Double.NaN, "info",
-                        String.format("%.3f ms/step, %d steps from position 0", 1e3 * sec / steps, steps));
+                        String.format("%.3f ms/step, %d steps from position 0; weights streamed at %.0f GB/s = %.0f%% of copy bandwidth",
+                                1e3 * sec / steps, steps, weightGbs, 100 * weightGbs / copyGbs));
             }
         }
     }

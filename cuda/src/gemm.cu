@@ -227,24 +227,18 @@ __device__ __forceinline__ void gemm_mma_body(const T* __restrict__ A, const T* 
             }
 }
 
-extern "C" __global__ void __launch_bounds__(256)
-gemm_f16_mma(const __half* __restrict__ A, const __half* __restrict__ W, float* __restrict__ C, int M, int N, int K) {
-    gemm_mma_body<__half, 128>(A, W, C, M, N, K);
-}
+// Entry points gemm_f16_mma, gemm_bf16_mma (v2, BM 128) and gemm_f16_mma64, gemm_bf16_mma64 (v3, BM 64).
+#define GEMM_MMA_ENTRIES(SUFFIX, BM)                                                                                \
+    extern "C" __global__ void __launch_bounds__(2 * BM)                                                            \
+    gemm_f16_##SUFFIX(const __half* __restrict__ A, const __half* __restrict__ W, float* __restrict__ C, int M,      \
+                      int N, int K) {                                                                               \
+        gemm_mma_body<__half, BM>(A, W, C, M, N, K);                                                                \
+    }                                                                                                               \
+    extern "C" __global__ void __launch_bounds__(2 * BM)                                                            \
+    gemm_bf16_##SUFFIX(const __nv_bfloat16* __restrict__ A, const __nv_bfloat16* __restrict__ W,                    \
+                       float* __restrict__ C, int M, int N, int K) {                                                \
+        gemm_mma_body<__nv_bfloat16, BM>(A, W, C, M, N, K);                                                         \
+    }
 
-extern "C" __global__ void __launch_bounds__(256)
-gemm_bf16_mma(const __nv_bfloat16* __restrict__ A, const __nv_bfloat16* __restrict__ W, float* __restrict__ C,
-              int M, int N, int K) {
-    gemm_mma_body<__nv_bfloat16, 128>(A, W, C, M, N, K);
-}
-
-extern "C" __global__ void __launch_bounds__(128)
-gemm_f16_mma64(const __half* __restrict__ A, const __half* __restrict__ W, float* __restrict__ C, int M, int N, int K) {
-    gemm_mma_body<__half, 64>(A, W, C, M, N, K);
-}
-
-extern "C" __global__ void __launch_bounds__(128)
-gemm_bf16_mma64(const __nv_bfloat16* __restrict__ A, const __nv_bfloat16* __restrict__ W, float* __restrict__ C,
-                int M, int N, int K) {
-    gemm_mma_body<__nv_bfloat16, 64>(A, W, C, M, N, K);
-}
+GEMM_MMA_ENTRIES(mma, 128)
+GEMM_MMA_ENTRIES(mma64, 64)

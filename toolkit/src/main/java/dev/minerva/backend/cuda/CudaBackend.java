@@ -240,14 +240,13 @@ public final class CudaBackend implements Backend {
             partial = scratch("splitk", 4L * splits * nb * n);
             target = partial.pointer();
         }
-        int bucket = nb <= 1 ? 1 : nb <= 2 ? 2 : nb <= 4 ? 4 : nb <= 8 ? 8 : nb <= 16 ? 16 : 32;
-        long rowsK = (long) n * K;
-        switch (w.dtype()) {
-            case F32 -> ctx.kernel("gemv", "gemv_f32").launch(s, blocks, splits, 1, 128, 0, ptr(w), x, target, n, K, nb, kSplit);
-            case F16 -> ctx.kernel("gemv", "gemv_f16_nb" + bucket).launch(s, blocks, splits, 1, 128, 0, ptr(w), x, target, n, K, nb, kSplit);
-            case BF16 -> ctx.kernel("gemv", "gemv_bf16_nb" + bucket).launch(s, blocks, splits, 1, 128, 0, ptr(w), x, target, n, K, nb, kSplit);
-            case Q8_0 -> ctx.kernel("gemv", "gemv_q8_0_nb" + bucket).launch(s, blocks, splits, 1, 128, 0, ptr(w), ptr(w, rowsK), x, target, n, K, nb, kSplit);
-            case Q4_0 -> ctx.kernel("gemv", "gemv_q4_0_nb" + bucket).launch(s, blocks, splits, 1, 128, 0, ptr(w), ptr(w, rowsK / 2), x, target, n, K, nb, kSplit);
+        if (w.dtype() == DType.F32) {
+            ctx.kernel("gemv", "gemv_f32").launch(s, blocks, splits, 1, 128, 0, ptr(w), x, target, n, K, nb, kSplit);
+        } else {
+            List<Object> args = new ArrayList<>();
+            addWeightArgs(args, w);
+            args.addAll(List.of(x, target, n, K, nb, kSplit));
+            ctx.kernel("gemv", "gemv_" + gemvSuffix(w, nb, 32)).launch(s, blocks, splits, 1, 128, 0, args.toArray());
         }
         if (splits > 1) {
             long count = (long) nb * n;
@@ -277,7 +276,7 @@ public final class CudaBackend implements Backend {
         List<Object> args = new ArrayList<>();
         for (Tensor w : new Tensor[]{w0, w1, w2}) addWeightArgs(args, w);
         args.addAll(List.of(x, y0, y1, y2, r0, r1, r2, K, nb));
-        ctx.kernel("gemv", "gemv3_" + fusedSuffix(w0, nb)).launch(ctx.stream(), blocks, 1, 1, 128, 0, args.toArray());
+        ctx.kernel("gemv", "gemv3_" + gemvSuffix(w0, nb, FUSED_GEMV_MAX_ROWS)).launch(ctx.stream(), blocks, 1, 1, 128, 0, args.toArray());
     }
 
     /** {@code h (nb, rows) = silu(x . wg^T) * (x . wu^T)} in one launch ({@code gemv_swiglu_*}: w1, w3). */
@@ -287,7 +286,7 @@ public final class CudaBackend implements Backend {
         addWeightArgs(args, wg);
         addWeightArgs(args, wu);
         args.addAll(List.of(x, h, rows, K, nb));
-        ctx.kernel("gemv", "gemv_swiglu_" + fusedSuffix(wg, nb)).launch(ctx.stream(), (rows + 3) / 4, 1, 1, 128, 0, args.toArray());
+        ctx.kernel("gemv", "gemv_swiglu_" + gemvSuffix(wg, nb, FUSED_GEMV_MAX_ROWS)).launch(ctx.stream(), (rows + 3) / 4, 1, 1, 128, 0, args.toArray());
     }
 
     /** A weight's kernel parameters: its pointer, and for Q8_0/Q4_0 the pointer to its scales (split layout). */
@@ -298,15 +297,21 @@ public final class CudaBackend implements Backend {
         else if (w.dtype() == DType.Q4_0) args.add(ptr(w, rowsK / 2));
     }
 
-    private static String fusedSuffix(Tensor w, int nb) {
+    /**
+     * The GEMV entry suffix for {@code w}'s dtype and the smallest compiled batch bucket (1, 2, 4, ... up to
+     * {@code maxBucket}) holding {@code nb} rows: {@code q8_0_nb4}.
+     */
+    private static String gemvSuffix(Tensor w, int nb, int maxBucket) {
         String dt = switch (w.dtype()) {
             case F16 -> "f16";
             case BF16 -> "bf16";
             case Q8_0 -> "q8_0";
             case Q4_0 -> "q4_0";
-            case F32 -> throw new IllegalArgumentException("no fused GEMV for F32 weights: " + w);
+            case F32 -> throw new IllegalArgumentException("no vector GEMV entry with a batch bucket for F32 weights: " + w);
         };
-        return dt + "_nb" + (nb <= 1 ? 1 : nb <= 2 ? 2 : nb <= 4 ? 4 : 8);
+        int bucket = 1;
+        while (bucket < nb && bucket < maxBucket) bucket *= 2;
+        return dt + "_nb" + bucket;
     }
 
     private void gemm(Tensor out, Tensor x, Tensor w, int T, int n, int K) {
@@ -351,7 +356,7 @@ public final class CudaBackend implements Backend {
         CudaStream s = ctx.stream();
         if (!mask.isCausal()) {
             // tree verification: few rows, any head size; the mask as bits, packed once for all layers
-            if (kvLength > 12288) throw new IllegalArgumentException("masked attention keeps " + kvLength + " scores in shared memory; at most 12288");
+            checkNaiveKeys("masked", kvLength, headSize);
             if (mask != packedMask || rows != packedRows || kvLength != packedKv) {
                 packedBits = MaskBits.pack(mask, rows, kvLength);
                 packedMask = mask;
@@ -366,7 +371,7 @@ public final class CudaBackend implements Backend {
         }
         boolean fast = headSize == 32 || headSize == 64 || headSize == 128;
         if (!fast) {
-            if (kvLength > 12288) throw new IllegalArgumentException("naive attention keeps " + kvLength + " scores in shared memory; at most 12288 (head size " + headSize + ")");
+            checkNaiveKeys("naive", kvLength, headSize);
             ctx.kernel("attention", "attn_naive_f32").launch(s, rows, nHeads, 1, 128, 4 * kvLength,
                     ptr(q, qOff), ptr(keys), ptr(values), ptr(out, qOff), pos0, nHeads, nKvHeads, headSize, scale);
             return;
@@ -388,6 +393,15 @@ public final class CudaBackend implements Backend {
             int group = nHeads / nKvHeads;
             ctx.kernel("attention", "attn_prefill_f32").launch(s, (rows * group + 15) / 16, nKvHeads, 1, 128, 0,
                     ptr(q, qOff), ptr(keys), ptr(values), ptr(out, qOff), 0, 0L, pos0, rows, nHeads, nKvHeads, headSize, scale);
+        }
+    }
+
+    /** Keys the naive and masked kernels hold: their scores sit in dynamic shared memory, 4 bytes each (48 KB). */
+    private static final int NAIVE_MAX_KEYS = 12288;
+
+    private static void checkNaiveKeys(String kernel, int kvLength, int headSize) {
+        if (kvLength > NAIVE_MAX_KEYS) {
+            throw new IllegalArgumentException(kernel + " attention keeps " + kvLength + " scores in shared memory; at most " + NAIVE_MAX_KEYS + " (head size " + headSize + ")");
         }
     }
 

@@ -262,13 +262,7 @@ public final class GpuCheck {
         Tensor w = dt == DType.F32 ? w32 : TensorCodec.convert(w32, dt, arena);
         float[] wf = TensorCodec.toFloats(w);                 // the exact weights both backends multiply by
         float[] x = randn(T * K, 1.0);
-        double[] exact = new double[T * n];
-        for (int t = 0; t < T; t++)
-            for (int o = 0; o < n; o++) {
-                double s = 0;
-                for (int k = 0; k < K; k++) s += (double) wf[o * K + k] * x[t * K + k];
-                exact[t * n + o] = s;
-            }
+        double[] exact = exactMatmul(wf, x, T, n, K);
         Tensor ro = cpu.allocate("o", T, n);
         cpu.matmul(ro, Tensor.ofF32("x", x.clone(), T, K), w);
         Tensor gw = gpu.load(w), gx = dev("x", x, T, K);
@@ -304,15 +298,7 @@ public final class GpuCheck {
         }
         float[] x = randn(nb * K, 1.0);
         double[][] exact = new double[5][];
-        for (int i = 0; i < 5; i++) {
-            exact[i] = new double[nb * rows[i]];
-            for (int b = 0; b < nb; b++)
-                for (int r = 0; r < rows[i]; r++) {
-                    double s = 0;
-                    for (int k = 0; k < K; k++) s += (double) wf[i][r * K + k] * x[b * K + k];
-                    exact[i][b * rows[i] + r] = s;
-                }
-        }
+        for (int i = 0; i < 5; i++) exact[i] = exactMatmul(wf[i], x, nb, rows[i], K);
         Tensor[] g = new Tensor[5];
         for (int i = 0; i < 5; i++) g[i] = gpu.load(w[i]);
         Tensor gx = dev("x", x, nb, K), y0 = poisoned("y0", nb, rq), y1 = poisoned("y1", nb, rkv), y2 = poisoned("y2", nb, rkv), h = poisoned("h", nb, hidden);
@@ -332,6 +318,18 @@ public final class GpuCheck {
         check("gemv_swiglu (fused step) vs float64", dt.name(), nb + "x" + hidden + "x" + K, relErr(swiglu, got), 1e-5, firstDiff(toF(swiglu), got));
         free(g);
         free(gx, y0, y1, y2, h);
+    }
+
+    /** (T, n) = x (T, K) . w (n, K)^T in float64: the reference every matmul check compares with. */
+    private static double[] exactMatmul(float[] w, float[] x, int T, int n, int K) {
+        double[] exact = new double[T * n];
+        for (int t = 0; t < T; t++)
+            for (int o = 0; o < n; o++) {
+                double s = 0;
+                for (int k = 0; k < K; k++) s += (double) w[o * K + k] * x[t * K + k];
+                exact[t * n + o] = s;
+            }
+        return exact;
     }
 
     private static float[] toF(double[] d) {

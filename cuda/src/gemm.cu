@@ -104,6 +104,7 @@ gemm_bf16_wmma(const __nv_bfloat16* __restrict__ A, const __nv_bfloat16* __restr
 #define MM_LD (MM_BK + 8)
 #define MM_STAGES 3
 
+#ifndef MINERVA_EMU
 __device__ __forceinline__ void cp_async16(void* smem, const void* gmem, bool valid) {
     const unsigned dst = (unsigned)__cvta_generic_to_shared(smem);
     const int bytes = valid ? 16 : 0;   // 0: nothing is read, the 16 bytes are zero-filled
@@ -133,6 +134,9 @@ template <> struct MmaOp<__nv_bfloat16> {
                      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
     }
 };
+#else   // the CPU emulator (cuda/emu) supplies these instructions
+#include "emu_ptx.h"
+#endif
 
 template <typename T, int BM>
 __device__ __forceinline__ void gemm_mma_body(const T* __restrict__ A, const T* __restrict__ W, float* __restrict__ C,

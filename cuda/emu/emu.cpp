@@ -63,6 +63,13 @@ bool release() {
         unsigned group = 0;
         for (int l = 0; l < 32; l++)
             if (((waiting >> l) & 1u) && fibers[w * 32 + l].mask == mask) group |= 1u << l;
+        unsigned exists = 0;
+        for (int l = 0; l < 32 && w * 32 + l < n; l++) exists |= 1u << l;
+        if (mask & exists & ~live) {   // CUDA requires every lane the mask names to reach the collective
+            std::fprintf(stderr, "emu: %s block (%u,%u,%u) warp %d: a warp collective with mask %08x, but lanes %08x have returned\n",
+                         kernel_name, block_idx.x, block_idx.y, block_idx.z, w, mask, mask & exists & ~live);
+            std::exit(3);
+        }
         if ((mask & live & ~group) == 0) {
             for (int l = 0; l < 32; l++)
                 if ((group >> l) & 1u) fibers[w * 32 + l].state = READY;
@@ -139,8 +146,10 @@ void run_grid(const char* name, dim3 grid, dim3 block, size_t dyn_smem, const st
                      block.x, block.y, block.z);
         std::exit(3);
     }
-    if (dyn_smem > 227 * 1024) {
-        std::fprintf(stderr, "emu: %s: %zu bytes of dynamic shared memory (H100 allows 227 KB)\n", name, dyn_smem);
+    // 48 KB: what a launch gets without cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES), which the host never
+    // sets; the kernel's static __shared__ (ptxas -v) counts against the same 48 KB and is not seen here
+    if (dyn_smem > 48 * 1024) {
+        std::fprintf(stderr, "emu: %s: %zu bytes of dynamic shared memory (48 KB without an opt-in)\n", name, dyn_smem);
         std::exit(3);
     }
     kernel_name = name;

@@ -396,8 +396,11 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    /** Keys the naive and masked kernels hold: their scores sit in dynamic shared memory, 4 bytes each (48 KB). */
-    private static final int NAIVE_MAX_KEYS = 12288;
+    /**
+     * Keys the naive and masked kernels hold: their scores sit in dynamic shared memory, 4 bytes each, beside the
+     * kernels' 128 bytes of static scratch; without an opt-in the two together must fit in 48 KB.
+     */
+    private static final int NAIVE_MAX_KEYS = (48 * 1024 - 128) / 4;
 
     private static void checkNaiveKeys(String kernel, int kvLength, int headSize) {
         if (kvLength > NAIVE_MAX_KEYS) {

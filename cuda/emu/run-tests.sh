@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the CUDA kernels for the CPU emulator and runs every cuda/emu/test_*.cpp against its float64 reference.
 # Usage: cuda/emu/run-tests.sh [build-dir] [test-name ...]   (names without test_ / .cpp; default: all)
-# No g++: one notice, success (the Java build does not need this).
+# No g++: one notice, success (the Java build does not need this). -fno-strict-aliasing: kernels read a uint4 through
+# __half2 / int8 pointers, as CUDA code does; g++ at -O2 would otherwise drop the stores those reads depend on.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 src="$here/../src"
@@ -19,7 +20,7 @@ for cu in "$src"/*.cu "$src"/*.cuh; do
   cmp -s "$build/src/$(basename "$cu").tmp" "$build/src/$(basename "$cu")" 2>/dev/null \
     && rm "$build/src/$(basename "$cu").tmp" || mv "$build/src/$(basename "$cu").tmp" "$build/src/$(basename "$cu")"
 done
-flags=(-std=c++20 -O2 -g -Wall -Wno-unknown-pragmas -Wno-unused-function -Wno-unused-variable -I"$here/include" -I"$here" -I"$build/src")
+flags=(-std=c++20 -O2 -g -fno-strict-aliasing -Wall -Wno-unknown-pragmas -Wno-unused-function -Wno-unused-variable -I"$here/include" -I"$here" -I"$build/src")
 [ "$here/emu.cpp" -nt "$build/emu.o" ] || [ "$here/minerva_emu.h" -nt "$build/emu.o" ] || [ ! -f "$build/emu.o" ] \
   && "$CXX" "${flags[@]}" -c "$here/emu.cpp" -o "$build/emu.o"
 names=("$@")

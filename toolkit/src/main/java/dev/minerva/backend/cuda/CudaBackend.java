@@ -282,6 +282,7 @@ public final class CudaBackend implements Backend {
     /** {@code h (nb, rows) = silu(x . wg^T) * (x . wu^T)} in one launch ({@code gemv_swiglu_*}: w1, w3). */
     void gemvSwiglu(CUdeviceptr x, Tensor wg, Tensor wu, CUdeviceptr h, int nb, int K) {
         int rows = (int) wg.rows();
+        if (wu.rows() != rows) throw new IllegalArgumentException("gemv_swiglu: w1 has " + rows + " rows, w3 " + wu.rows());
         List<Object> args = new ArrayList<>();
         addWeightArgs(args, wg);
         addWeightArgs(args, wu);

@@ -1,0 +1,365 @@
+// gemv.cu on the emulator against float64: every entry point, launched as CudaBackend launches it.
+//   gemv_{f16,bf16,q8_0,q4_0}_nb{1,2,4,8,16,32}  CudaBackend.gemvRows/gemv: chunks of <= 32 rows, bucket = smallest
+//       power of two >= nb; grid (ceil(n/4), splits), block 128; split-K when ceil(n/4) < 2*SMs and K >= 2048:
+//       want = min(ceil(2*SMs/blocks), K/1024), k_split = ceil(K/want) rounded up to 1024, splits = ceil(K/k_split),
+//       partials (splits, nb, n) summed by splitk_reduce_f32 (grid min(ceil(nb*n/256), 4096), block 256).
+//       SMs = 132 (H100 SXM). Shapes: n 21 K 800 (no split) at T 1,2,3,8,13,17,32 (every bucket, part-full ones);
+//       n 22 K 2080 (2 splits of 2048, the last 32 wide) at T 1,3,17; n 13 K 4096 (4 splits of 1024) at T 8;
+//       f16 and q4_0: n 1056 K 2048 (264 blocks: the host's no-split branch at K >= 2048) at T 1.
+//   gemv_{q8_0,q4_0}_aos_nb*  never launched by the host (kept for comparison): launched here by the same rule and
+//       shapes (but n 1056) with the ggml 34/18-byte blocks in place of the split layout.
+//   gemv_f32                 gemvRows in chunks of <= 8 rows, same split rule: n 21 K 800 T 1,3,8,13 (8+5);
+//       n 22 K 2080 T 5; n 13 K 4096 T 13 (two chunks, each split 4 ways into the same scratch).
+//   gemv_{f32,f16,bf16}_generic  K % 32 != 0: grid ceil(n/4), block 128, no split: K 172 n 21 (F32 T 1,3,13 = 8+5;
+//       F16/BF16 T 1,17,40 = 32+8) and K 20 n 5 T 2 (fewer columns than lanes).
+//   gemv3_{f16,bf16,q8_0,q4_0}_nb{1,2,4,8}  CudaBackend.gemv3 (CudaDecoder's fused step): grid = sum ceil(rows_i/4),
+//       block 128, bucket <= 8: rows 70/18/18 (GQA: wk = wv) K 800 at nb 1,3,8 and 37/21/13 K 544 at nb 2,5;
+//       every matrix's last 4-row block part-empty.
+//   gemv_swiglu_{f16,bf16,q8_0,q4_0}_nb{1,2,4,8}  CudaBackend.gemvSwiglu: grid ceil(rows/4), block 128: rows 45 K 800
+//       at nb 1,3,8, rows 30 K 544 at nb 2,5.
+//   splitk_reduce_f32        after every split launch above.
+// Weights: Q8_0/Q4_0 are made as ggml blocks (random f16 scale of either sign, int8 over the full -128..127, any
+// nibble) and packed to QuantSplit's layout in one buffer (qs, then the scales at byte rows*K resp. rows*K/2, as
+// addWeightArgs passes them). Reference: the format's dequantised values times x, summed in double.
+// Tolerance: |got - want| <= 1e-5 * sum_c |w_rc x_c|: f32 accumulation uses ~0.1% of it (at most ~1%), one wrong
+// or missing term is ~100x over it. Every launch runs in both thread orders into NaN-poisoned outputs followed by a
+// NaN guard that must stay untouched (no write past the rows).
+// run-tests.sh builds without strict aliasing: the loaders read a uint4 through __half2 (the usual CUDA idiom, fine
+// under nvcc); g++ -O2 with strict aliasing drops the uint4 store and the f16 results come out as stack garbage.
+#include "gemv.cu"
+#include "check.h"
+#include <chrono>
+
+namespace {
+enum class DT { F32, F16, BF16, Q8_0, Q4_0 };
+const char* dt_name(DT d) {
+    switch (d) {
+        case DT::F32: return "f32";
+        case DT::F16: return "f16";
+        case DT::BF16: return "bf16";
+        case DT::Q8_0: return "q8_0";
+        case DT::Q4_0: return "q4_0";
+    }
+    return "?";
+}
+
+constexpr int kSms = 132;       // ctx.info().smCount() on the H100 the project targets
+constexpr double kRel = 1e-5;   // of sum |w x|
+constexpr size_t kGuard = 8;    // poisoned floats after every output, checked untouched
+
+// Device-like byte buffer: 16-byte aligned (the kernels read W and x with uint4 / float4 loads).
+struct Bytes {
+    std::vector<uint4> v;
+    explicit Bytes(size_t n = 0) : v((n + 15) / 16) {}
+    uint8_t* data() { return reinterpret_cast<uint8_t*>(v.data()); }
+    const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(v.data()); }
+};
+
+struct Weight {
+    DT dt;
+    int rows, K;
+    std::vector<double> ref;   // dequantised, row-major
+    Bytes dev;                 // as CudaBackend.load uploads it (Q8_0/Q4_0: QuantSplit qs then scales)
+    Bytes aos;                 // Q8_0/Q4_0: the ggml blocks (the v1 _aos entries)
+};
+
+Weight make_weight(DT dt, int rows, int K, uint64_t seed) {
+    Weight w{dt, rows, K, std::vector<double>((size_t)rows * K), Bytes(), Bytes()};
+    chk::Rng rng(seed);
+    const size_t n = (size_t)rows * K;
+    if (dt == DT::F32 || dt == DT::F16 || dt == DT::BF16) {
+        w.dev = Bytes(n * (dt == DT::F32 ? 4 : 2));
+        for (size_t i = 0; i < n; i++) {
+            const float f = rng.sym();
+            if (dt == DT::F32) { reinterpret_cast<float*>(w.dev.data())[i] = f; w.ref[i] = f; }
+            else if (dt == DT::F16) { const uint16_t h = emu::float_to_half(f); reinterpret_cast<uint16_t*>(w.dev.data())[i] = h; w.ref[i] = emu::half_to_float(h); }
+            else { const uint16_t h = emu::float_to_bf16(f); reinterpret_cast<uint16_t*>(w.dev.data())[i] = h; w.ref[i] = emu::bf16_to_float(h); }
+        }
+        return w;
+    }
+    // ggml blocks first, then the split layout from them exactly as QuantSplit.of permutes the bytes
+    const bool q8 = dt == DT::Q8_0;
+    const size_t blocks = n / MINERVA_QK, bb = q8 ? MINERVA_Q8_0_BYTES : MINERVA_Q4_0_BYTES, vb = bb - 2;
+    w.aos = Bytes(blocks * bb);
+    for (size_t b = 0; b < blocks; b++) {
+        uint8_t* blk = w.aos.data() + b * bb;
+        const float mag = (q8 ? 0.002f : 0.02f) + (q8 ? 0.01f : 0.1f) * rng.uniform();
+        const uint16_t dh = emu::float_to_half(rng.below(2) ? mag : -mag);
+        const double d = emu::half_to_float(dh);
+        blk[0] = dh & 0xff;
+        blk[1] = dh >> 8;
+        double* ref = &w.ref[b * MINERVA_QK];
+        if (q8) {
+            for (int j = 0; j < 32; j++) {
+                const int q = rng.below(256) - 128;
+                blk[2 + j] = (uint8_t)(int8_t)q;
+                ref[j] = d * q;
+            }
+        } else {
+            int q[32];
+            for (int j = 0; j < 32; j++) q[j] = rng.below(16);
+            for (int j = 0; j < 16; j++) blk[2 + j] = (uint8_t)(q[j] | (q[j + 16] << 4));   // ggml: low j, high j+16
+            for (int j = 0; j < 32; j++) ref[j] = d * (q[j] - 8);
+        }
+    }
+    w.dev = Bytes(blocks * bb);                    // same byte count as the file
+    uint8_t* qs = w.dev.data();
+    uint8_t* sc = w.dev.data() + blocks * vb;
+    for (size_t b = 0; b < blocks; b++) {
+        const uint8_t* blk = w.aos.data() + b * bb;
+        sc[2 * b] = blk[0];
+        sc[2 * b + 1] = blk[1];
+        std::memcpy(qs + b * vb, blk + 2, vb);
+    }
+    return w;
+}
+
+// addWeightArgs: the pointer, and for Q8_0/Q4_0 the scales at byte rows*K (Q8_0) or rows*K/2 (Q4_0)
+const void* wptr(const Weight& w) { return w.dev.data(); }
+const __half* wscales(const Weight& w) {
+    const long long rowsK = (long long)w.rows * w.K;
+    return reinterpret_cast<const __half*>(w.dev.data() + (w.dt == DT::Q8_0 ? rowsK : rowsK / 2));
+}
+
+// y[b*n + r] = sum_c w[r][c] x[b][c] in double; mag = sum |w x| (the accumulation error's scale)
+struct Ref { std::vector<double> y, mag; };
+Ref reference(const Weight& w, const std::vector<float>& x, int T) {
+    Ref r{std::vector<double>((size_t)T * w.rows), std::vector<double>((size_t)T * w.rows)};
+    for (int b = 0; b < T; b++)
+        for (int i = 0; i < w.rows; i++) {
+            double s = 0, m = 0;
+            const double* wr = &w.ref[(size_t)i * w.K];
+            const float* xb = &x[(size_t)b * w.K];
+            for (int c = 0; c < w.K; c++) { const double t = wr[c] * xb[c]; s += t; m += std::fabs(t); }
+            r.y[(size_t)b * w.rows + i] = s;
+            r.mag[(size_t)b * w.rows + i] = m;
+        }
+    return r;
+}
+
+// |got - want| <= bound elementwise (NaN fails), printed like chk::close plus the worst diff/bound ratio.
+void close_bound(const std::string& what, const float* got, const std::vector<double>& want, const std::vector<double>& bound) {
+    double worst = -INFINITY, maxdiff = 0, ratio = 0;
+    size_t at = 0;
+    bool bad = false;
+    for (size_t i = 0; i < want.size(); i++) {
+        const double d = std::fabs((double)got[i] - want[i]);
+        const double excess = std::isnan(d) ? INFINITY : d - bound[i];
+        if (!std::isnan(d)) { maxdiff = std::max(maxdiff, d); ratio = std::max(ratio, d / bound[i]); }
+        if (excess > worst) { worst = excess; at = i; }
+        if (excess > 0) bad = true;
+    }
+    std::printf("%-4s %-58s n=%-7zu max|diff| %.3e  diff/tol %.1e  worst [%zu] got %.7g want %.7g\n", bad ? "FAIL" : "ok",
+                what.c_str(), want.size(), maxdiff, ratio, at, got[at], want[at]);
+    if (bad) chk::failures()++;
+}
+void close_terms(const std::string& what, const float* got, const Ref& r) {
+    std::vector<double> bound(r.mag.size());
+    for (size_t i = 0; i < bound.size(); i++) bound[i] = kRel * r.mag[i] + 1e-30;
+    close_bound(what, got, r.y, bound);
+}
+// The kGuard floats after `n` must still be the poison: a write past the output would land there.
+void guard_ok(const std::string& what, const std::vector<float>& out, size_t n) {
+    const float nan = std::nanf("");
+    for (size_t i = n; i < n + kGuard; i++)
+        if (std::memcmp(&out[i], &nan, 4) != 0) {
+            std::printf("FAIL %-58s wrote past its output: element %zu (%zu after the end) = %g\n", what.c_str(), i, i - n, out[i]);
+            chk::failures()++;
+            return;
+        }
+}
+
+// ------------------------------------------------------------------ the host's launches (CudaBackend)
+int bucket_of(int nb, int max_bucket) { int b = 1; while (b < nb && b < max_bucket) b *= 2; return b; }   // gemvSuffix
+int slot_of(int bucket) { return __builtin_ctz((unsigned)bucket); }
+
+#define NB6(N) {N##_nb1, N##_nb2, N##_nb4, N##_nb8, N##_nb16, N##_nb32}
+#define NB4(N) {N##_nb1, N##_nb2, N##_nb4, N##_nb8}
+decltype(&gemv_f16_nb1) const kF16[] = NB6(gemv_f16);
+decltype(&gemv_bf16_nb1) const kBF16[] = NB6(gemv_bf16);
+decltype(&gemv_q8_0_nb1) const kQ8[] = NB6(gemv_q8_0);
+decltype(&gemv_q4_0_nb1) const kQ4[] = NB6(gemv_q4_0);
+decltype(&gemv_q8_0_aos_nb1) const kQ8Aos[] = NB6(gemv_q8_0_aos);
+decltype(&gemv_q4_0_aos_nb1) const kQ4Aos[] = NB6(gemv_q4_0_aos);
+decltype(&gemv3_f16_nb1) const k3F16[] = NB4(gemv3_f16);
+decltype(&gemv3_bf16_nb1) const k3BF16[] = NB4(gemv3_bf16);
+decltype(&gemv3_q8_0_nb1) const k3Q8[] = NB4(gemv3_q8_0);
+decltype(&gemv3_q4_0_nb1) const k3Q4[] = NB4(gemv3_q4_0);
+decltype(&gemv_swiglu_f16_nb1) const kSwF16[] = NB4(gemv_swiglu_f16);
+decltype(&gemv_swiglu_bf16_nb1) const kSwBF16[] = NB4(gemv_swiglu_bf16);
+decltype(&gemv_swiglu_q8_0_nb1) const kSwQ8[] = NB4(gemv_swiglu_q8_0);
+decltype(&gemv_swiglu_q4_0_nb1) const kSwQ4[] = NB4(gemv_swiglu_q4_0);
+
+template <class T> const T* as(const void* p) { return reinterpret_cast<const T*>(p); }
+
+// CudaBackend.gemv: y (nb, n) = x (nb, K) . w^T. Returns what it launched (for the report line).
+std::string host_gemv(float* y, const float* x, const Weight& w, int nb, int n, int K, bool aos) {
+    const int blocks = (n + 3) / 4;
+    const dim3 b128(128);
+    if (K % 32 != 0) {
+        const std::string name = std::string("gemv_") + dt_name(w.dt) + "_generic";
+        switch (w.dt) {
+            case DT::F32: emu::launch(name.c_str(), gemv_f32_generic, dim3(blocks), b128, 0, as<float>(wptr(w)), x, y, n, K, nb); break;
+            case DT::F16: emu::launch(name.c_str(), gemv_f16_generic, dim3(blocks), b128, 0, as<__half>(wptr(w)), x, y, n, K, nb); break;
+            case DT::BF16: emu::launch(name.c_str(), gemv_bf16_generic, dim3(blocks), b128, 0, as<__nv_bfloat16>(wptr(w)), x, y, n, K, nb); break;
+            default: std::printf("FAIL %s matmul needs K %% 32 == 0\n", dt_name(w.dt)); chk::failures()++; return "";
+        }
+        return name;
+    }
+    int splits = 1, k_split = K;
+    if (blocks < 2 * kSms && K >= 2048) {   // split-K when the output rows alone cannot fill the GPU
+        const int want = std::min((2 * kSms + blocks - 1) / blocks, K / 1024);
+        k_split = ((K + want - 1) / want + 1023) / 1024 * 1024;
+        splits = (K + k_split - 1) / k_split;
+    }
+    std::vector<float> partial;
+    float* target = y;
+    if (splits > 1) { partial = chk::poisoned((size_t)splits * nb * n); target = partial.data(); }
+    const dim3 grid(blocks, splits);
+    const int s = slot_of(bucket_of(nb, 32));
+    std::string name = w.dt == DT::F32 ? "gemv_f32"
+                                       : std::string("gemv_") + dt_name(w.dt) + (aos ? "_aos" : "") + "_nb" + std::to_string(bucket_of(nb, 32));
+    const char* nm = name.c_str();
+    switch (w.dt) {
+        case DT::F32: emu::launch(nm, gemv_f32, grid, b128, 0, as<float>(wptr(w)), x, target, n, K, nb, k_split); break;
+        case DT::F16: emu::launch(nm, kF16[s], grid, b128, 0, as<__half>(wptr(w)), x, target, n, K, nb, k_split); break;
+        case DT::BF16: emu::launch(nm, kBF16[s], grid, b128, 0, as<__nv_bfloat16>(wptr(w)), x, target, n, K, nb, k_split); break;
+        case DT::Q8_0:
+            if (aos) emu::launch(nm, kQ8Aos[s], grid, b128, 0, as<uint8_t>(w.aos.data()), x, target, n, K, nb, k_split);
+            else emu::launch(nm, kQ8[s], grid, b128, 0, as<int8_t>(wptr(w)), wscales(w), x, target, n, K, nb, k_split);
+            break;
+        case DT::Q4_0:
+            if (aos) emu::launch(nm, kQ4Aos[s], grid, b128, 0, as<uint8_t>(w.aos.data()), x, target, n, K, nb, k_split);
+            else emu::launch(nm, kQ4[s], grid, b128, 0, as<uint8_t>(wptr(w)), wscales(w), x, target, n, K, nb, k_split);
+            break;
+    }
+    if (splits > 1) {
+        const long long count = (long long)nb * n;
+        emu::launch("splitk_reduce_f32", splitk_reduce_f32, dim3((unsigned)std::min((count + 255) / 256, 4096LL)), dim3(256), 0,
+                    (const float*)partial.data(), y, splits, count);
+        name += " split " + std::to_string(splits) + "x" + std::to_string(k_split) + "+reduce";
+    }
+    return name;
+}
+
+// CudaBackend.gemvRows: chunks of at most 32 (F32: 8) rows.
+std::string host_gemv_rows(float* y, const float* x, const Weight& w, int rows, int n, int K, bool aos) {
+    const int max_rows = w.dt == DT::F32 ? 8 : 32;
+    std::string what;
+    for (int r0 = 0; r0 < rows; r0 += max_rows) {
+        const int nb = std::min(max_rows, rows - r0);
+        const std::string one = host_gemv(y + (size_t)r0 * n, x + (size_t)r0 * K, w, nb, n, K, aos);
+        if (what.empty()) what = one;
+        else if (what.find(one) == std::string::npos) what += ", " + one;
+    }
+    if (rows > max_rows) what += " (" + std::to_string((rows + max_rows - 1) / max_rows) + " chunks)";
+    return what;
+}
+
+// ------------------------------------------------------------------ cases
+void matmul(DT dt, bool aos, int n, int K, std::initializer_list<int> Ts) {
+    const Weight w = make_weight(dt, n, K, 100 + n * 7 + K + (int)dt * 13 + aos);
+    for (int T : Ts) {
+        const auto x = chk::random((size_t)T * K, 7 + T + K);
+        const Ref r = reference(w, x, T);
+        const size_t count = (size_t)T * n;
+        std::string launched;
+        const std::string shape = " T " + std::to_string(T) + " n " + std::to_string(n) + " K " + std::to_string(K);
+        auto out = chk::both_orders(std::string("matmul ") + dt_name(dt) + shape, chk::poisoned(count + kGuard), [&](std::vector<float>& o) {
+            launched = host_gemv_rows(o.data(), x.data(), w, T, n, K, aos);
+        });
+        close_terms(launched + shape, out.data(), r);
+        guard_ok(launched + shape, out, count);
+    }
+}
+
+void gemv3(DT dt, int nb, int r0, int r1, int r2, int K) {
+    const Weight w0 = make_weight(dt, r0, K, 500 + r0), w1 = make_weight(dt, r1, K, 600 + r1), w2 = make_weight(dt, r2, K, 700 + r2);
+    const auto x = chk::random((size_t)nb * K, 900 + nb);
+    const Ref ref[3] = {reference(w0, x, nb), reference(w1, x, nb), reference(w2, x, nb)};
+    // y0 | guard | y1 | guard | y2 | guard in one buffer, so both_orders compares all three
+    const size_t n0 = (size_t)nb * r0, n1 = (size_t)nb * r1, n2 = (size_t)nb * r2;
+    const size_t off1 = n0 + kGuard, off2 = off1 + n1 + kGuard;
+    const int bucket = bucket_of(nb, 8), s = slot_of(bucket);
+    const std::string name = std::string("gemv3_") + dt_name(dt) + "_nb" + std::to_string(bucket);
+    const std::string shape = " nb " + std::to_string(nb) + " rows " + std::to_string(r0) + "/" + std::to_string(r1) + "/" +
+                              std::to_string(r2) + " K " + std::to_string(K);
+    const dim3 grid((r0 + 3) / 4 + (r1 + 3) / 4 + (r2 + 3) / 4), b128(128);
+    auto out = chk::both_orders(name + shape, chk::poisoned(off2 + n2 + kGuard), [&](std::vector<float>& o) {
+        float *y0 = o.data(), *y1 = o.data() + off1, *y2 = o.data() + off2;
+        const char* nm = name.c_str();
+        switch (dt) {
+            case DT::F16: emu::launch(nm, k3F16[s], grid, b128, 0, as<__half>(wptr(w0)), as<__half>(wptr(w1)), as<__half>(wptr(w2)), x.data(), y0, y1, y2, r0, r1, r2, K, nb); break;
+            case DT::BF16: emu::launch(nm, k3BF16[s], grid, b128, 0, as<__nv_bfloat16>(wptr(w0)), as<__nv_bfloat16>(wptr(w1)), as<__nv_bfloat16>(wptr(w2)), x.data(), y0, y1, y2, r0, r1, r2, K, nb); break;
+            case DT::Q8_0: emu::launch(nm, k3Q8[s], grid, b128, 0, as<int8_t>(wptr(w0)), wscales(w0), as<int8_t>(wptr(w1)), wscales(w1), as<int8_t>(wptr(w2)), wscales(w2), x.data(), y0, y1, y2, r0, r1, r2, K, nb); break;
+            case DT::Q4_0: emu::launch(nm, k3Q4[s], grid, b128, 0, as<uint8_t>(wptr(w0)), wscales(w0), as<uint8_t>(wptr(w1)), wscales(w1), as<uint8_t>(wptr(w2)), wscales(w2), x.data(), y0, y1, y2, r0, r1, r2, K, nb); break;
+            default: break;
+        }
+    });
+    const size_t offs[3] = {0, off1, off2}, ns[3] = {n0, n1, n2};
+    for (int i = 0; i < 3; i++) {
+        const std::string what = name + " y" + std::to_string(i) + shape;
+        close_terms(what, out.data() + offs[i], ref[i]);
+        std::vector<float> tail(out.begin() + offs[i], out.begin() + offs[i] + ns[i] + kGuard);
+        guard_ok(what, tail, ns[i]);
+    }
+}
+
+void swiglu(DT dt, int nb, int rows, int K) {
+    const Weight wg = make_weight(dt, rows, K, 300 + rows), wu = make_weight(dt, rows, K, 400 + rows);
+    const auto x = chk::random((size_t)nb * K, 950 + nb);
+    const Ref g = reference(wg, x, nb), u = reference(wu, x, nb);
+    // h = silu(g) * u; an error dg, du moves h by silu'(g) u dg + silu(g) du, |silu'| <= 1.1; expf adds ~1e-7 |h|
+    std::vector<double> want(g.y.size()), bound(g.y.size());
+    for (size_t i = 0; i < want.size(); i++) {
+        const double sg = g.y[i] / (1 + std::exp(-g.y[i]));
+        want[i] = sg * u.y[i];
+        bound[i] = kRel * (1.1 * std::fabs(u.y[i]) * g.mag[i] + std::fabs(sg) * u.mag[i]) + 1e-6 * std::fabs(want[i]) + 1e-30;
+    }
+    const int bucket = bucket_of(nb, 8), s = slot_of(bucket);
+    const std::string name = std::string("gemv_swiglu_") + dt_name(dt) + "_nb" + std::to_string(bucket);
+    const std::string shape = " nb " + std::to_string(nb) + " rows " + std::to_string(rows) + " K " + std::to_string(K);
+    const dim3 grid((rows + 3) / 4), b128(128);
+    auto out = chk::both_orders(name + shape, chk::poisoned(want.size() + kGuard), [&](std::vector<float>& o) {
+        const char* nm = name.c_str();
+        switch (dt) {
+            case DT::F16: emu::launch(nm, kSwF16[s], grid, b128, 0, as<__half>(wptr(wg)), as<__half>(wptr(wu)), x.data(), o.data(), rows, K, nb); break;
+            case DT::BF16: emu::launch(nm, kSwBF16[s], grid, b128, 0, as<__nv_bfloat16>(wptr(wg)), as<__nv_bfloat16>(wptr(wu)), x.data(), o.data(), rows, K, nb); break;
+            case DT::Q8_0: emu::launch(nm, kSwQ8[s], grid, b128, 0, as<int8_t>(wptr(wg)), wscales(wg), as<int8_t>(wptr(wu)), wscales(wu), x.data(), o.data(), rows, K, nb); break;
+            case DT::Q4_0: emu::launch(nm, kSwQ4[s], grid, b128, 0, as<uint8_t>(wptr(wg)), wscales(wg), as<uint8_t>(wptr(wu)), wscales(wu), x.data(), o.data(), rows, K, nb); break;
+            default: break;
+        }
+    });
+    close_bound(name + shape, out.data(), want, bound);
+    guard_ok(name + shape, out, want.size());
+}
+}  // namespace
+
+int main() {
+    const auto t0 = std::chrono::steady_clock::now();
+    const DT vec[] = {DT::F16, DT::BF16, DT::Q8_0, DT::Q4_0};
+    for (DT dt : vec)
+        for (bool aos : {false, true}) {
+            if (aos && (dt == DT::F16 || dt == DT::BF16)) continue;
+            matmul(dt, aos, 21, 800, {1, 2, 3, 8, 13, 17, 32});   // no split, every bucket, ragged rows and K
+            matmul(dt, aos, 22, 2080, {1, 3, 17});                // 2 splits of 2048 (several steps), the last 32 wide
+            matmul(dt, aos, 13, 4096, {8});                       // 4 splits of 1024
+            // 264 blocks fill 2x132 SMs: no split at K >= 2048 (host branch; the kernel path is the no-split one)
+            if (!aos && (dt == DT::F16 || dt == DT::Q4_0)) matmul(dt, aos, 1056, 2048, {1});
+        }
+    matmul(DT::F32, false, 21, 800, {1, 3, 8, 13});
+    matmul(DT::F32, false, 22, 2080, {5});
+    matmul(DT::F32, false, 13, 4096, {13});
+    for (DT dt : {DT::F32, DT::F16, DT::BF16}) {
+        matmul(dt, false, 21, 172, dt == DT::F32 ? std::initializer_list<int>{1, 3, 13} : std::initializer_list<int>{1, 17, 40});
+        matmul(dt, false, 5, 20, {2});
+    }
+    for (DT dt : vec) {
+        for (int nb : {1, 3, 8}) gemv3(dt, nb, 70, 18, 18, 800);
+        for (int nb : {2, 5}) gemv3(dt, nb, 37, 21, 13, 544);
+        for (int nb : {1, 3, 8}) swiglu(dt, nb, 45, 800);
+        for (int nb : {2, 5}) swiglu(dt, nb, 30, 544);
+    }
+    std::printf("(%.1f s)\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    return chk::summary("gemv");
+}

@@ -20,7 +20,7 @@ for cu in "$src"/*.cu "$src"/*.cuh; do
   cmp -s "$build/src/$(basename "$cu").tmp" "$build/src/$(basename "$cu")" 2>/dev/null \
     && rm "$build/src/$(basename "$cu").tmp" || mv "$build/src/$(basename "$cu").tmp" "$build/src/$(basename "$cu")"
 done
-flags=(-std=c++20 -O2 -g -fno-strict-aliasing -Wall -Wno-unknown-pragmas -Wno-unused-function -Wno-unused-variable -I"$here/include" -I"$here" -I"$build/src")
+flags=(-std=c++20 -O2 -g -fno-strict-aliasing -Wall -Wno-sign-compare -Wno-unknown-pragmas -Wno-unused-function -Wno-unused-variable -I"$here/include" -I"$here" -I"$build/src")
 [ "$here/emu.cpp" -nt "$build/emu.o" ] || [ "$here/minerva_emu.h" -nt "$build/emu.o" ] || [ ! -f "$build/emu.o" ] \
   && "$CXX" "${flags[@]}" -c "$here/emu.cpp" -o "$build/emu.o"
 names=("$@")

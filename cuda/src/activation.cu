@@ -8,8 +8,8 @@
 
 __device__ __forceinline__ float silu(float x) { return x / (1.0f + expf(-x)); }
 
-extern "C" __global__ void silu_mul_f32(const float* __restrict__ gate, const float* __restrict__ up,
-                                        float* __restrict__ out, long long n) {
+// gate/a and out carry no __restrict__: the host runs both in place (out == gate, out == a).
+extern "C" __global__ void silu_mul_f32(const float* gate, const float* __restrict__ up, float* out, long long n) {
     const long long n4 = n / 4;
     const long long stride = (long long)gridDim.x * blockDim.x;
     const float4* g4 = reinterpret_cast<const float4*>(gate);
@@ -32,8 +32,7 @@ extern "C" __global__ void silu_mul_f32_h(const float* __restrict__ gate, const 
     }
 }
 
-extern "C" __global__ void add_f32(const float* __restrict__ a, const float* __restrict__ b,
-                                   float* __restrict__ out, long long n) {
+extern "C" __global__ void add_f32(const float* a, const float* __restrict__ b, float* out, long long n) {
     const long long n4 = n / 4;
     const long long stride = (long long)gridDim.x * blockDim.x;
     const float4* a4 = reinterpret_cast<const float4*>(a);

@@ -3,8 +3,9 @@
 // loaders permute wq/wk rows at load time so that this one kernel serves both.)
 // q: (n_tokens, n_heads*head_dim), k: (n_tokens, n_kv_heads*head_dim), pos: (n_tokens) int32.
 // Launch: grid = n_tokens, block = 128; each thread rotates pairs j = tid, tid+blockDim, ... over
-// (n_heads + n_kv_heads) * head_dim/2 pairs. Angles use precise powf/sincosf (no fast-math): at
-// positions in the thousands, __sinf's error would exceed the 1e-5 tolerance against the CPU.
+// (n_heads + n_kv_heads) * head_dim/2 pairs. v1/v2 form the angle pos * freq in float, as llama2.c does: it is off
+// by about 2e-8 * pos (3.6e-5 at position 2047, measured on the emulator), past the 1e-5 tolerance against the CPU
+// backend, whatever sin/cos is used; v3/v4 (what the host launches) take host frequencies and a double angle.
 // v1 rope_f32: in place on q and k.
 // v3 rope_freq_f32: one tensor, per-pair frequencies from the host (Llama 3 scaling included) and the angle in
 //    double (pos * inv_freq, then sin/cos): matches the CPU backend to float rounding at any position.

@@ -1,7 +1,8 @@
 // sample.cu — token selection on the device: only the chosen token id (and its probability) crosses to the host.
 // logits: (rows, vocab) f32; one block of 1024 threads per row (grid = rows).
 //
-// argmax_f32: greedy; ties go to the smallest index (as a sequential CPU loop with '>').
+// argmax_f32: greedy; ties go to the smallest index, NaNs never win except at index 0 (as the CPU loop
+//   best = 0; if (l[i] > l[best]) best = i).
 // sample_topkp_f32: temperature, then the intersection of top-k and top-p (nucleus), then a draw.
 //   The kept set is {i : z_i >= tau}. tau is found without sorting: a binary search over the 32-bit
 //   order-preserving keys of the floats for the largest tau with count(z >= tau) >= k  OR
@@ -44,7 +45,8 @@ argmax_f32(const float* __restrict__ logits, int vocab, int* __restrict__ out_to
             const int oi = __shfl_xor_sync(0xffffffffu, bi, o);
             if (ov > best || (ov == best && oi < bi)) { best = ov; bi = oi; }
         }
-        if (lane == 0) out_token[blockIdx.x] = bi == 0x7fffffff ? 0 : bi;  // all-NaN row -> 0
+        // all-NaN/-inf row -> 0; a NaN at index 0 wins as in the CPU loop (every '>' against it is false)
+        if (lane == 0) out_token[blockIdx.x] = (bi == 0x7fffffff || z[0] != z[0]) ? 0 : bi;
     }
 }
 

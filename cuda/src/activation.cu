@@ -1,7 +1,7 @@
 // activation.cu — element-wise ops of the Llama MLP and residual stream.
 //   silu_mul_f32: out[i] = silu(gate[i]) * up[i],  silu(x) = x / (1 + exp(-x))   (llama2.c: hb = silu(w1 x) * w3 x)
 //   add_f32:      out[i] = a[i] + b[i]
-// Launch: grid-stride, block = 256, grid = min(ceil(n/4/256), 132*8); n is any length (float4 body + scalar tail).
+// Launch: grid-stride, block = 256, grid = min(ceil((n/4 + 1)/256), 16 x SMs) (CudaBackend.grid); n is any length (float4 body + scalar tail).
 // v1 silu_mul_f32 / add_f32: float4 loads and stores (16 bytes per thread), scalar tail.
 // v2 silu_mul_f32_h: writes f16 for the tensor-core down projection in prefill.
 #include "common.cuh"

@@ -333,7 +333,8 @@ public final class CudaBackend implements Backend {
         ctx.kernel("gemm", g.kernel(bf16)).launch(s, (n + g.tileN - 1) / g.tileN, (T + g.tileM - 1) / g.tileM, 1, g.threads, 0, a, wp, ptr(out), T, n, K);
     }
 
-    private int grid(long n) { return (int) Math.max(1, Math.min((n + 255) / 256, 132L * 16)); }
+    /** Blocks of 256 threads for n work items of a grid-stride kernel, at most 16 per SM (the threads stride over the rest). */
+    private int grid(long n) { return (int) Math.max(1, Math.min((n + 255) / 256, 16L * ctx.info().smCount())); }
 
     @Override public void rope(Tensor x, int[] positions, int headSize, float[] invFreq) {
         ctx.bind();

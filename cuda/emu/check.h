@@ -79,4 +79,45 @@ inline int summary(const char* suite) {
 inline uint16_t f16(float f) { return emu::float_to_half(f); }
 inline float f16f(float f) { return emu::half_to_float(emu::float_to_half(f)); }   // rounded through f16
 inline float bf16f(float f) { return emu::bf16_to_float(emu::float_to_bf16(f)); }
+
+// CudaBackend.grid: blocks of 256 for a grid-stride kernel, at most 16 per SM (132 SMs: an H100).
+inline int backend_grid(long long n, int sms = 132) { return (int)std::max(1LL, std::min((n + 255) / 256, 16LL * sms)); }
+
+// Reference conversions written apart from the emulator's (minerva_emu.h), so that a test of a conversion kernel
+// does not compare the emulator with itself: values as mantissa * 2^exponent in double, rounding with nearbyint.
+namespace ref {
+// float64 -> f16 bits, round to nearest even (x is exact: a float or an exact product).
+inline uint16_t rne_f16(double v) {
+    const uint16_t sign = std::signbit(v) ? 0x8000 : 0;
+    const double x = std::fabs(v);
+    if (std::isnan(v)) return sign | 0x7e00;
+    if (x >= 65520.0) return sign | 0x7c00;
+    if (x < std::ldexp(1.0, -14)) return sign | (uint16_t)std::nearbyint(std::ldexp(x, 24));
+    int e;
+    std::frexp(x, &e);
+    const double q = std::nearbyint(std::ldexp(x, 11 - e));
+    return sign | (uint16_t)(((e - 1 + 15) << 10) + ((int)q - 1024));
+}
+inline uint16_t rne_bf16(float f) {
+    const uint16_t sign = std::signbit(f) ? 0x8000 : 0;
+    const double x = std::fabs((double)f);
+    if (std::isnan(f)) return sign | 0x7fc0;
+    if (std::isinf(f)) return sign | 0x7f80;
+    if (x < std::ldexp(1.0, -126)) return sign | (uint16_t)std::nearbyint(std::ldexp(x, 133));
+    int e;
+    std::frexp(x, &e);
+    const double q = std::nearbyint(std::ldexp(x, 8 - e));                  // 8 significant bits, [128, 256]
+    return sign | (uint16_t)(((e - 1 + 127) << 7) + ((int)q - 128));        // 0x7f80 (inf) when the top binade carries
+}
+inline double f16_value(uint16_t h) {
+    const int s = h >> 15, e = (h >> 10) & 31, m = h & 1023;
+    const double v = e == 0 ? std::ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : std::ldexp(1024 + m, e - 25);
+    return s ? -v : v;
+}
+inline double bf16_value(uint16_t b) {
+    const int s = b >> 15, e = (b >> 7) & 255, m = b & 127;
+    const double v = e == 0 ? std::ldexp(m, -133) : e == 255 ? (m ? NAN : INFINITY) : std::ldexp(128 + m, e - 134);
+    return s ? -v : v;
+}
+}  // namespace ref
 }  // namespace chk

@@ -12,21 +12,10 @@
 #include "check.h"
 
 namespace {
-int backend_grid(long long n) { return (int)std::max(1LL, std::min((n + 255) / 256, 132LL * 16)); }   // CudaBackend.grid
+int backend_grid(long long n) { return chk::backend_grid(n); }
 int decoder_grid(long long n) { return (int)std::min(n / 1024 + 1, 2048LL); }
 
-// Independent round-to-nearest-even float -> f16 (NaN -> 0x7e00 with the sign).
-uint16_t rne_f16(float f) {
-    const uint16_t sign = std::signbit(f) ? 0x8000 : 0;
-    const double x = std::fabs((double)f);
-    if (std::isnan(f)) return sign | 0x7e00;
-    if (x >= 65520.0) return sign | 0x7c00;                                        // rounds past 65504
-    if (x < std::ldexp(1.0, -14)) return sign | (uint16_t)std::nearbyint(std::ldexp(x, 24));   // subnormal grid 2^-24
-    int e;
-    std::frexp(x, &e);                                                             // x in [2^(e-1), 2^e)
-    const double q = std::nearbyint(std::ldexp(x, 11 - e));                        // 11 significant bits, [1024, 2048]
-    return sign | (uint16_t)(((e - 1 + 15) << 10) + ((int)q - 1024));              // q == 2048 carries into the exponent
-}
+using chk::ref::rne_f16;
 
 void exact_bits16(const std::string& what, const std::vector<__half>& got, const std::vector<uint16_t>& want) {
     size_t bad = 0, first = 0;

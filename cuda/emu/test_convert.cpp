@@ -12,44 +12,11 @@
 #include "check.h"
 
 namespace {
-int grid(long long n) { return (int)std::max(1LL, std::min((n + 255) / 256, 132LL * 16)); }   // CudaBackend.grid
+using chk::ref::rne_f16; using chk::ref::rne_bf16; using chk::ref::f16_value; using chk::ref::bf16_value;
+int grid(long long n) { return chk::backend_grid(n); }
 
 bool is_nan16(uint16_t h) { return (h & 0x7fff) > 0x7c00; }
 bool is_nan_bf16(uint16_t b) { return (b & 0x7fff) > 0x7f80; }
-
-// float64 -> f16 bits, round to nearest even (x is exact: a float or an exact product).
-uint16_t rne_f16(double v) {
-    const uint16_t sign = std::signbit(v) ? 0x8000 : 0;
-    const double x = std::fabs(v);
-    if (std::isnan(v)) return sign | 0x7e00;
-    if (x >= 65520.0) return sign | 0x7c00;
-    if (x < std::ldexp(1.0, -14)) return sign | (uint16_t)std::nearbyint(std::ldexp(x, 24));
-    int e;
-    std::frexp(x, &e);
-    const double q = std::nearbyint(std::ldexp(x, 11 - e));
-    return sign | (uint16_t)(((e - 1 + 15) << 10) + ((int)q - 1024));
-}
-uint16_t rne_bf16(float f) {
-    const uint16_t sign = std::signbit(f) ? 0x8000 : 0;
-    const double x = std::fabs((double)f);
-    if (std::isnan(f)) return sign | 0x7fc0;
-    if (std::isinf(f)) return sign | 0x7f80;
-    if (x < std::ldexp(1.0, -126)) return sign | (uint16_t)std::nearbyint(std::ldexp(x, 133));
-    int e;
-    std::frexp(x, &e);
-    const double q = std::nearbyint(std::ldexp(x, 8 - e));                  // 8 significant bits, [128, 256]
-    return sign | (uint16_t)(((e - 1 + 127) << 7) + ((int)q - 128));        // 0x7f80 (inf) when the top binade carries
-}
-double f16_value(uint16_t h) {
-    const int s = h >> 15, e = (h >> 10) & 31, m = h & 1023;
-    const double v = e == 0 ? std::ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : std::ldexp(1024 + m, e - 25);
-    return s ? -v : v;
-}
-double bf16_value(uint16_t b) {
-    const int s = b >> 15, e = (b >> 7) & 255, m = b & 127;
-    const double v = e == 0 ? std::ldexp(m, -133) : e == 255 ? (m ? NAN : INFINITY) : std::ldexp(128 + m, e - 134);
-    return s ? -v : v;
-}
 
 template <class H>
 void exact16(const std::string& what, const std::vector<H>& got, const std::vector<uint16_t>& want, const std::vector<float>* in,

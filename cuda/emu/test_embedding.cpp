@@ -10,17 +10,7 @@
 #include "check.h"
 
 namespace {
-// Independent decoders (not the emulator's): value = mantissa * 2^exponent.
-double f16_value(uint16_t h) {
-    const int s = h >> 15, e = (h >> 10) & 31, m = h & 1023;
-    const double v = e == 0 ? std::ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : std::ldexp(1024 + m, e - 25);
-    return s ? -v : v;
-}
-double bf16_value(uint16_t b) {
-    const int s = b >> 15, e = (b >> 7) & 255, m = b & 127;
-    const double v = e == 0 ? std::ldexp(m, -133) : e == 255 ? (m ? NAN : INFINITY) : std::ldexp(128 + m, e - 134);
-    return s ? -v : v;
-}
+using chk::ref::f16_value; using chk::ref::bf16_value;
 
 // Bit-exact comparison (any NaN matches any NaN).
 void exact(const std::string& what, const std::vector<float>& got, const std::vector<float>& want) {

@@ -28,18 +28,13 @@ template <class Use, int M, int N, int K, class T, class L>
 inline void fill_fragment(fragment<Use, M, N, K, T, L>& f, float v) {
     for (int i = 0; i < f.num_elements; i++) f.x[i] = v;
 }
-template <class Use, int M, int N, int K, class T>
-inline void load_matrix_sync(fragment<Use, M, N, K, T, row_major>& f, const T* p, unsigned ldm) {
-    using F = fragment<Use, M, N, K, T, row_major>;
+// Element (r, c) of the tile sits at p[r * ldm + c] (row_major) or p[c * ldm + r] (col_major).
+template <class Use, int M, int N, int K, class T, class L>
+inline void load_matrix_sync(fragment<Use, M, N, K, T, L>& f, const T* p, unsigned ldm) {
+    using F = fragment<Use, M, N, K, T, L>;
+    constexpr bool col = std::is_same<L, col_major>::value;
     for (int r = 0; r < F::ROWS; r++)
-        for (int c = 0; c < F::COLS; c++) f.x[r * F::COLS + c] = to_float(p[(size_t)r * ldm + c]);
-    emu::sync_warp(0xffffffffu);
-}
-template <class Use, int M, int N, int K, class T>
-inline void load_matrix_sync(fragment<Use, M, N, K, T, col_major>& f, const T* p, unsigned ldm) {
-    using F = fragment<Use, M, N, K, T, col_major>;
-    for (int r = 0; r < F::ROWS; r++)
-        for (int c = 0; c < F::COLS; c++) f.x[r * F::COLS + c] = to_float(p[(size_t)c * ldm + r]);
+        for (int c = 0; c < F::COLS; c++) f.x[r * F::COLS + c] = to_float(col ? p[(size_t)c * ldm + r] : p[(size_t)r * ldm + c]);
     emu::sync_warp(0xffffffffu);
 }
 template <int M, int N, int K, class TA, class LA, class LB>

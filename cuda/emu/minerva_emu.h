@@ -10,7 +10,8 @@
 // naming the kernel and block. The run order is forward or reverse thread order (emu::Order), so a kernel that
 // reads shared memory another thread writes without a barrier gives different results under the two orders:
 // tests run both and require bit-identical outputs. Dynamic shared memory starts as NaN bytes each block.
-// What it cannot show: performance, memory-model subtleties beyond barrier ordering, or hardware limits
+// What it cannot show: a read of static __shared__ memory before any write (it holds the previous block's values),
+// performance, memory-model subtleties beyond barrier ordering, or hardware limits
 // (registers, shared memory size) — ptxas reports those (cuda/ptxas-report.sh).
 #pragma once
 #include <cmath>

@@ -18,7 +18,6 @@ struct Fiber {
     int linear = 0;
     State state = READY;
     unsigned mask = 0;
-    char* stack = nullptr;
 };
 
 Fiber* cur = nullptr;
@@ -26,7 +25,8 @@ dim3 block_idx, block_dim, grid_dim;
 
 namespace {
 ucontext_t sched_ctx;
-std::vector<Fiber> fibers;
+std::vector<Fiber> fibers;                     // the running block's threads
+std::vector<char*> stacks;                     // kept from launch to launch
 std::vector<unsigned char> slots;              // 32 lanes x kSlotBytes per warp
 std::vector<unsigned char> dyn;                // dynamic shared memory
 const std::function<void()>* body = nullptr;
@@ -52,9 +52,10 @@ bool release() {
     bool opened = false;
     const int n = (int)fibers.size(), warps = (n + 31) / 32;
     for (int w = 0; w < warps; w++) {
-        unsigned waiting = 0, live = 0, mask = 0;
+        unsigned exists = 0, waiting = 0, live = 0, mask = 0;
         for (int l = 0; l < 32 && w * 32 + l < n; l++) {
             const Fiber& f = fibers[w * 32 + l];
+            exists |= 1u << l;
             if (f.state != DONE) live |= 1u << l;
             if (f.state == WAIT_WARP) { waiting |= 1u << l; mask = f.mask; }
         }
@@ -63,8 +64,6 @@ bool release() {
         unsigned group = 0;
         for (int l = 0; l < 32; l++)
             if (((waiting >> l) & 1u) && fibers[w * 32 + l].mask == mask) group |= 1u << l;
-        unsigned exists = 0;
-        for (int l = 0; l < 32 && w * 32 + l < n; l++) exists |= 1u << l;
         if (mask & exists & ~live) {   // CUDA requires every lane the mask names to reach the collective
             std::fprintf(stderr, "emu: %s block (%u,%u,%u) warp %d: a warp collective with mask %08x, but lanes %08x have returned\n",
                          kernel_name, block_idx.x, block_idx.y, block_idx.z, w, mask, mask & exists & ~live);
@@ -102,7 +101,7 @@ void run_block(size_t dyn_smem) {
                       (unsigned)(i / (block_dim.x * block_dim.y))};
         f.state = READY;
         getcontext(&f.ctx);
-        f.ctx.uc_stack.ss_sp = f.stack;
+        f.ctx.uc_stack.ss_sp = stacks[i];
         f.ctx.uc_stack.ss_size = kStack;
         f.ctx.uc_link = &sched_ctx;
         makecontext(&f.ctx, fiber_main, 0);
@@ -156,14 +155,12 @@ void run_grid(const char* name, dim3 grid, dim3 block, size_t dyn_smem, const st
     body = &b;
     block_dim = block;
     grid_dim = grid;
-    while (fibers.size() < n) {
-        fibers.emplace_back();
+    while (stacks.size() < n) {
         void* s = mmap(nullptr, kStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (s == MAP_FAILED) { std::perror("emu: mmap"); std::exit(3); }
-        fibers.back().stack = (char*)s;
+        stacks.push_back((char*)s);
     }
-    std::vector<Fiber> spare(fibers.begin() + n, fibers.end());
-    fibers.resize(n);
+    fibers.assign(n, Fiber{});
     slots.assign(((n + 31) / 32) * 32 * kSlotBytes, 0);
     if (dyn.size() < dyn_smem) dyn.resize(dyn_smem);
     for (unsigned z = 0; z < grid.z; z++)
@@ -172,7 +169,6 @@ void run_grid(const char* name, dim3 grid, dim3 block, size_t dyn_smem, const st
                 block_idx = dim3(x, y, z);
                 run_block(dyn_smem);
             }
-    fibers.insert(fibers.end(), spare.begin(), spare.end());
     body = nullptr;
 }
 }  // namespace emu

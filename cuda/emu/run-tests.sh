@@ -16,9 +16,7 @@ mkdir -p "$build/src"
 # extern __shared__ (dynamic shared memory) becomes a pointer to the emulator's per-block buffer
 for cu in "$src"/*.cu "$src"/*.cuh; do
   sed -E 's/extern __shared__ ([A-Za-z0-9_]+) ([A-Za-z0-9_]+)\[\];/\1* \2 = reinterpret_cast<\1*>(emu::dynamic_smem());/' \
-    "$cu" > "$build/src/$(basename "$cu").tmp"
-  cmp -s "$build/src/$(basename "$cu").tmp" "$build/src/$(basename "$cu")" 2>/dev/null \
-    && rm "$build/src/$(basename "$cu").tmp" || mv "$build/src/$(basename "$cu").tmp" "$build/src/$(basename "$cu")"
+    "$cu" > "$build/src/$(basename "$cu")"
 done
 flags=(-std=c++20 -O2 -g -fno-strict-aliasing -Wall -Wno-sign-compare -Wno-unknown-pragmas -Wno-unused-function -Wno-unused-variable -I"$here/include" -I"$here" -I"$build/src")
 [ "$here/emu.cpp" -nt "$build/emu.o" ] || [ "$here/minerva_emu.h" -nt "$build/emu.o" ] || [ ! -f "$build/emu.o" ] \
@@ -28,6 +26,7 @@ if [ ${#names[@]} -eq 0 ]; then for t in "$here"/test_*.cpp; do n=$(basename "$t
 failed=()
 for n in "${names[@]}"; do
   t="$here/test_$n.cpp"
+  [ -f "$t" ] || { echo "[minerva-cuda-emu] no test named '$n' (no $t)" >&2; exit 2; }
   "$CXX" "${flags[@]}" -x c++ "$t" -x none "$build/emu.o" -o "$build/test_$n"
   echo "== $n"
   if ! "$build/test_$n"; then failed+=("$n"); fi

@@ -83,6 +83,17 @@ inline float bf16f(float f) { return emu::bf16_to_float(emu::float_to_bf16(f)); 
 // CudaBackend.grid: blocks of 256 for a grid-stride kernel, at most 16 per SM (132 SMs: an H100).
 inline int backend_grid(long long n, int sms = 132) { return (int)std::max(1LL, std::min((n + 255) / 256, 16LL * sms)); }
 
+// QuantSplit.of, ported: ggml Q8_0/Q4_0 blocks (f16 scale, then 32 or 16 value bytes) rearranged into one buffer of
+// the values of every block followed by the 2-byte scales, the layout CudaBackend uploads (same byte count).
+inline void quant_split(const uint8_t* blocks, size_t nblocks, int block_bytes, uint8_t* out) {
+    const size_t vb = block_bytes - 2;
+    for (size_t b = 0; b < nblocks; b++) {
+        out[nblocks * vb + 2 * b] = blocks[b * block_bytes];
+        out[nblocks * vb + 2 * b + 1] = blocks[b * block_bytes + 1];
+        std::memcpy(out + b * vb, blocks + b * block_bytes + 2, vb);
+    }
+}
+
 // Reference conversions written apart from the emulator's (minerva_emu.h), so that a test of a conversion kernel
 // does not compare the emulator with itself: values as mantissa * 2^exponent in double, rounding with nearbyint.
 namespace ref {

@@ -12,7 +12,6 @@
 #include "check.h"
 
 namespace {
-int backend_grid(long long n) { return chk::backend_grid(n); }
 int decoder_grid(long long n) { return (int)std::min(n / 1024 + 1, 2048LL); }
 
 using chk::ref::rne_f16;
@@ -74,11 +73,11 @@ void run(long long n, Grids grids) {
 
     if (grids != kDecoderOnly) {
         const auto o = chk::both_orders("silu_mul_f32 in place, backend grid" + tag, g, [&](std::vector<float>& x) {
-            emu::launch("silu_mul_f32", silu_mul_f32, dim3(backend_grid(n / 4 + 1)), dim3(256), 0, x.data(), u.data(), x.data(), n);
+            emu::launch("silu_mul_f32", silu_mul_f32, dim3(chk::backend_grid(n / 4 + 1)), dim3(256), 0, x.data(), u.data(), x.data(), n);
         });
         chk::close("silu_mul_f32 in place, CudaBackend grid" + tag, o, want, rtol, atol);
         const auto a = chk::both_orders("add_f32 in place, backend grid" + tag, g, [&](std::vector<float>& x) {
-            emu::launch("add_f32", add_f32, dim3(backend_grid(n / 4 + 1)), dim3(256), 0, x.data(), b.data(), x.data(), n);
+            emu::launch("add_f32", add_f32, dim3(chk::backend_grid(n / 4 + 1)), dim3(256), 0, x.data(), b.data(), x.data(), n);
         });
         exact("add_f32 in place, CudaBackend grid" + tag, a, sum);
     }
@@ -94,15 +93,15 @@ void run(long long n, Grids grids) {
     }
     if (!small) return;
     const auto o = chk::both_orders("silu_mul_f32 separate out" + tag, chk::poisoned(n), [&](std::vector<float>& x) {
-        emu::launch("silu_mul_f32", silu_mul_f32, dim3(backend_grid(n / 4 + 1)), dim3(256), 0, g.data(), u.data(), x.data(), n);
+        emu::launch("silu_mul_f32", silu_mul_f32, dim3(chk::backend_grid(n / 4 + 1)), dim3(256), 0, g.data(), u.data(), x.data(), n);
     });
     chk::close("silu_mul_f32 separate poisoned out" + tag, o, want, rtol, atol);
     const auto a = chk::both_orders("add_f32 separate out" + tag, chk::poisoned(n), [&](std::vector<float>& x) {
-        emu::launch("add_f32", add_f32, dim3(backend_grid(n / 4 + 1)), dim3(256), 0, g.data(), b.data(), x.data(), n);
+        emu::launch("add_f32", add_f32, dim3(chk::backend_grid(n / 4 + 1)), dim3(256), 0, g.data(), b.data(), x.data(), n);
     });
     exact("add_f32 separate poisoned out" + tag, a, sum);
     const auto h = chk::both_orders("silu_mul_f32_h" + tag, std::vector<__half>(n, __half{0x7e00}), [&](std::vector<__half>& x) {
-        emu::launch("silu_mul_f32_h", silu_mul_f32_h, dim3(backend_grid(n)), dim3(256), 0, g.data(), u.data(), x.data(), n);
+        emu::launch("silu_mul_f32_h", silu_mul_f32_h, dim3(chk::backend_grid(n)), dim3(256), 0, g.data(), u.data(), x.data(), n);
     });
     exact_bits16("silu_mul_f32_h == RNE f16 of the float result" + tag, h, want_h);
     std::vector<float> hf(n);

@@ -13,7 +13,6 @@
 
 namespace {
 using chk::ref::rne_f16; using chk::ref::rne_bf16; using chk::ref::f16_value; using chk::ref::bf16_value;
-int grid(long long n) { return chk::backend_grid(n); }
 
 bool is_nan16(uint16_t h) { return (h & 0x7fff) > 0x7c00; }
 bool is_nan_bf16(uint16_t b) { return (b & 0x7fff) > 0x7f80; }
@@ -65,16 +64,16 @@ std::vector<float> conversion_inputs(size_t n) {
 
 void float_to_half(size_t n) {
     const auto in = conversion_inputs(n);
-    const std::string tag = " n=" + std::to_string(n) + " grid " + std::to_string(grid(n));
+    const std::string tag = " n=" + std::to_string(n) + " grid " + std::to_string(chk::backend_grid(n));
     std::vector<uint16_t> want(n), want_b(n);
     for (size_t i = 0; i < n; i++) { want[i] = rne_f16(in[i]); want_b[i] = rne_bf16(in[i]); }
     const auto h = chk::both_orders("f32_to_f16" + tag, std::vector<__half>(n, __half{0x7e01}), [&](std::vector<__half>& o) {
-        emu::launch("f32_to_f16", f32_to_f16, dim3(grid(n)), dim3(256), 0, in.data(), o.data(), (long long)n);
+        emu::launch("f32_to_f16", f32_to_f16, dim3(chk::backend_grid(n)), dim3(256), 0, in.data(), o.data(), (long long)n);
     });
     exact16("f32_to_f16 (RNE)" + tag, h, want, &in, is_nan16);
     const auto b = chk::both_orders("f32_to_bf16" + tag, std::vector<__nv_bfloat16>(n, __nv_bfloat16{0x7fc1}),
                                     [&](std::vector<__nv_bfloat16>& o) {
-        emu::launch("f32_to_bf16", f32_to_bf16, dim3(grid(n)), dim3(256), 0, in.data(), o.data(), (long long)n);
+        emu::launch("f32_to_bf16", f32_to_bf16, dim3(chk::backend_grid(n)), dim3(256), 0, in.data(), o.data(), (long long)n);
     });
     exact16("f32_to_bf16 (RNE)" + tag, b, want_b, &in, is_nan_bf16);
 }
@@ -90,16 +89,16 @@ void half_to_float() {
         wb[i] = bf16_value((uint16_t)i);
     }
     exact32("f16_to_f32 all 65536 patterns", chk::both_orders("f16_to_f32", chk::poisoned(n), [&](std::vector<float>& o) {
-        emu::launch("f16_to_f32", f16_to_f32, dim3(grid(n)), dim3(256), 0, h.data(), o.data(), n);
+        emu::launch("f16_to_f32", f16_to_f32, dim3(chk::backend_grid(n)), dim3(256), 0, h.data(), o.data(), n);
     }), wh);
     exact32("bf16_to_f32 all 65536 patterns", chk::both_orders("bf16_to_f32", chk::poisoned(n), [&](std::vector<float>& o) {
-        emu::launch("bf16_to_f32", bf16_to_f32, dim3(grid(n)), dim3(256), 0, b.data(), o.data(), n);
+        emu::launch("bf16_to_f32", bf16_to_f32, dim3(chk::backend_grid(n)), dim3(256), 0, b.data(), o.data(), n);
     }), wb);
 }
 
 // ggml blocks (f16 d, then 32 int8 / 16 nibble bytes), QuantSplit'd into one buffer: values, then scales.
 void dequant(int rows, int K, bool q4) {
-    const int bb = q4 ? MINERVA_Q4_0_BYTES : MINERVA_Q8_0_BYTES, vb = bb - 2;
+    const int bb = q4 ? MINERVA_Q4_0_BYTES : MINERVA_Q8_0_BYTES;
     const long long n = (long long)rows * K, nb = n / 32;
     chk::Rng r(q4 ? 62 : 61);
     std::vector<uint8_t> blocks(nb * bb);
@@ -112,12 +111,8 @@ void dequant(int rows, int K, bool q4) {
         blk[1] = (uint8_t)(d >> 8);
         for (int j = 2; j < bb; j++) blk[j] = (uint8_t)r.below(256);
     }
-    std::vector<uint8_t> split(nb * vb + 2 * nb);                                    // QuantSplit.of
-    for (long long b = 0; b < nb; b++) {
-        split[nb * vb + 2 * b] = blocks[b * bb];
-        split[nb * vb + 2 * b + 1] = blocks[b * bb + 1];
-        std::memcpy(&split[b * vb], &blocks[b * bb + 2], vb);
-    }
+    std::vector<uint8_t> split(blocks.size());
+    chk::quant_split(blocks.data(), nb, bb, split.data());
     std::vector<uint16_t> want(n);
     for (long long b = 0; b < nb; b++) {
         const uint8_t* blk = &blocks[b * bb];
@@ -132,10 +127,10 @@ void dequant(int rows, int K, bool q4) {
     const long long scales_at = q4 ? n / 2 : n;   // CudaBackend.gemm: ptr(w, wn) / ptr(w, wn / 2)
     const auto o = chk::both_orders(name + tag, std::vector<__half>(n, __half{0x7e01}), [&](std::vector<__half>& out) {
         if (q4)
-            emu::launch("dequant_q4_0_split_f16", dequant_q4_0_split_f16, dim3(grid(n)), dim3(256), 0, split.data(),
+            emu::launch("dequant_q4_0_split_f16", dequant_q4_0_split_f16, dim3(chk::backend_grid(n)), dim3(256), 0, split.data(),
                         (const __half*)(split.data() + scales_at), out.data(), n);
         else
-            emu::launch("dequant_q8_0_split_f16", dequant_q8_0_split_f16, dim3(grid(n)), dim3(256), 0, (const int8_t*)split.data(),
+            emu::launch("dequant_q8_0_split_f16", dequant_q8_0_split_f16, dim3(chk::backend_grid(n)), dim3(256), 0, (const int8_t*)split.data(),
                         (const __half*)(split.data() + scales_at), out.data(), n);
     });
     exact16(name + " == RNE f16 of q*d" + tag, o, want, nullptr, is_nan16);

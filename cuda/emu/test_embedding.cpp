@@ -39,15 +39,9 @@ std::vector<uint8_t> ggml_blocks(size_t nblocks, int block_bytes, uint64_t seed)
     return b;
 }
 
-// QuantSplit.of, ported: one buffer, values (32 or 16 bytes per block) then the 2-byte scales.
 std::vector<uint8_t> quant_split(const std::vector<uint8_t>& blocks, int block_bytes) {
-    const size_t nb = blocks.size() / block_bytes, vb = block_bytes - 2;
-    std::vector<uint8_t> out(nb * vb + 2 * nb);
-    for (size_t b = 0; b < nb; b++) {
-        out[nb * vb + 2 * b] = blocks[b * block_bytes];
-        out[nb * vb + 2 * b + 1] = blocks[b * block_bytes + 1];
-        std::memcpy(&out[b * vb], &blocks[b * block_bytes + 2], vb);
-    }
+    std::vector<uint8_t> out(blocks.size());
+    chk::quant_split(blocks.data(), blocks.size() / block_bytes, block_bytes, out.data());
     return out;
 }
 

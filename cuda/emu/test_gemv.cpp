@@ -79,7 +79,7 @@ Weight make_weight(DT dt, int rows, int K, uint64_t seed) {
     }
     // ggml blocks first, then the split layout from them exactly as QuantSplit.of permutes the bytes
     const bool q8 = dt == DT::Q8_0;
-    const size_t blocks = n / MINERVA_QK, bb = q8 ? MINERVA_Q8_0_BYTES : MINERVA_Q4_0_BYTES, vb = bb - 2;
+    const size_t blocks = n / MINERVA_QK, bb = q8 ? MINERVA_Q8_0_BYTES : MINERVA_Q4_0_BYTES;
     w.aos = Bytes(blocks * bb);
     for (size_t b = 0; b < blocks; b++) {
         uint8_t* blk = w.aos.data() + b * bb;
@@ -103,14 +103,7 @@ Weight make_weight(DT dt, int rows, int K, uint64_t seed) {
         }
     }
     w.dev = Bytes(blocks * bb);                    // same byte count as the file
-    uint8_t* qs = w.dev.data();
-    uint8_t* sc = w.dev.data() + blocks * vb;
-    for (size_t b = 0; b < blocks; b++) {
-        const uint8_t* blk = w.aos.data() + b * bb;
-        sc[2 * b] = blk[0];
-        sc[2 * b + 1] = blk[1];
-        std::memcpy(qs + b * vb, blk + 2, vb);
-    }
+    chk::quant_split(w.aos.data(), blocks, (int)bb, w.dev.data());
     return w;
 }
 

@@ -55,10 +55,10 @@ size() {
   [ "$total" -lt $((LIMIT_MIB * 1048576)) ] || { echo "session.sh: over the device tool's limit" >&2; exit 1; }
 }
 
-# Runs the carried gpu-check: the same command the device machine runs.
+# Runs the carried gpu-check: the same command the device machine runs. GPU_CHECK_LIMIT_S bounds it (0: no limit).
 gpu_check() {
   MINERVA_GIT_COMMIT="$(cat "$CARRY/COMMIT" 2>/dev/null || echo unknown)" \
-  "$CARRY/jdk/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true \
+  timeout "${GPU_CHECK_LIMIT_S:-0}" "$CARRY/jdk/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true \
     -Dminerva.root="$ROOT" -Djava.io.tmpdir="${TMPDIR:-/tmp}" -cp "$CARRY/lib/*" dev.minerva.cli.GpuCheckCommand \
     --stories "$CARRY/models" "$@"
 }
@@ -87,12 +87,13 @@ device() {
   : "${OUT:?device mode runs on the GPU machine, where \$OUT is set}"
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv > "$OUT/nvidia-smi.csv" 2>&1 || true
   set +e
-  gpu_check --out /tmp/gc 2>&1 | tee "$OUT/gpu-check.log"
+  # bounded, so that a hang still leaves time for the torch reference inside the 600 s call
+  GPU_CHECK_LIMIT_S="${MINERVA_GPU_CHECK_S:-330}" gpu_check --out /tmp/gc 2>&1 | tee "$OUT/gpu-check.log"
   echo "gpu-check exit ${PIPESTATUS[0]}" | tee -a "$OUT/gpu-check.log"
   for d in /tmp/gc/datasets/results/gpu-check/*/; do
     id=$(basename "$d"); mkdir -p "$OUT/gpu-check/$id"; cp "$d"/results.csv "$d"/run.json "$OUT/gpu-check/$id/"
   done
-  PYTHONUNBUFFERED=1 timeout 240 python3 "$ROOT/toolkit/scripts/gpu/torch_reference.py" --preset tinyllama-1.1b \
+  PYTHONUNBUFFERED=1 timeout "${MINERVA_TORCH_S:-200}" python3 "$ROOT/toolkit/scripts/gpu/torch_reference.py" --preset tinyllama-1.1b \
     --batches 1,8,32,128 --steps 32 --compile > "$OUT/torch-reference.json" 2> "$OUT/torch-reference.log"
   echo "torch_reference exit $?" >> "$OUT/torch-reference.log"
   set -e

@@ -93,8 +93,9 @@ device() {
   for d in /tmp/gc/datasets/results/gpu-check/*/; do
     id=$(basename "$d"); mkdir -p "$OUT/gpu-check/$id"; cp "$d"/results.csv "$d"/run.json "$OUT/gpu-check/$id/"
   done
+  # the torch reference rewrites its JSON after every measurement, so whatever the time limit cuts off is all it loses
   PYTHONUNBUFFERED=1 timeout "${MINERVA_TORCH_S:-200}" python3 "$ROOT/toolkit/scripts/gpu/torch_reference.py" --preset tinyllama-1.1b \
-    --batches 1,8,32,128 --steps 32 --compile > "$OUT/torch-reference.json" 2> "$OUT/torch-reference.log"
+    --batches 1,8,32,128 --steps 32 --compile --out "$OUT/torch-reference.json" > /dev/null 2> "$OUT/torch-reference.log"
   echo "torch_reference exit $?" >> "$OUT/torch-reference.log"
   set -e
 }
@@ -104,9 +105,11 @@ collect() {
   for d in "$from"/gpu-check/*/; do
     id=$(basename "$d"); dest="$ROOT/datasets/results/gpu-check/$id"
     [ -e "$dest" ] && { echo "exists: $dest"; continue; }
-    mkdir -p "$dest.tmp" && cp "$d"/* "$dest.tmp/" && mv "$dest.tmp" "$dest" && echo "collected $dest"
+    # the torch reference measured in the same call goes into the run's folder, beside gpu-check's log
+    mkdir -p "$dest.tmp" && cp "$d"/* "$dest.tmp/" && cp "$from"/gpu-check.log "$from"/nvidia-smi.csv "$dest.tmp/" 2>/dev/null
+    for f in "$from"/torch-reference.json "$from"/torch-reference.log; do [ -s "$f" ] && cp "$f" "$dest.tmp/"; done
+    mv "$dest.tmp" "$dest" && echo "collected $dest"
   done
-  [ -f "$from/torch-reference.json" ] && cp "$from/torch-reference.json" "$ROOT/datasets/results/gpu-check/" || true
   echo "now: git -C $ROOT add datasets/results/gpu-check && git -C $ROOT commit -m 'gpu-check run on <GPU>'"
 }
 

@@ -93,6 +93,9 @@ def main():
     p.add_argument("--prefill", type=int, default=512, help="also time one prefill of this many tokens (0 = skip)")
     p.add_argument("--compile", action="store_true", help="also static cache + torch.compile(mode='reduce-overhead')")
     p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--out", help="also (re)write the JSON to this file after every measurement, so a run cut off by a "
+                                 "time limit keeps what it measured")
+    p.add_argument("--no-eager", action="store_true", help="skip the eager decode measurements")
     p.add_argument("--dump-logits", help="comma-separated token ids: write their logits and exit")
     p.add_argument("--logits-out", default="logits.f32")
     args = p.parse_args()
@@ -128,14 +131,23 @@ def main():
             times.append(time.perf_counter() - t0)
         result["prefill"] = {"tokens": args.prefill, "ttft_ms_median": 1e3 * sorted(times)[len(times) // 2]}
 
+    def save():
+        if args.out:
+            with open(args.out + ".tmp", "w") as f:
+                json.dump(result, f, indent=2)
+            os.replace(args.out + ".tmp", args.out)
+
+    save()
     batches = [int(b) for b in args.batches.split(",")]
-    result["eager"] = []
-    for b in batches:
-        try:
-            result["eager"].append(decode_speed(model, b, args.steps, args.prompt_len))
-            log("eager", result["eager"][-1])
-        except Exception as e:  # out of memory at a large batch, say: record and go on
-            result["eager"].append({"batch": b, "error": repr(e)[:300]})
+    if not args.no_eager:
+        result["eager"] = []
+        for b in batches:
+            try:
+                result["eager"].append(decode_speed(model, b, args.steps, args.prompt_len))
+                log("eager", result["eager"][-1])
+            except Exception as e:  # out of memory at a large batch, say: record and go on
+                result["eager"].append({"batch": b, "error": repr(e)[:300]})
+            save()
     if args.compile:
         result["compiled_static_cache"] = []
         try:
@@ -147,8 +159,10 @@ def main():
                     log("compiled", result["compiled_static_cache"][-1])
                 except Exception as e:
                     result["compiled_static_cache"].append({"batch": b, "error": repr(e)[:300]})
+                save()
         except Exception as e:
             result["compiled_static_cache"] = {"error": repr(e)[:300]}
+            save()
     print(json.dumps(result, indent=2))
 
 

@@ -3,7 +3,9 @@ package dev.minerva.cli;
 import dev.minerva.backend.cuda.CudaBackend;
 import dev.minerva.backend.cuda.CudaRuntime;
 import dev.minerva.backend.cuda.GpuCheck;
+import dev.minerva.record.GitState;
 import dev.minerva.record.Locations;
+import dev.minerva.record.Run;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -57,6 +59,8 @@ public final class GpuCheckCommand implements Callable<Integer> {
         Path storiesDir = stories != null ? stories : Locations.root().resolve("../shared/models/stories260K").normalize();
         GpuCheck.Config cfg = new GpuCheck.Config(seed, Math.max(1, repeats), !quick, !quick && !noE2e, storiesDir,
                 System.getenv("MINERVA_GIT_COMMIT"));
+        Run run = Run.begin("gpu-check", cfg, seed, "cuda", null, Locations.root());
+        if (cfg.sourceCommit() != null && !cfg.sourceCommit().isBlank()) run = run.withGit(new GitState(cfg.sourceCommit(), false));
         List<GpuCheck.Row> rows;
         String device;
         try (CudaBackend gpu = CudaBackend.open()) {
@@ -67,7 +71,7 @@ public final class GpuCheckCommand implements Callable<Integer> {
         long failures = rows.stream().filter(r -> r.status().equals("FAIL")).count();
         System.out.println();
         System.out.print(GpuCheckReport.table(rows));
-        Path dir = GpuCheckReport.record(out != null ? out : Locations.out(), cfg, seed, rows, device);
+        Path dir = GpuCheckReport.record(out != null ? out : Locations.out(), run, rows, device);
         System.out.println("recorded " + dir + "; " + failures + " failure(s)");
         return failures == 0 ? 0 : 1;
     }

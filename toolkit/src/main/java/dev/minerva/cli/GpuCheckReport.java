@@ -57,9 +57,9 @@ final class GpuCheckReport {
         return '"' + s.replace("\"", "\"\"") + '"';
     }
 
-    /** Writes the run folder atomically; returns it. */
-    static Path record(Path out, Object config, long seed, List<GpuCheck.Row> rows, String device) throws IOException {
-        Run run = Run.begin("gpu-check", config, seed, "cuda", null, Locations.root()).finish();
+    /** Finishes {@code begun} and writes its folder atomically; returns it. */
+    static Path record(Path out, Run begun, List<GpuCheck.Row> rows, String device) throws IOException {
+        Run run = begun.finish();
         Path studyDir = Locations.studyResults(out, "gpu-check");
         Files.createDirectories(studyDir);
         AtomicFiles.sweepStale(studyDir);

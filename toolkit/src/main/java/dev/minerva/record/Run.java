@@ -57,6 +57,15 @@ public record Run(String id, String study, String start, String end, GitState gi
                 backend, modelFile == null ? null : modelFile.toAbsolutePath().toString(), sha, seed, cfg);
     }
 
+    /**
+     * This run with its git state replaced: a run on a machine whose checkout cannot tell what the code was built
+     * from (the lent GPU machine gets a copy of the tree whose {@code .git} is older than the carried jars) records
+     * the commit the jars were built from instead.
+     */
+    public Run withGit(GitState git) {
+        return new Run(id, study, start, end, git, machine, backend, modelFile, modelSha256, seed, config);
+    }
+
     /** This run with its end time set to now. */
     public Run finish() {
         return new Run(id, study, start, Instant.now().toString(), git, machine, backend, modelFile, modelSha256, seed, config);

@@ -15,7 +15,10 @@ for cu in "$src"/*.cu; do
   name=$(basename "$cu" .cu)
   for sm in 80 90; do
     ptx="$out/${name}_sm${sm}.ptx"
-    if [ ! -f "$ptx" ] || [ "$cu" -nt "$ptx" ] || [ "$src/common.cuh" -nt "$ptx" ] 2>/dev/null; then
+    stale=0
+    [ -f "$ptx" ] || stale=1
+    for dep in "$cu" "$src"/*.cuh; do [ "$dep" -nt "$ptx" ] && stale=1; done   # any shared header may be included
+    if [ "$stale" = 1 ]; then
       "$NVCC" -ptx -O3 -lineinfo -arch=compute_${sm} -I"$src" -o "$ptx.tmp" "$cu"
       mv "$ptx.tmp" "$ptx"
     fi

@@ -1,5 +1,6 @@
-// emu_ptx.h — the PTX instructions gemm.cu's v2/v3 kernels write as inline asm, for the CPU emulator.
-// Semantics from the PTX ISA: cp.async (+ commit_group / wait_group), ldmatrix.m8n8.x4.b16, mma.m16n8k16.row.col.
+// emu_ptx.h — the PTX instructions of src/mma.cuh (inline asm in gemm.cu's v2/v3 and attention.cu's
+// attn_prefill_mma), for the CPU emulator. Semantics from the PTX ISA: cp.async (+ commit_group / wait_group),
+// ldmatrix.m8n8.x4.b16 (plain and .trans), mma.m16n8k16.row.col, and mma.cuh's pack_f16x2 (cvt.rn.f16x2.f32).
 // cp.async copies land as late as the ISA allows (when the issuing thread's wait_group retires their group), so a
 // read of a stage before its wait sees stale data and fails the test.
 #pragma once
@@ -47,6 +48,23 @@ __device__ __forceinline__ void ldmatrix_x4(unsigned (&r)[4], const void* smem) 
     emu::gather(0xffffffffu, smem, rows);
     const int l = emu::lane();
     for (int i = 0; i < 4; i++) std::memcpy(&r[i], (const char*)rows[8 * i + l / 4] + 4 * (l % 4), 4);
+}
+// .trans: the same rows are read, but register i of lane l holds column l/4 of matrix i, rows 2(l%4) (low half)
+// and 2(l%4)+1 (high half).
+__device__ __forceinline__ void ldmatrix_x4_trans(unsigned (&r)[4], const void* smem) {
+    const void* rows[32];
+    emu::gather(0xffffffffu, smem, rows);
+    const int l = emu::lane();
+    for (int i = 0; i < 4; i++) {
+        uint16_t lo, hi;
+        std::memcpy(&lo, (const char*)rows[8 * i + 2 * (l % 4)] + 2 * (l / 4), 2);
+        std::memcpy(&hi, (const char*)rows[8 * i + 2 * (l % 4) + 1] + 2 * (l / 4), 2);
+        r[i] = (unsigned)lo | ((unsigned)hi << 16);
+    }
+}
+
+__device__ __forceinline__ unsigned pack_f16x2(float lo, float hi) {
+    return (unsigned)emu::float_to_half(lo) | ((unsigned)emu::float_to_half(hi) << 16);
 }
 
 // D = A (16x16, row) . B (16x8, col) + C. With g = lane/4, t = lane%4: A regs {a0a1, a2a3, a4a5, a6a7} hold

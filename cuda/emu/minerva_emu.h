@@ -195,3 +195,4 @@ template <class T> T atomicAdd(T* p, T v) { T o = *p; *p = o + v; return o; }
 template <class T> T atomicMax(T* p, T v) { T o = *p; *p = std::max(o, v); return o; }
 template <class T> T atomicMin(T* p, T v) { T o = *p; *p = std::min(o, v); return o; }
 template <class T> T __ldg(const T* p) { return *p; }
+template <class T> T __ldcs(const T* p) { return *p; }   // cache hints mean nothing here

@@ -9,6 +9,8 @@
 //                          slot_stride 0, wantSplits = max(1, ceil(2*SMs/nH)), chunk = max(64, roundup32(ceil(kv /
 //                          wantSplits))), splits = ceil(kv/chunk); then attn_decode_merge_f32 grid (nH, 1), block 128.
 //   causal, rows > 1    -> attn_prefill_f32 grid (ceil(rows*group/16), nKv), block 128, slot 0, slot_stride 0, pos0.
+//                          Beside each such launch, v2 attn_prefill_mma (not yet chosen by the host) with the same
+//                          arguments, grid (ceil(rows*group/64), nKv), block 128.
 // CudaDecoder (one decode step of B sequences over a (layer, slot, capacity, kvDim) cache, slots[b], pos[b],
 //   lens = pos + 1): kv_append_f32 grid B, block 128; attn_decode_split_f32 grid (ceil(capacity/256), nH, B) with
 //   chunk 256 (short sequences leave empty splits: m = -inf, l = 0); attn_decode_merge_f32 grid (nH, B).
@@ -24,7 +26,10 @@
 // Inputs the kernels must not read (q rows outside the call, cache rows past the length, other slots and layers)
 // are NaN, so a stray read shows up; outputs start NaN, and rows outside the call must stay NaN.
 // Reference: AttentionKernel/AttentionMask semantics in double; a row that sees nothing is zeros.
-// Tolerance: rtol 1e-5 and atol 1e-5 * max|want| of the launch (f32 dots and online softmax against float64).
+// Tolerance: rtol 1e-5 and atol 1e-5 * max|want| of the launch (f32 dots and online softmax against float64);
+// attn_prefill_mma (f16 operands): relative L2 error <= 2e-3 and every element within 1e-2 * max|want| (mma_close).
+// attn_prefill_mma runs on every prefill case above plus group 8 (TinyLlama's 32/4 heads), several 64-row blocks and
+// 64-key tiles (warps that skip a tile, tiles that need no mask), exactly one full block/tile, and slot 1 at hd 128.
 #include "attention.cu"
 #include "check.h"
 #include <functional>
@@ -73,6 +78,43 @@ static void untouched(const std::string& what, const std::vector<float>& out, si
         std::printf("FAIL %-58s wrote %zu values outside its rows, first [%zu] = %g\n", what.c_str(), bad, first, out[first]);
         chk::failures()++;
     }
+}
+
+// attn_prefill_mma (v2, tensor cores) beside every attn_prefill_f32 launch: its own geometry (grid (ceil(rows*group/64),
+// nKv), block 128), same arguments, NaN-poisoned output. Its operands are f16: Q*scale*log2(e), K, V and P are each
+// rounded once (unit roundoff 2^-11 = 4.9e-4), products accumulate in f32. The errors are independent roundings of a
+// weighted average of V, so the output's relative L2 error sits near 1e-4 to 5e-4; the limit is 2e-3 (4x the unit
+// roundoff: above any honest rounding, below every planted bug, which all land at 1e-2 or more). Each element must
+// also be within 1% of max|want| (rounding spread over few keys can make one element several times the average),
+// and the worst element is printed as in the other checks.
+static void mma_close(const std::string& what, const float* got, const double* want, size_t n) {
+    double num = 0, den = 0;
+    bool nan = false;
+    for (size_t i = 0; i < n; i++) {
+        if (std::isnan(got[i])) nan = true;
+        num += (got[i] - want[i]) * (got[i] - want[i]);
+        den += want[i] * want[i];
+    }
+    const double rel = std::sqrt(num / den);
+    const bool bad = nan || !(rel <= 2e-3);
+    std::printf("%-4s %-58s rel L2 err %.3e (limit 2e-3)\n", bad ? "FAIL" : "ok", what.c_str(), rel);
+    if (bad) chk::failures()++;
+    double mx = 0;
+    for (size_t i = 0; i < n; i++) mx = std::max(mx, std::fabs(want[i]));
+    chk::close(what, got, want, n, 0, 1e-2 * mx);
+}
+
+static void prefill_mma(const std::string& shape, const float* q, const float* k, const float* v, size_t n_out, size_t off,
+                        const std::vector<double>& want, int slot, long long stride, int pos0, int rows, int nH, int nKv,
+                        int hs, float scale) {
+    const int group = nH / nKv;
+    const std::string what = "attn_prefill_mma" + shape;
+    auto out = chk::both_orders(what, chk::poisoned(n_out), [&](std::vector<float>& o) {
+        emu::launch("attn_prefill_mma", attn_prefill_mma, dim3((rows * group + 63) / 64, nKv), dim3(128), 0, q, k, v,
+                    o.data() + off, slot, stride, pos0, rows, nH, nKv, hs, scale);
+    });
+    mma_close(what, out.data() + off, want.data(), want.size());
+    untouched(what, out, off, off + want.size());
 }
 
 // MaskBits.pack: row r's key j at bit j%32 of word r * words + j/32, padding bits 0.
@@ -201,6 +243,7 @@ static void backend_case(const std::string& name, int nH, int nKv, int hs, int r
             emu::launch("attn_prefill_f32", attn_prefill_f32, dim3((rows * group + 15) / 16, nKv), dim3(128), 0, q.data() + qOff,
                         k.data(), v.data(), o.data() + qOff, 0, 0LL, pos0, rows, nH, nKv, hs, scale);
         });
+        prefill_mma(shape, q.data() + qOff, k.data(), v.data(), (size_t)T * dim, qOff, want, 0, 0LL, pos0, rows, nH, nKv, hs, scale);
     }
     chk::close(what, out.data() + qOff, want.data(), want.size(), 1e-5, 1e-5 * max_abs(want));
     untouched(what, out, qOff, qOff + want.size());
@@ -312,6 +355,8 @@ static void prefill_slot_case(int nH, int nKv, int hs, int rows, int kv) {
                     v.data(), o.data(), 1, stride, kv - rows, rows, nH, nKv, hs, scale);
     });
     chk::close(what, out, want, 1e-5, 1e-5 * max_abs(want));
+    std::snprintf(what, sizeof what, " slot 1 h%d/%d hd%d rows%d kv%d", nH, nKv, hs, rows, kv);
+    prefill_mma(what, q.data(), k.data(), v.data(), want.size(), 0, want, 1, stride, kv - rows, rows, nH, nKv, hs, scale);
 }
 
 int main() {
@@ -323,7 +368,14 @@ int main() {
     backend_case("", 4, 1, 128, 5, 105, true, causal);     // group 4, one kv head
     backend_case("", 8, 2, 32, 3, 200, true, causal);      // long past: 7 key tiles, the last ragged
     backend_case("", 2, 2, 64, 20, 40, true, causal);      // past 20: rows at 20..31 see none of tile 32..63
+    // (for v2: 64-row blocks of 4 warps x 16 rows, 64-key tiles)
+    backend_case("", 32, 4, 64, 37, 100, true, causal);    // TinyLlama heads, group 8: 296 rows = 4 blocks + 40, 2 key tiles
+    backend_case("", 16, 2, 128, 9, 9, true, causal);      // group 8, no past, hd 128: one 72-row block and 8 rows
+    backend_case("", 2, 2, 128, 150, 170, true, causal);   // group 1, 3 row blocks, 3 key tiles: warps that skip a tile,
+                                                           // tiles that need no mask, a warp that starts mid-tile
+    backend_case("", 4, 4, 32, 64, 64, true, causal);      // exactly one full block and one full tile, hd 32
     prefill_slot_case(4, 2, 64, 6, 40);
+    prefill_slot_case(8, 1, 128, 11, 75);                   // group 8, past 64: the second tile ragged
     // decode through CudaBackend (rows == 1): H100's 132 SMs, chunk 64; kv 330 on a 10-SM part: chunk 96
     backend_case("", 4, 4, 64, 1, 1, true, causal);        // one key
     backend_case("", 4, 1, 32, 1, 130, true, causal);      // 64 + 64 + 2

@@ -17,6 +17,8 @@
 //       every matrix's last 4-row block part-empty.
 //   gemv_swiglu_{f16,bf16,q8_0,q4_0}_nb{1,2,4,8}  CudaBackend.gemvSwiglu: grid ceil(rows/4), block 128: rows 45 K 800
 //       at nb 1,3,8, rows 30 K 544 at nb 2,5.
+//   gemv{,3,_swiglu}_{f16,bf16,q8_0,q4_0}_v4_nb{1,2,4,8}  the same launches with -Dminerva.cuda.gemv=v4 (batches <= 8):
+//       n 21 K 800 T 1,2,3,8; n 22 K 2080 T 1,3; n 13 K 4096 T 8; the gemv3/swiglu shapes above.
 //   splitk_reduce_f32        after every split launch above.
 // Weights: Q8_0/Q4_0 are made as ggml blocks (random f16 scale of either sign, int8 over the full -128..127, any
 // nibble) and packed to QuantSplit's layout in one buffer (qs, then the scales at byte rows*K resp. rows*K/2, as
@@ -182,6 +184,20 @@ decltype(&gemv_swiglu_f16_nb1) const kSwF16[] = NB4(gemv_swiglu_f16);
 decltype(&gemv_swiglu_bf16_nb1) const kSwBF16[] = NB4(gemv_swiglu_bf16);
 decltype(&gemv_swiglu_q8_0_nb1) const kSwQ8[] = NB4(gemv_swiglu_q8_0);
 decltype(&gemv_swiglu_q4_0_nb1) const kSwQ4[] = NB4(gemv_swiglu_q4_0);
+// v4 (GemvKernel.V4): the same parameters, buckets 1..8 (above that the host keeps v1)
+decltype(&gemv_f16_nb1) const kF16v4[] = NB4(gemv_f16_v4);
+decltype(&gemv_bf16_nb1) const kBF16v4[] = NB4(gemv_bf16_v4);
+decltype(&gemv_q8_0_nb1) const kQ8v4[] = NB4(gemv_q8_0_v4);
+decltype(&gemv_q4_0_nb1) const kQ4v4[] = NB4(gemv_q4_0_v4);
+decltype(&gemv3_f16_nb1) const k3F16v4[] = NB4(gemv3_f16_v4);
+decltype(&gemv3_bf16_nb1) const k3BF16v4[] = NB4(gemv3_bf16_v4);
+decltype(&gemv3_q8_0_nb1) const k3Q8v4[] = NB4(gemv3_q8_0_v4);
+decltype(&gemv3_q4_0_nb1) const k3Q4v4[] = NB4(gemv3_q4_0_v4);
+decltype(&gemv_swiglu_f16_nb1) const kSwF16v4[] = NB4(gemv_swiglu_f16_v4);
+decltype(&gemv_swiglu_bf16_nb1) const kSwBF16v4[] = NB4(gemv_swiglu_bf16_v4);
+decltype(&gemv_swiglu_q8_0_nb1) const kSwQ8v4[] = NB4(gemv_swiglu_q8_0_v4);
+decltype(&gemv_swiglu_q4_0_nb1) const kSwQ4v4[] = NB4(gemv_swiglu_q4_0_v4);
+bool g_v4 = false;   // launch the v4 entries where the host would (CudaBackend with -Dminerva.cuda.gemv=v4)
 
 template <class T> const T* as(const void* p) { return reinterpret_cast<const T*>(p); }
 
@@ -210,20 +226,21 @@ std::string host_gemv(float* y, const float* x, const Weight& w, int nb, int n, 
     if (splits > 1) { partial = chk::poisoned((size_t)splits * nb * n); target = partial.data(); }
     const dim3 grid(blocks, splits);
     const int s = slot_of(bucket_of(nb, 32));
+    const bool v4 = g_v4 && !aos && nb <= 8;
     std::string name = w.dt == DT::F32 ? "gemv_f32"
-                                       : std::string("gemv_") + dt_name(w.dt) + (aos ? "_aos" : "") + "_nb" + std::to_string(bucket_of(nb, 32));
+                                       : std::string("gemv_") + dt_name(w.dt) + (aos ? "_aos" : v4 ? "_v4" : "") + "_nb" + std::to_string(bucket_of(nb, 32));
     const char* nm = name.c_str();
     switch (w.dt) {
         case DT::F32: emu::launch(nm, gemv_f32, grid, b128, 0, as<float>(wptr(w)), x, target, n, K, nb, k_split); break;
-        case DT::F16: emu::launch(nm, kF16[s], grid, b128, 0, as<__half>(wptr(w)), x, target, n, K, nb, k_split); break;
-        case DT::BF16: emu::launch(nm, kBF16[s], grid, b128, 0, as<__nv_bfloat16>(wptr(w)), x, target, n, K, nb, k_split); break;
+        case DT::F16: emu::launch(nm, (v4 ? kF16v4 : kF16)[s], grid, b128, 0, as<__half>(wptr(w)), x, target, n, K, nb, k_split); break;
+        case DT::BF16: emu::launch(nm, (v4 ? kBF16v4 : kBF16)[s], grid, b128, 0, as<__nv_bfloat16>(wptr(w)), x, target, n, K, nb, k_split); break;
         case DT::Q8_0:
             if (aos) emu::launch(nm, kQ8Aos[s], grid, b128, 0, as<uint8_t>(w.aos.data()), x, target, n, K, nb, k_split);
-            else emu::launch(nm, kQ8[s], grid, b128, 0, as<int8_t>(wptr(w)), wscales(w), x, target, n, K, nb, k_split);
+            else emu::launch(nm, (v4 ? kQ8v4 : kQ8)[s], grid, b128, 0, as<int8_t>(wptr(w)), wscales(w), x, target, n, K, nb, k_split);
             break;
         case DT::Q4_0:
             if (aos) emu::launch(nm, kQ4Aos[s], grid, b128, 0, as<uint8_t>(w.aos.data()), x, target, n, K, nb, k_split);
-            else emu::launch(nm, kQ4[s], grid, b128, 0, as<uint8_t>(wptr(w)), wscales(w), x, target, n, K, nb, k_split);
+            else emu::launch(nm, (v4 ? kQ4v4 : kQ4)[s], grid, b128, 0, as<uint8_t>(wptr(w)), wscales(w), x, target, n, K, nb, k_split);
             break;
     }
     if (splits > 1) {
@@ -274,7 +291,7 @@ void gemv3(DT dt, int nb, int r0, int r1, int r2, int K) {
     const size_t n0 = (size_t)nb * r0, n1 = (size_t)nb * r1, n2 = (size_t)nb * r2;
     const size_t off1 = n0 + kGuard, off2 = off1 + n1 + kGuard;
     const int bucket = bucket_of(nb, 8), s = slot_of(bucket);
-    const std::string name = std::string("gemv3_") + dt_name(dt) + "_nb" + std::to_string(bucket);
+    const std::string name = std::string("gemv3_") + dt_name(dt) + (g_v4 ? "_v4" : "") + "_nb" + std::to_string(bucket);
     const std::string shape = " nb " + std::to_string(nb) + " rows " + std::to_string(r0) + "/" + std::to_string(r1) + "/" +
                               std::to_string(r2) + " K " + std::to_string(K);
     const dim3 grid((r0 + 3) / 4 + (r1 + 3) / 4 + (r2 + 3) / 4), b128(128);
@@ -282,10 +299,10 @@ void gemv3(DT dt, int nb, int r0, int r1, int r2, int K) {
         float *y0 = o.data(), *y1 = o.data() + off1, *y2 = o.data() + off2;
         const char* nm = name.c_str();
         switch (dt) {
-            case DT::F16: emu::launch(nm, k3F16[s], grid, b128, 0, as<__half>(wptr(w0)), as<__half>(wptr(w1)), as<__half>(wptr(w2)), x.data(), y0, y1, y2, r0, r1, r2, K, nb); break;
-            case DT::BF16: emu::launch(nm, k3BF16[s], grid, b128, 0, as<__nv_bfloat16>(wptr(w0)), as<__nv_bfloat16>(wptr(w1)), as<__nv_bfloat16>(wptr(w2)), x.data(), y0, y1, y2, r0, r1, r2, K, nb); break;
-            case DT::Q8_0: emu::launch(nm, k3Q8[s], grid, b128, 0, as<int8_t>(wptr(w0)), wscales(w0), as<int8_t>(wptr(w1)), wscales(w1), as<int8_t>(wptr(w2)), wscales(w2), x.data(), y0, y1, y2, r0, r1, r2, K, nb); break;
-            case DT::Q4_0: emu::launch(nm, k3Q4[s], grid, b128, 0, as<uint8_t>(wptr(w0)), wscales(w0), as<uint8_t>(wptr(w1)), wscales(w1), as<uint8_t>(wptr(w2)), wscales(w2), x.data(), y0, y1, y2, r0, r1, r2, K, nb); break;
+            case DT::F16: emu::launch(nm, (g_v4 ? k3F16v4 : k3F16)[s], grid, b128, 0, as<__half>(wptr(w0)), as<__half>(wptr(w1)), as<__half>(wptr(w2)), x.data(), y0, y1, y2, r0, r1, r2, K, nb); break;
+            case DT::BF16: emu::launch(nm, (g_v4 ? k3BF16v4 : k3BF16)[s], grid, b128, 0, as<__nv_bfloat16>(wptr(w0)), as<__nv_bfloat16>(wptr(w1)), as<__nv_bfloat16>(wptr(w2)), x.data(), y0, y1, y2, r0, r1, r2, K, nb); break;
+            case DT::Q8_0: emu::launch(nm, (g_v4 ? k3Q8v4 : k3Q8)[s], grid, b128, 0, as<int8_t>(wptr(w0)), wscales(w0), as<int8_t>(wptr(w1)), wscales(w1), as<int8_t>(wptr(w2)), wscales(w2), x.data(), y0, y1, y2, r0, r1, r2, K, nb); break;
+            case DT::Q4_0: emu::launch(nm, (g_v4 ? k3Q4v4 : k3Q4)[s], grid, b128, 0, as<uint8_t>(wptr(w0)), wscales(w0), as<uint8_t>(wptr(w1)), wscales(w1), as<uint8_t>(wptr(w2)), wscales(w2), x.data(), y0, y1, y2, r0, r1, r2, K, nb); break;
             default: break;
         }
     });
@@ -310,16 +327,16 @@ void swiglu(DT dt, int nb, int rows, int K) {
         bound[i] = kRel * (1.1 * std::fabs(u.y[i]) * g.mag[i] + std::fabs(sg) * u.mag[i]) + 1e-6 * std::fabs(want[i]) + 1e-30;
     }
     const int bucket = bucket_of(nb, 8), s = slot_of(bucket);
-    const std::string name = std::string("gemv_swiglu_") + dt_name(dt) + "_nb" + std::to_string(bucket);
+    const std::string name = std::string("gemv_swiglu_") + dt_name(dt) + (g_v4 ? "_v4" : "") + "_nb" + std::to_string(bucket);
     const std::string shape = " nb " + std::to_string(nb) + " rows " + std::to_string(rows) + " K " + std::to_string(K);
     const dim3 grid((rows + 3) / 4), b128(128);
     auto out = chk::both_orders(name + shape, chk::poisoned(want.size() + kGuard), [&](std::vector<float>& o) {
         const char* nm = name.c_str();
         switch (dt) {
-            case DT::F16: emu::launch(nm, kSwF16[s], grid, b128, 0, as<__half>(wptr(wg)), as<__half>(wptr(wu)), x.data(), o.data(), rows, K, nb); break;
-            case DT::BF16: emu::launch(nm, kSwBF16[s], grid, b128, 0, as<__nv_bfloat16>(wptr(wg)), as<__nv_bfloat16>(wptr(wu)), x.data(), o.data(), rows, K, nb); break;
-            case DT::Q8_0: emu::launch(nm, kSwQ8[s], grid, b128, 0, as<int8_t>(wptr(wg)), wscales(wg), as<int8_t>(wptr(wu)), wscales(wu), x.data(), o.data(), rows, K, nb); break;
-            case DT::Q4_0: emu::launch(nm, kSwQ4[s], grid, b128, 0, as<uint8_t>(wptr(wg)), wscales(wg), as<uint8_t>(wptr(wu)), wscales(wu), x.data(), o.data(), rows, K, nb); break;
+            case DT::F16: emu::launch(nm, (g_v4 ? kSwF16v4 : kSwF16)[s], grid, b128, 0, as<__half>(wptr(wg)), as<__half>(wptr(wu)), x.data(), o.data(), rows, K, nb); break;
+            case DT::BF16: emu::launch(nm, (g_v4 ? kSwBF16v4 : kSwBF16)[s], grid, b128, 0, as<__nv_bfloat16>(wptr(wg)), as<__nv_bfloat16>(wptr(wu)), x.data(), o.data(), rows, K, nb); break;
+            case DT::Q8_0: emu::launch(nm, (g_v4 ? kSwQ8v4 : kSwQ8)[s], grid, b128, 0, as<int8_t>(wptr(wg)), wscales(wg), as<int8_t>(wptr(wu)), wscales(wu), x.data(), o.data(), rows, K, nb); break;
+            case DT::Q4_0: emu::launch(nm, (g_v4 ? kSwQ4v4 : kSwQ4)[s], grid, b128, 0, as<uint8_t>(wptr(wg)), wscales(wg), as<uint8_t>(wptr(wu)), wscales(wu), x.data(), o.data(), rows, K, nb); break;
             default: break;
         }
     });
@@ -353,6 +370,18 @@ int main() {
         for (int nb : {1, 3, 8}) swiglu(dt, nb, 45, 800);
         for (int nb : {2, 5}) swiglu(dt, nb, 30, 544);
     }
+    // v4: every entry at the shapes above with batches up to 8 (splits included: same split rule)
+    g_v4 = true;
+    for (DT dt : vec) {
+        matmul(dt, false, 21, 800, {1, 2, 3, 8});
+        matmul(dt, false, 22, 2080, {1, 3});
+        matmul(dt, false, 13, 4096, {8});
+        for (int nb : {1, 3, 8}) gemv3(dt, nb, 70, 18, 18, 800);
+        for (int nb : {2, 5}) gemv3(dt, nb, 37, 21, 13, 544);
+        for (int nb : {1, 3, 8}) swiglu(dt, nb, 45, 800);
+        for (int nb : {2, 5}) swiglu(dt, nb, 30, 544);
+    }
+    g_v4 = false;
     std::printf("(%.1f s)\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     return chk::summary("gemv");
 }

@@ -16,6 +16,11 @@
 //   v2 gemv_q8_0 / gemv_q4_0 (winners on paper): split layout (see convert.cu / QuantSplit), 16-byte loads of
 //      the quantised values + one f16 scale load per 32 elements.
 //   gemv_f16 / gemv_bf16: 8 elements per 16-byte load.
+//   v4 gemv_<dtype>_v4_nb<NB> (NB <= 8; same parameters and launch as v1): each lane issues GEMV_V4_DEPTH 16-byte
+//      weight loads before it uses any (v1: the compiler's unroll 2), with the streaming hint (__ldcs: weights are
+//      read once, so they should not evict x from L1), and the Q8_0/Q4_0 block scale multiplies the block's dot
+//      product once instead of every weight. On an H100 v1 reached 58% of copy bandwidth with F16 and 31% with Q8_0
+//      (8192x4096, batch 1), Q8_0 no faster than F16 with half the bytes: latency, not bandwidth, bound.
 // Requirements (checked on the host): K % 32 == 0; x and W 16-byte aligned.
 #include "common.cuh"
 
@@ -75,6 +80,74 @@ struct LoadQ4Split {
         for (int i = 0; i < 16; i++) {
             v[i] = s * (float)((int)(b[i] & 0x0F) - 8);
             v[i + 16] = s * (float)((int)(b[i] >> 4) - 8);
+        }
+    }
+};
+
+// v4 loaders: fetch() issues the loads, decode() turns the 16 bytes into E unscaled floats; the caller multiplies the
+// dot product by raw.s (1 for f16/bf16, folded away by the compiler).
+struct Raw16 { uint4 u; float s; };
+
+struct FetchF16 {
+    static constexpr int E = 8;
+    const __half* w; long long K;
+    __device__ FetchF16(const __half* w_, int K_) : w(w_), K(K_) {}
+    __device__ __forceinline__ Raw16 fetch(int r, int c) const {
+        return Raw16{__ldcs(reinterpret_cast<const uint4*>(w + (long long)r * K + c)), 1.f};
+    }
+    __device__ __forceinline__ void decode(const Raw16& raw, float* v) const {
+        const __half2* h = reinterpret_cast<const __half2*>(&raw.u);
+#pragma unroll
+        for (int i = 0; i < 4; i++) { const float2 f = __half22float2(h[i]); v[2 * i] = f.x; v[2 * i + 1] = f.y; }
+    }
+};
+
+struct FetchBF16 {
+    static constexpr int E = 8;
+    const __nv_bfloat16* w; long long K;
+    __device__ FetchBF16(const __nv_bfloat16* w_, int K_) : w(w_), K(K_) {}
+    __device__ __forceinline__ Raw16 fetch(int r, int c) const {
+        return Raw16{__ldcs(reinterpret_cast<const uint4*>(w + (long long)r * K + c)), 1.f};
+    }
+    __device__ __forceinline__ void decode(const Raw16& raw, float* v) const {
+        const uint32_t* p = reinterpret_cast<const uint32_t*>(&raw.u);
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            v[2 * i] = __uint_as_float(p[i] << 16);
+            v[2 * i + 1] = __uint_as_float(p[i] & 0xffff0000u);
+        }
+    }
+};
+
+struct FetchQ8Split {
+    static constexpr int E = 16;
+    const int8_t* qs; const __half* d; long long K;
+    __device__ FetchQ8Split(const int8_t* q_, const __half* d_, int K_) : qs(q_), d(d_), K(K_) {}
+    __device__ __forceinline__ Raw16 fetch(int r, int c) const {
+        return Raw16{__ldcs(reinterpret_cast<const uint4*>(qs + (long long)r * K + c)),
+                     __half2float(d[(long long)r * (K / MINERVA_QK) + c / MINERVA_QK])};
+    }
+    __device__ __forceinline__ void decode(const Raw16& raw, float* v) const {
+        const int8_t* q = reinterpret_cast<const int8_t*>(&raw.u);
+#pragma unroll
+        for (int i = 0; i < 16; i++) v[i] = (float)q[i];
+    }
+};
+
+struct FetchQ4Split {
+    static constexpr int E = 32;
+    const uint8_t* qs; const __half* d; long long K;
+    __device__ FetchQ4Split(const uint8_t* q_, const __half* d_, int K_) : qs(q_), d(d_), K(K_) {}
+    __device__ __forceinline__ Raw16 fetch(int r, int c) const {
+        return Raw16{__ldcs(reinterpret_cast<const uint4*>(qs + (long long)r * (K / 2) + c / 2)),
+                     __half2float(d[(long long)r * (K / MINERVA_QK) + c / MINERVA_QK])};
+    }
+    __device__ __forceinline__ void decode(const Raw16& raw, float* v) const {
+        const uint8_t* b = reinterpret_cast<const uint8_t*>(&raw.u);
+#pragma unroll
+        for (int i = 0; i < 16; i++) {
+            v[i] = (float)((int)(b[i] & 0x0F) - 8);
+            v[i + 16] = (float)((int)(b[i] >> 4) - 8);
         }
     }
 };
@@ -158,6 +231,57 @@ __device__ __forceinline__ void gemv_rows(const L& ld, const float* __restrict__
     }
 }
 
+#define GEMV_V4_DEPTH 4
+
+// v4 of gemv_rows: GEMV_V4_DEPTH loads per lane in flight, then their products (same split and output as v1).
+template <int NB, class L>
+__device__ __forceinline__ void gemv_rows_v4(const L& ld, const float* __restrict__ x, float* __restrict__ y,
+                                             int rows, int K, int nb, int k_split, int rblock, int split) {
+    constexpr int STEP = 32 * L::E, U = GEMV_V4_DEPTH;
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int r = rblock * GEMV_WARPS + warp;
+    if (r >= rows) return;                       // whole warp exits together: no shuffles left behind
+    const int k0 = split * k_split;
+    const int k1 = min(K, k0 + k_split);
+    float acc[NB];
+#pragma unroll
+    for (int b = 0; b < NB; b++) acc[b] = 0.f;
+    for (int c0 = k0 + lane * L::E; c0 < k1; c0 += U * STEP) {
+        Raw16 raw[U];
+#pragma unroll
+        for (int u = 0; u < U; u++)
+            if (c0 + u * STEP < k1) raw[u] = ld.fetch(r, c0 + u * STEP);
+#pragma unroll
+        for (int u = 0; u < U; u++) {
+            const int c = c0 + u * STEP;
+            if (c >= k1) break;
+            float w[L::E];
+            ld.decode(raw[u], w);
+#pragma unroll
+            for (int b = 0; b < NB; b++) {
+                if (b < nb) {
+                    const float4* xb = reinterpret_cast<const float4*>(x + (long long)b * K + c);
+                    float s = 0.f;
+#pragma unroll
+                    for (int e = 0; e < L::E / 4; e++) {
+                        const float4 xv = xb[e];
+                        s += w[4 * e] * xv.x + w[4 * e + 1] * xv.y + w[4 * e + 2] * xv.z + w[4 * e + 3] * xv.w;
+                    }
+                    acc[b] += raw[u].s * s;
+                }
+            }
+        }
+    }
+    float* ys = y + (long long)split * nb * rows;
+#pragma unroll
+    for (int b = 0; b < NB; b++) {
+        if (b < nb) {
+            const float v = warp_sum(acc[b]);
+            if (lane == 0) ys[(long long)b * rows + r] = v;
+        }
+    }
+}
+
 template <int NB, class L>
 __device__ __forceinline__ void gemv_body(const L& ld, const float* __restrict__ x, float* __restrict__ y,
                                           int rows, int K, int nb, int k_split) {
@@ -180,6 +304,25 @@ __device__ __forceinline__ void gemv_body(const L& ld, const float* __restrict__
     GEMV_ENTRY(NAME, 16, LOADER, INIT, __VA_ARGS__)   \
     GEMV_ENTRY(NAME, 32, LOADER, INIT, __VA_ARGS__)
 
+#define GEMV_V4_ENTRY(NAME, NB, LOADER, INIT, ...)                                                          \
+    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32)                                           \
+    NAME##_v4_nb##NB(__VA_ARGS__, const float* __restrict__ x, float* __restrict__ y, int rows, int K, int nb, \
+                     int k_split) {                                                                         \
+        const LOADER ld INIT;                                                                               \
+        gemv_rows_v4<NB>(ld, x, y, rows, K, nb, k_split, blockIdx.x, blockIdx.y);                           \
+    }
+
+#define GEMV_V4_ALL_NB(NAME, LOADER, INIT, ...)          \
+    GEMV_V4_ENTRY(NAME, 1, LOADER, INIT, __VA_ARGS__)    \
+    GEMV_V4_ENTRY(NAME, 2, LOADER, INIT, __VA_ARGS__)    \
+    GEMV_V4_ENTRY(NAME, 4, LOADER, INIT, __VA_ARGS__)    \
+    GEMV_V4_ENTRY(NAME, 8, LOADER, INIT, __VA_ARGS__)
+
+GEMV_V4_ALL_NB(gemv_f16, FetchF16, (w, K), const __half* __restrict__ w)
+GEMV_V4_ALL_NB(gemv_bf16, FetchBF16, (w, K), const __nv_bfloat16* __restrict__ w)
+GEMV_V4_ALL_NB(gemv_q8_0, FetchQ8Split, (qs, d, K), const int8_t* __restrict__ qs, const __half* __restrict__ d)
+GEMV_V4_ALL_NB(gemv_q4_0, FetchQ4Split, (qs, d, K), const uint8_t* __restrict__ qs, const __half* __restrict__ d)
+
 GEMV_ALL_NB(gemv_f16, LoadF16, (w, K), const __half* __restrict__ w)
 GEMV_ALL_NB(gemv_bf16, LoadBF16, (w, K), const __nv_bfloat16* __restrict__ w)
 GEMV_ALL_NB(gemv_q8_0, LoadQ8Split, (qs, d, K), const int8_t* __restrict__ qs, const __half* __restrict__ d)
@@ -187,19 +330,27 @@ GEMV_ALL_NB(gemv_q4_0, LoadQ4Split, (qs, d, K), const uint8_t* __restrict__ qs, 
 GEMV_ALL_NB(gemv_q8_0_aos, LoadQ8Aos, (w, K), const uint8_t* __restrict__ w)
 GEMV_ALL_NB(gemv_q4_0_aos, LoadQ4Aos, (w, K), const uint8_t* __restrict__ w)
 
-// ---- fused decode GEMVs (v3, CudaDecoder's fused step; batch 1..8, K % 32 == 0, no split-K)
+// ---- fused decode GEMVs (v3, CudaDecoder's fused step; batch 1..8, K % 32 == 0, no split-K), each also in a v4
+//      version built on gemv_rows_v4's loads (gemv3_<dtype>_v4_nb<NB>, gemv_swiglu_<dtype>_v4_nb<NB>)
 // gemv3_<dtype>_nb<NB>: three matrices against the same x in one launch (wq, wk, wv): blocks [0, b0) take matrix 0,
 //   the next b1 matrix 1, the rest matrix 2 (b_i = ceil(rows_i / 4)); grid = b0 + b1 + b2, block 128. wk and wv
 //   alone are too few rows to fill the GPU (they took split-K plus a reduce each); together with wq they need not.
-template <int NB, class L>
+template <int NB, bool V4, class L>
+__device__ __forceinline__ void gemv_rows_v(const L& ld, const float* __restrict__ x, float* __restrict__ y,
+                                            int rows, int K, int nb, int rblock) {
+    if constexpr (V4) gemv_rows_v4<NB>(ld, x, y, rows, K, nb, K, rblock, 0);
+    else gemv_rows<NB>(ld, x, y, rows, K, nb, K, rblock, 0);
+}
+
+template <int NB, bool V4, class L>
 __device__ __forceinline__ void gemv3_body(const L& l0, const L& l1, const L& l2, const float* __restrict__ x,
                                            float* __restrict__ y0, float* __restrict__ y1, float* __restrict__ y2,
                                            int rows0, int rows1, int rows2, int K, int nb) {
     const int b0 = (rows0 + GEMV_WARPS - 1) / GEMV_WARPS, b1 = (rows1 + GEMV_WARPS - 1) / GEMV_WARPS;
     const int b = blockIdx.x;
-    if (b < b0) gemv_rows<NB>(l0, x, y0, rows0, K, nb, K, b, 0);
-    else if (b < b0 + b1) gemv_rows<NB>(l1, x, y1, rows1, K, nb, K, b - b0, 0);
-    else gemv_rows<NB>(l2, x, y2, rows2, K, nb, K, b - b0 - b1, 0);
+    if (b < b0) gemv_rows_v<NB, V4>(l0, x, y0, rows0, K, nb, b);
+    else if (b < b0 + b1) gemv_rows_v<NB, V4>(l1, x, y1, rows1, K, nb, b - b0);
+    else gemv_rows_v<NB, V4>(l2, x, y2, rows2, K, nb, b - b0 - b1);
 }
 
 // gemv_swiglu_<dtype>_nb<NB>: h[b][r] = silu(w1[r] . x[b]) * (w3[r] . x[b]), one warp per row r of both matrices
@@ -242,40 +393,96 @@ __device__ __forceinline__ void gemv_swiglu_body(const L& lg, const L& lu, const
     }
 }
 
+// gemv_swiglu v4: the two matrices' loads for GEMV_V4_DEPTH / 2 steps in flight at once, as gemv_rows_v4.
+template <int NB, class L>
+__device__ __forceinline__ void gemv_swiglu_body_v4(const L& lg, const L& lu, const float* __restrict__ x,
+                                                    float* __restrict__ h, int rows, int K, int nb) {
+    constexpr int STEP = 32 * L::E, U = GEMV_V4_DEPTH / 2;
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int r = blockIdx.x * GEMV_WARPS + warp;
+    if (r >= rows) return;
+    float ag[NB], au[NB];
+#pragma unroll
+    for (int b = 0; b < NB; b++) { ag[b] = 0.f; au[b] = 0.f; }
+    for (int c0 = lane * L::E; c0 < K; c0 += U * STEP) {
+        Raw16 rg[U], ru[U];
+#pragma unroll
+        for (int u = 0; u < U; u++)
+            if (c0 + u * STEP < K) { rg[u] = lg.fetch(r, c0 + u * STEP); ru[u] = lu.fetch(r, c0 + u * STEP); }
+#pragma unroll
+        for (int u = 0; u < U; u++) {
+            const int c = c0 + u * STEP;
+            if (c >= K) break;
+            float wg[L::E], wu[L::E];
+            lg.decode(rg[u], wg);
+            lu.decode(ru[u], wu);
+#pragma unroll
+            for (int b = 0; b < NB; b++) {
+                if (b < nb) {
+                    const float4* xb = reinterpret_cast<const float4*>(x + (long long)b * K + c);
+                    float sg = 0.f, su = 0.f;
+#pragma unroll
+                    for (int e = 0; e < L::E / 4; e++) {
+                        const float4 xv = xb[e];
+                        sg += wg[4 * e] * xv.x + wg[4 * e + 1] * xv.y + wg[4 * e + 2] * xv.z + wg[4 * e + 3] * xv.w;
+                        su += wu[4 * e] * xv.x + wu[4 * e + 1] * xv.y + wu[4 * e + 2] * xv.z + wu[4 * e + 3] * xv.w;
+                    }
+                    ag[b] += rg[u].s * sg;
+                    au[b] += ru[u].s * su;
+                }
+            }
+        }
+    }
+#pragma unroll
+    for (int b = 0; b < NB; b++) {
+        if (b < nb) {
+            const float g = warp_sum(ag[b]), u = warp_sum(au[b]);
+            if (lane == 0) h[(long long)b * rows + r] = g / (1.0f + expf(-g)) * u;
+        }
+    }
+}
+
 // P0..P2: each matrix's parameters in parentheses (a quantised matrix has two: values and scales)
 #define GEMV_UNPAREN(...) __VA_ARGS__
-#define GEMV_FUSED_ENTRIES(DT, NB, LOADER, I0, I1, I2, P0, P1, P2)                                                  \
+// V: "" (v1 bodies, LOADER) or _v4 (v4 bodies, FETCHER); the v4 entries are gemv3_<dtype>_v4_nb<NB> and so on.
+#define GEMV_FUSED_ENTRIES(DT, V, IS_V4, NB, LOADER, I0, I1, I2, P0, P1, P2)                                        \
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32)                                                  \
-    gemv3_##DT##_nb##NB(GEMV_UNPAREN P0, GEMV_UNPAREN P1, GEMV_UNPAREN P2, const float* __restrict__ x, float* __restrict__ y0, float* __restrict__ y1,    \
+    gemv3_##DT##V##_nb##NB(GEMV_UNPAREN P0, GEMV_UNPAREN P1, GEMV_UNPAREN P2, const float* __restrict__ x, float* __restrict__ y0, float* __restrict__ y1,    \
                         float* __restrict__ y2, int rows0, int rows1, int rows2, int K, int nb) {                  \
         const LOADER l0 I0, l1 I1, l2 I2;                                                                          \
-        gemv3_body<NB>(l0, l1, l2, x, y0, y1, y2, rows0, rows1, rows2, K, nb);                                     \
+        gemv3_body<NB, IS_V4>(l0, l1, l2, x, y0, y1, y2, rows0, rows1, rows2, K, nb);                              \
     }                                                                                                              \
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32)                                                  \
-    gemv_swiglu_##DT##_nb##NB(GEMV_UNPAREN P0, GEMV_UNPAREN P1, const float* __restrict__ x, float* __restrict__ h, int rows, int K, int nb) { \
+    gemv_swiglu_##DT##V##_nb##NB(GEMV_UNPAREN P0, GEMV_UNPAREN P1, const float* __restrict__ x, float* __restrict__ h, int rows, int K, int nb) { \
         const LOADER lg I0, lu I1;                                                                                 \
-        gemv_swiglu_body<NB>(lg, lu, x, h, rows, K, nb);                                                           \
+        if constexpr (IS_V4) gemv_swiglu_body_v4<NB>(lg, lu, x, h, rows, K, nb);                                   \
+        else gemv_swiglu_body<NB>(lg, lu, x, h, rows, K, nb);                                                      \
     }
 
-#define GEMV_FUSED_ALL_NB(DT, LOADER, I0, I1, I2, P0, P1, P2)    \
-    GEMV_FUSED_ENTRIES(DT, 1, LOADER, I0, I1, I2, P0, P1, P2)    \
-    GEMV_FUSED_ENTRIES(DT, 2, LOADER, I0, I1, I2, P0, P1, P2)    \
-    GEMV_FUSED_ENTRIES(DT, 4, LOADER, I0, I1, I2, P0, P1, P2)    \
-    GEMV_FUSED_ENTRIES(DT, 8, LOADER, I0, I1, I2, P0, P1, P2)
+#define GEMV_FUSED_ALL_NB(DT, V, IS_V4, LOADER, I0, I1, I2, P0, P1, P2)    \
+    GEMV_FUSED_ENTRIES(DT, V, IS_V4, 1, LOADER, I0, I1, I2, P0, P1, P2)    \
+    GEMV_FUSED_ENTRIES(DT, V, IS_V4, 2, LOADER, I0, I1, I2, P0, P1, P2)    \
+    GEMV_FUSED_ENTRIES(DT, V, IS_V4, 4, LOADER, I0, I1, I2, P0, P1, P2)    \
+    GEMV_FUSED_ENTRIES(DT, V, IS_V4, 8, LOADER, I0, I1, I2, P0, P1, P2)
 
-GEMV_FUSED_ALL_NB(f16, LoadF16, (w0, K), (w1, K), (w2, K),
-                  (const __half* __restrict__ w0), (const __half* __restrict__ w1), (const __half* __restrict__ w2))
-GEMV_FUSED_ALL_NB(bf16, LoadBF16, (w0, K), (w1, K), (w2, K),
-                  (const __nv_bfloat16* __restrict__ w0), (const __nv_bfloat16* __restrict__ w1),
-                  (const __nv_bfloat16* __restrict__ w2))
-GEMV_FUSED_ALL_NB(q8_0, LoadQ8Split, (qs0, d0, K), (qs1, d1, K), (qs2, d2, K),
-                  (const int8_t* __restrict__ qs0, const __half* __restrict__ d0),
-                  (const int8_t* __restrict__ qs1, const __half* __restrict__ d1),
-                  (const int8_t* __restrict__ qs2, const __half* __restrict__ d2))
-GEMV_FUSED_ALL_NB(q4_0, LoadQ4Split, (qs0, d0, K), (qs1, d1, K), (qs2, d2, K),
-                  (const uint8_t* __restrict__ qs0, const __half* __restrict__ d0),
-                  (const uint8_t* __restrict__ qs1, const __half* __restrict__ d1),
-                  (const uint8_t* __restrict__ qs2, const __half* __restrict__ d2))
+#define GEMV_FUSED_BOTH(DT, LOADER, FETCHER, P0, P1, P2, I0, I1, I2)                 \
+    GEMV_FUSED_ALL_NB(DT, , false, LOADER, I0, I1, I2, P0, P1, P2)                  \
+    GEMV_FUSED_ALL_NB(DT, _v4, true, FETCHER, I0, I1, I2, P0, P1, P2)
+
+GEMV_FUSED_BOTH(f16, LoadF16, FetchF16,
+                (const __half* __restrict__ w0), (const __half* __restrict__ w1), (const __half* __restrict__ w2),
+                (w0, K), (w1, K), (w2, K))
+GEMV_FUSED_BOTH(bf16, LoadBF16, FetchBF16,
+                (const __nv_bfloat16* __restrict__ w0), (const __nv_bfloat16* __restrict__ w1),
+                (const __nv_bfloat16* __restrict__ w2), (w0, K), (w1, K), (w2, K))
+GEMV_FUSED_BOTH(q8_0, LoadQ8Split, FetchQ8Split,
+                (const int8_t* __restrict__ qs0, const __half* __restrict__ d0),
+                (const int8_t* __restrict__ qs1, const __half* __restrict__ d1),
+                (const int8_t* __restrict__ qs2, const __half* __restrict__ d2), (qs0, d0, K), (qs1, d1, K), (qs2, d2, K))
+GEMV_FUSED_BOTH(q4_0, LoadQ4Split, FetchQ4Split,
+                (const uint8_t* __restrict__ qs0, const __half* __restrict__ d0),
+                (const uint8_t* __restrict__ qs1, const __half* __restrict__ d1),
+                (const uint8_t* __restrict__ qs2, const __half* __restrict__ d2), (qs0, d0, K), (qs1, d1, K), (qs2, d2, K))
 
 // y[i] = sum_s partial[s * n + i], s = 0..splits-1 in order. Launch: grid-stride, block = 256.
 extern "C" __global__ void splitk_reduce_f32(const float* __restrict__ partial, float* __restrict__ y, int splits,

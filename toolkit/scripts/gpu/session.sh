@@ -8,7 +8,9 @@
 #   toolkit/scripts/gpu/session.sh prepare    # here: build, jlink .carry/jdk, slim jars in .carry/lib, models, size check
 #   toolkit/scripts/gpu/session.sh selftest   # here: run the carried runtime; without a GPU it must say "no usable GPU", exit 3
 #   toolkit/scripts/gpu/session.sh command    # print the device-tool call to make (one call does everything)
-#   toolkit/scripts/gpu/session.sh device     # (runs ON the GPU machine, via the call above) gpu-check + torch reference -> $OUT
+#   toolkit/scripts/gpu/session.sh device     # (runs ON the GPU machine, via the call above) gpu-check, memcheck, torch reference -> $OUT
+#       knobs (environment): MINERVA_GPU_CHECK_S (330), MINERVA_SANITIZER_S (100; 0 skips), MINERVA_TORCH_S (200),
+#       MINERVA_TORCH_ARGS (torch_reference.py's arguments: "--batches 1,8,32,128 --steps 32 --compile")
 #   toolkit/scripts/gpu/session.sh collect D  # here: copy the returned run folder(s) from D into datasets/results/gpu-check/
 #
 # Then commit the collected run: git add datasets/results/gpu-check/<run-id> && git commit -m "gpu-check on <GPU>".
@@ -55,10 +57,11 @@ size() {
   [ "$total" -lt $((LIMIT_MIB * 1048576)) ] || { echo "session.sh: over the device tool's limit" >&2; exit 1; }
 }
 
-# Runs the carried gpu-check: the same command the device machine runs. GPU_CHECK_LIMIT_S bounds it (0: no limit).
+# Runs the carried gpu-check: the same command the device machine runs. GPU_CHECK_LIMIT_S bounds it (0: no limit);
+# GPU_CHECK_PREFIX runs it under another program (compute-sanitizer).
 gpu_check() {
   MINERVA_GIT_COMMIT="$(cat "$CARRY/COMMIT" 2>/dev/null || echo unknown)" \
-  timeout "${GPU_CHECK_LIMIT_S:-0}" "$CARRY/jdk/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true \
+  timeout "${GPU_CHECK_LIMIT_S:-0}" ${GPU_CHECK_PREFIX:-} "$CARRY/jdk/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true \
     -Dminerva.root="$ROOT" -Djava.io.tmpdir="${TMPDIR:-/tmp}" -cp "$CARRY/lib/*" dev.minerva.cli.GpuCheckCommand \
     --stories "$CARRY/models" "$@"
 }
@@ -93,9 +96,16 @@ device() {
   for d in /tmp/gc/datasets/results/gpu-check/*/; do
     id=$(basename "$d"); mkdir -p "$OUT/gpu-check/$id"; cp "$d"/results.csv "$d"/run.json "$OUT/gpu-check/$id/"
   done
+  # conformance alone under compute-sanitizer's memcheck: out-of-bounds and misaligned accesses, leaks, API errors
+  if [ "${MINERVA_SANITIZER_S:-100}" -gt 0 ] && command -v compute-sanitizer >/dev/null; then
+    GPU_CHECK_LIMIT_S="${MINERVA_SANITIZER_S:-100}" GPU_CHECK_PREFIX="compute-sanitizer --tool memcheck --print-limit 20" \
+      gpu_check --quick --out /tmp/gc-sanitizer > "$OUT/sanitizer.log" 2>&1
+    echo "compute-sanitizer memcheck, gpu-check --quick: exit $?" >> "$OUT/sanitizer.log"
+  fi
   # the torch reference rewrites its JSON after every measurement, so whatever the time limit cuts off is all it loses
+  # shellcheck disable=SC2086
   PYTHONUNBUFFERED=1 timeout "${MINERVA_TORCH_S:-200}" python3 "$ROOT/toolkit/scripts/gpu/torch_reference.py" --preset tinyllama-1.1b \
-    --batches 1,8,32,128 --steps 32 --compile --out "$OUT/torch-reference.json" > /dev/null 2> "$OUT/torch-reference.log"
+    ${MINERVA_TORCH_ARGS:---batches 1,8,32,128 --steps 32 --compile} --out "$OUT/torch-reference.json" > /dev/null 2> "$OUT/torch-reference.log"
   echo "torch_reference exit $?" >> "$OUT/torch-reference.log"
   set -e
 }
@@ -107,7 +117,7 @@ collect() {
     [ -e "$dest" ] && { echo "exists: $dest"; continue; }
     # the torch reference measured in the same call goes into the run's folder, beside gpu-check's log
     mkdir -p "$dest.tmp" && cp "$d"/* "$dest.tmp/" && cp "$from"/gpu-check.log "$from"/nvidia-smi.csv "$dest.tmp/" 2>/dev/null
-    for f in "$from"/torch-reference.json "$from"/torch-reference.log; do [ -s "$f" ] && cp "$f" "$dest.tmp/"; done
+    for f in "$from"/torch-reference.json "$from"/torch-reference.log "$from"/sanitizer.log; do [ -s "$f" ] && cp "$f" "$dest.tmp/"; done
     mv "$dest.tmp" "$dest" && echo "collected $dest"
   done
   echo "now: git -C $ROOT add datasets/results/gpu-check && git -C $ROOT commit -m 'gpu-check run on <GPU>'"

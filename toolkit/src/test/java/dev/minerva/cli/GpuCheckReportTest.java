@@ -1,6 +1,8 @@
 package dev.minerva.cli;
 
 import dev.minerva.backend.cuda.GpuCheck;
+import dev.minerva.record.GitState;
+import dev.minerva.record.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,10 +29,14 @@ class GpuCheckReportTest {
         assertTrue(lines[2].endsWith("\"NVIDIA H100, sm_90\""), lines[2]);
         assertTrue(lines[2].contains(",GB/s,,info,"), "NaN limit is an empty field: " + lines[2]);
 
-        Path dir = GpuCheckReport.record(out, Map.of("seed", 1), 1, rows, "dev");
+        Run begun = Run.begin("gpu-check", Map.of("seed", 1), 1, "cuda", null, out)
+                .withGit(new GitState("0123456789abcdef0123456789abcdef01234567", false));   // the carried commit, as on a GPU machine
+        Path dir = GpuCheckReport.record(out, begun, rows, "dev");
         assertEquals(out.resolve("datasets/results/gpu-check"), dir.getParent());
         assertEquals(csv.replace("NVIDIA H100, sm_90", "dev").replace("\"dev\"", "dev"), Files.readString(dir.resolve("results.csv")));
-        assertTrue(Files.readString(dir.resolve("run.json")).contains("\"gpu-check\""));
+        String runJson = Files.readString(dir.resolve("run.json"));
+        assertTrue(runJson.contains("\"gpu-check\""));
+        assertTrue(runJson.contains("0123456789abcdef0123456789abcdef01234567"), runJson);
         try (var s = Files.list(dir.getParent())) {
             assertEquals(1, s.count(), "no temporary folder may remain");
         }

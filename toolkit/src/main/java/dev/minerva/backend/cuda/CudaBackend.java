@@ -40,6 +40,9 @@ public final class CudaBackend implements Backend {
     private final Map<String, DeviceBuffer> scratch = new HashMap<>();
     private boolean scratchFrozen;
     private TensorCoreGemm gemmKernel = TensorCoreGemm.configured();
+    private int gemmMinRows = configuredGemmMinRows();
+    private GemvKernel gemvKernel = GemvKernel.configured();
+    private PrefillAttention prefillAttention = PrefillAttention.configured();
     // the last non-causal mask packed for attn_masked_f32 (every layer of a forward pass asks for the same one)
     private AttentionMask packedMask;
     private int packedRows, packedKv;
@@ -61,6 +64,40 @@ public final class CudaBackend implements Backend {
     void useGemm(TensorCoreGemm g) { gemmKernel = g; }
 
     TensorCoreGemm gemmVersion() { return gemmKernel; }
+
+    /** The GEMV version decode matmuls use from now on (gpu-check switches to compare versions). */
+    void useGemv(GemvKernel g) { gemvKernel = g; }
+
+    GemvKernel gemvVersion() { return gemvKernel; }
+
+    /** The causal prefill attention kernel from now on (gpu-check switches to compare versions). */
+    void usePrefillAttention(PrefillAttention a) { prefillAttention = a; }
+
+    PrefillAttention prefillAttentionVersion() { return prefillAttention; }
+
+    /**
+     * From this many activation rows up, matmuls with F16/BF16/Q8_0/Q4_0 weights run on the tensor-core GEMM rather
+     * than the GEMV kernels: {@code -Dminerva.cuda.gemmMinRows}, default {@value #GEMM_MIN_ROWS}. The GEMV kernels
+     * read every activation row from L1 for each weight row, so their time grows with the rows (on an H100, 8192x4096
+     * F16: 44 us at 1 row, 119 us at 8, 845 us at 32), while the GEMM's stays near the weights' read time.
+     */
+    public int gemmMinRows() { return gemmMinRows; }
+
+    /** gpu-check moves the crossover to time both sides of it. */
+    void useGemmMinRows(int rows) { gemmMinRows = Math.max(1, rows); }
+
+    static final int GEMM_MIN_ROWS = 8;
+
+    static int configuredGemmMinRows() {
+        String v = System.getProperty("minerva.cuda.gemmMinRows", String.valueOf(GEMM_MIN_ROWS)).trim();
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= 1) return n;
+        } catch (NumberFormatException e) {
+            // fall through to the error below
+        }
+        throw new IllegalArgumentException("-Dminerva.cuda.gemmMinRows must be a whole number >= 1, got '" + v + "'");
+    }
 
     @Override public String name() { return "cuda"; }
 
@@ -195,12 +232,13 @@ public final class CudaBackend implements Backend {
         if (x.cols() != K || out.cols() != n || x.rows() != out.rows()) {
             throw new IllegalArgumentException("matmul shapes: out " + out + " = x " + x + " . w " + w + "^T");
         }
-        boolean tensorCores = T > 32 && w.dtype() != DType.F32 && K % 32 == 0;
-        if (tensorCores) {
-            gemm(out, x, w, T, n, K);
-            return;
-        }
-        gemvRows(ptr(out), ptr(x), w, T, n, K);
+        matmulRows(ptr(out), ptr(x), w, T, n, K);
+    }
+
+    /** y (rows, n) = x (rows, K) . w^T: the tensor-core GEMM from {@link #gemmMinRows()} rows up, else GEMV launches. */
+    void matmulRows(CUdeviceptr y, CUdeviceptr x, Tensor w, int rows, int n, int K) {
+        if (rows >= gemmMinRows && w.dtype() != DType.F32 && K % 32 == 0) gemm(y, x, w, rows, n, K);
+        else gemvRows(y, x, w, rows, n, K);
     }
 
     /** y (rows, n) = x (rows, K) . w^T for any number of rows, in GEMV launches of at most 32 (F32: 8) rows. */
@@ -246,7 +284,7 @@ public final class CudaBackend implements Backend {
             List<Object> args = new ArrayList<>();
             addWeightArgs(args, w);
             args.addAll(List.of(x, target, n, K, nb, kSplit));
-            ctx.kernel("gemv", "gemv_" + gemvSuffix(w, nb, 32)).launch(s, blocks, splits, 1, 128, 0, args.toArray());
+            ctx.kernel("gemv", gemvEntry("gemv", w, gemvKernel.infix(nb), nb, 32)).launch(s, blocks, splits, 1, 128, 0, args.toArray());
         }
         if (splits > 1) {
             long count = (long) nb * n;
@@ -276,7 +314,7 @@ public final class CudaBackend implements Backend {
         List<Object> args = new ArrayList<>();
         for (Tensor w : new Tensor[]{w0, w1, w2}) addWeightArgs(args, w);
         args.addAll(List.of(x, y0, y1, y2, r0, r1, r2, K, nb));
-        ctx.kernel("gemv", "gemv3_" + gemvSuffix(w0, nb, FUSED_GEMV_MAX_ROWS)).launch(ctx.stream(), blocks, 1, 1, 128, 0, args.toArray());
+        ctx.kernel("gemv", gemvEntry("gemv3", w0, gemvKernel.infix(nb), nb, FUSED_GEMV_MAX_ROWS)).launch(ctx.stream(), blocks, 1, 1, 128, 0, args.toArray());
     }
 
     /** {@code h (nb, rows) = silu(x . wg^T) * (x . wu^T)} in one launch ({@code gemv_swiglu_*}: w1, w3). */
@@ -287,7 +325,7 @@ public final class CudaBackend implements Backend {
         addWeightArgs(args, wg);
         addWeightArgs(args, wu);
         args.addAll(List.of(x, h, rows, K, nb));
-        ctx.kernel("gemv", "gemv_swiglu_" + gemvSuffix(wg, nb, FUSED_GEMV_MAX_ROWS)).launch(ctx.stream(), (rows + 3) / 4, 1, 1, 128, 0, args.toArray());
+        ctx.kernel("gemv", gemvEntry("gemv_swiglu", wg, gemvKernel.infix(nb), nb, FUSED_GEMV_MAX_ROWS)).launch(ctx.stream(), (rows + 3) / 4, 1, 1, 128, 0, args.toArray());
     }
 
     /** A weight's kernel parameters: its pointer, and for Q8_0/Q4_0 the pointer to its scales (split layout). */
@@ -299,10 +337,10 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * The GEMV entry suffix for {@code w}'s dtype and the smallest compiled batch bucket (1, 2, 4, ... up to
-     * {@code maxBucket}) holding {@code nb} rows: {@code q8_0_nb4}.
+     * The GEMV entry of {@code family} for {@code w}'s dtype, a version {@code infix} and the smallest compiled batch
+     * bucket (1, 2, 4, ... up to {@code maxBucket}) holding {@code nb} rows: {@code gemv_q8_0_v4_nb4}.
      */
-    private static String gemvSuffix(Tensor w, int nb, int maxBucket) {
+    static String gemvEntry(String family, Tensor w, String infix, int nb, int maxBucket) {
         String dt = switch (w.dtype()) {
             case F16 -> "f16";
             case BF16 -> "bf16";
@@ -312,15 +350,15 @@ public final class CudaBackend implements Backend {
         };
         int bucket = 1;
         while (bucket < nb && bucket < maxBucket) bucket *= 2;
-        return dt + "_nb" + bucket;
+        return family + "_" + dt + infix + "_nb" + bucket;
     }
 
-    private void gemm(Tensor out, Tensor x, Tensor w, int T, int n, int K) {
+    private void gemm(CUdeviceptr out, CUdeviceptr x, Tensor w, int T, int n, int K) {
         CudaStream s = ctx.stream();
         boolean bf16 = w.dtype() == DType.BF16;
         DeviceBuffer a = scratch("gemm.a", 2L * T * K);
         long count = (long) T * K;
-        ctx.kernel("convert", bf16 ? "f32_to_bf16" : "f32_to_f16").launch1d(s, grid(count), 256, ptr(x), a, count);
+        ctx.kernel("convert", bf16 ? "f32_to_bf16" : "f32_to_f16").launch1d(s, grid(count), 256, x, a, count);
         CUdeviceptr wp = ptr(w);
         if (w.dtype() == DType.Q8_0 || w.dtype() == DType.Q4_0) {
             long wn = (long) n * K;
@@ -330,7 +368,7 @@ public final class CudaBackend implements Backend {
             wp = wh.pointer();
         }
         TensorCoreGemm g = gemmKernel;
-        ctx.kernel("gemm", g.kernel(bf16)).launch(s, (n + g.tileN - 1) / g.tileN, (T + g.tileM - 1) / g.tileM, 1, g.threads, 0, a, wp, ptr(out), T, n, K);
+        ctx.kernel("gemm", g.kernel(bf16)).launch(s, (n + g.tileN - 1) / g.tileN, (T + g.tileM - 1) / g.tileM, 1, g.threads, 0, a, wp, out, T, n, K);
     }
 
     /** Blocks of 256 threads for n work items of a grid-stride kernel, at most 16 per SM (the threads stride over the rest). */
@@ -393,7 +431,8 @@ public final class CudaBackend implements Backend {
                     po, pml, ptr(out, qOff), nHeads, headSize, splits);
         } else {
             int group = nHeads / nKvHeads;
-            ctx.kernel("attention", "attn_prefill_f32").launch(s, (rows * group + 15) / 16, nKvHeads, 1, 128, 0,
+            PrefillAttention a = prefillAttention;
+            ctx.kernel("attention", a.kernel).launch(s, (rows * group + a.rowsPerBlock - 1) / a.rowsPerBlock, nKvHeads, 1, 128, 0,
                     ptr(q, qOff), ptr(keys), ptr(values), ptr(out, qOff), 0, 0L, pos0, rows, nHeads, nKvHeads, headSize, scale);
         }
     }

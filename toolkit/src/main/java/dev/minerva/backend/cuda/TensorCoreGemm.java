@@ -5,7 +5,9 @@ import java.util.Locale;
 /**
  * The tensor-core prefill GEMMs of {@code gemm.cu}, kept side by side while GPU runs compare them (llm.c
  * {@code dev/cuda} style). {@link CudaBackend} uses {@link #configured()}: {@code -Dminerva.cuda.gemm=wmma|mma|mma64},
- * default {@link #WMMA} until a gpu-check run shows v2 correct and faster; {@code gpu-check} checks and times both.
+ * default {@link #MMA}: on an H100 (gpu-check run {@code 20261122-195536-fa66a92}) v2 was correct and the fastest at
+ * every measured shape (512x5632x2048 f16: 117 TFLOP/s against v1's 97 and v3's 97; 512x2048x2048: 79 against 55
+ * and 75; TinyLlama prefill-512: 16.4 ms against 22.3 and 17.4). {@code gpu-check} checks and times all three.
  */
 public enum TensorCoreGemm {
     /** v1: WMMA fragments, single-buffered 64x64x32 shared tiles, 4 warps of 32x32. */
@@ -13,7 +15,7 @@ public enum TensorCoreGemm {
     /**
      * v2: {@code mma.sync m16n8k16} fed by {@code ldmatrix.x4}, a 3-stage {@code cp.async} pipeline of 128x64x32
      * tiles, 8 warps of 32x32. Its index math is run lane by lane in Java by
-     * {@link dev.minerva.backend.cuda.reference.MmaGemmReference}; not yet run on a GPU.
+     * {@link dev.minerva.backend.cuda.reference.MmaGemmReference}. The default.
      */
     MMA("mma", 128, 64, 256),
     /** v3: v2 with 64x64 tiles and 4 warps: twice the blocks, for grids where v2 leaves SMs idle ({@code MmaGemmReference} at tile 64). */
@@ -32,9 +34,9 @@ public enum TensorCoreGemm {
     /** The kernel's entry name in gemm.cu for f16 or bf16 operands. */
     String kernel(boolean bf16) { return (bf16 ? "gemm_bf16_" : "gemm_f16_") + suffix; }
 
-    /** The version {@code -Dminerva.cuda.gemm} names (wmma, mma or mma64), else {@link #WMMA}. */
+    /** The version {@code -Dminerva.cuda.gemm} names (wmma, mma or mma64), else {@link #MMA}. */
     static TensorCoreGemm configured() {
-        String v = System.getProperty("minerva.cuda.gemm", "wmma").trim().toLowerCase(Locale.ROOT);
+        String v = System.getProperty("minerva.cuda.gemm", "mma").trim().toLowerCase(Locale.ROOT);
         for (TensorCoreGemm g : values()) if (g.suffix.equals(v)) return g;
         throw new IllegalArgumentException("-Dminerva.cuda.gemm must be wmma, mma or mma64, got '" + v + "'");
     }

@@ -28,14 +28,17 @@ class PtxResourcesTest {
             "sample", List.of("argmax_f32", "sample_topkp_f32", "rng_advance", "decode_advance"),
             "gemv", gemvEntries(),
             "gemm", List.of("gemm_f16_wmma", "gemm_bf16_wmma", "gemm_f16_mma", "gemm_bf16_mma", "gemm_f16_mma64", "gemm_bf16_mma64"),
-            "attention", List.of("kv_append_f32", "attn_prefill_f32", "attn_decode_split_f32", "attn_decode_merge_f32", "attn_naive_f32", "attn_masked_f32"));
+            "attention", List.of("kv_append_f32", "attn_prefill_f32", "attn_prefill_mma", "attn_decode_split_f32", "attn_decode_merge_f32", "attn_naive_f32", "attn_masked_f32"));
 
     static List<String> gemvEntries() {
         List<String> e = new ArrayList<>(List.of("splitk_reduce_f32", "gemv_f32", "gemv_f32_generic", "gemv_f16_generic", "gemv_bf16_generic"));
         for (String d : List.of("f16", "bf16", "q8_0", "q4_0", "q8_0_aos", "q4_0_aos"))
             for (int nb : new int[]{1, 2, 4, 8, 16, 32}) e.add("gemv_" + d + "_nb" + nb);
         for (String d : List.of("f16", "bf16", "q8_0", "q4_0"))
-            for (int nb : new int[]{1, 2, 4, 8}) { e.add("gemv3_" + d + "_nb" + nb); e.add("gemv_swiglu_" + d + "_nb" + nb); }
+            for (int nb : new int[]{1, 2, 4, 8}) {
+                for (String v : List.of("", "_v4")) { e.add("gemv3_" + d + v + "_nb" + nb); e.add("gemv_swiglu_" + d + v + "_nb" + nb); }
+                e.add("gemv_" + d + "_v4_nb" + nb);
+            }
         return e;
     }
 

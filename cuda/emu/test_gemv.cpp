@@ -19,6 +19,9 @@
 //       at nb 1,3,8, rows 30 K 544 at nb 2,5.
 //   gemv{,3,_swiglu}_{f16,bf16,q8_0,q4_0}_v4_nb{1,2,4,8}  the same launches with -Dminerva.cuda.gemv=v4 (batches <= 8):
 //       n 21 K 800 T 1,2,3,8; n 22 K 2080 T 1,3; n 13 K 4096 T 8; the gemv3/swiglu shapes above.
+//   quantize_q8_f32 + gemv{,3,_swiglu}_q8_0_dp4a_nb{1,2,4,8}  -Dminerva.cuda.gemv=dp4a: the activations quantised
+//       (checked bit for bit against Q8_0Codec's rule, ties and an all-zero block included), then the v4 shapes;
+//       the reference multiplies the Q8_0-rounded activations.
 //   splitk_reduce_f32        after every split launch above.
 // Weights: Q8_0/Q4_0 are made as ggml blocks (random f16 scale of either sign, int8 over the full -128..127, any
 // nibble) and packed to QuantSplit's layout in one buffer (qs, then the scales at byte rows*K resp. rows*K/2, as
@@ -198,6 +201,41 @@ decltype(&gemv_swiglu_bf16_nb1) const kSwBF16v4[] = NB4(gemv_swiglu_bf16_v4);
 decltype(&gemv_swiglu_q8_0_nb1) const kSwQ8v4[] = NB4(gemv_swiglu_q8_0_v4);
 decltype(&gemv_swiglu_q4_0_nb1) const kSwQ4v4[] = NB4(gemv_swiglu_q4_0_v4);
 bool g_v4 = false;   // launch the v4 entries where the host would (CudaBackend with -Dminerva.cuda.gemv=v4)
+// v5 (GemvKernel.DP4A): Q8_0 weights against Q8_0-quantised activations, buckets 1..8
+decltype(&gemv_q8_0_dp4a_nb1) const kQ8dp4a[] = NB4(gemv_q8_0_dp4a);
+decltype(&gemv3_q8_0_dp4a_nb1) const k3Q8dp4a[] = NB4(gemv3_q8_0_dp4a);
+decltype(&gemv_swiglu_q8_0_dp4a_nb1) const kSwQ8dp4a[] = NB4(gemv_swiglu_q8_0_dp4a);
+bool g_dp4a = false;   // launch them where the host would (-Dminerva.cuda.gemv=dp4a)
+
+// Q8_0Codec.quantize's activation path, written out independently of quantize_q8_f32: per 32 values d = max|x| / 127,
+// q = round half away from zero (x * (1/d)), and the scale kept is d rounded to f16.
+struct QX { Bytes q; std::vector<float> d; std::vector<float> deq; };
+QX quantize_ref(const std::vector<float>& x) {
+    const size_t n = x.size();
+    QX r{Bytes(n), std::vector<float>(n / 32), std::vector<float>(n)};
+    for (size_t b = 0; b < n / 32; b++) {
+        float amax = 0.f;
+        for (int j = 0; j < 32; j++) amax = std::max(amax, std::fabs(x[b * 32 + j]));
+        const float d = amax / 127.f, id = d != 0.f ? 1.f / d : 0.f;
+        r.d[b] = (float)chk::ref::f16_value(chk::ref::rne_f16(d));
+        for (int j = 0; j < 32; j++) {
+            const int q = (int)std::round(x[b * 32 + j] * id);
+            reinterpret_cast<int8_t*>(r.q.data())[b * 32 + j] = (int8_t)q;
+            r.deq[b * 32 + j] = (float)q * r.d[b];
+        }
+    }
+    return r;
+}
+
+// CudaBackend.addActivationArgs for dp4a: quantize_q8_f32 into (xq, xd), grid min(ceil(blocks/4), 16*SMs), block 128.
+struct DevQX { Bytes q; std::vector<float> d; };
+DevQX quantize_dev(const float* x, int nb, int K) {
+    const long long blocks = (long long)nb * K / 32;
+    DevQX r{Bytes((size_t)nb * K), std::vector<float>((size_t)blocks)};
+    emu::launch("quantize_q8_f32", quantize_q8_f32, dim3((unsigned)std::min((blocks + 3) / 4, 16LL * kSms)), dim3(128), 0, x,
+                reinterpret_cast<int8_t*>(r.q.data()), r.d.data(), blocks);
+    return r;
+}
 
 template <class T> const T* as(const void* p) { return reinterpret_cast<const T*>(p); }
 
@@ -226,6 +264,19 @@ std::string host_gemv(float* y, const float* x, const Weight& w, int nb, int n, 
     if (splits > 1) { partial = chk::poisoned((size_t)splits * nb * n); target = partial.data(); }
     const dim3 grid(blocks, splits);
     const int s = slot_of(bucket_of(nb, 32));
+    if (g_dp4a && w.dt == DT::Q8_0 && !aos && nb <= 8) {
+        const DevQX qx = quantize_dev(x, nb, K);
+        std::string name = "quantize_q8_f32 + gemv_q8_0_dp4a_nb" + std::to_string(bucket_of(nb, 8));
+        emu::launch(name.c_str(), kQ8dp4a[s], grid, b128, 0, as<int8_t>(wptr(w)), wscales(w), as<int8_t>(qx.q.data()), qx.d.data(),
+                    target, n, K, nb, k_split);
+        if (splits > 1) {
+            const long long count = (long long)nb * n;
+            emu::launch("splitk_reduce_f32", splitk_reduce_f32, dim3((unsigned)std::min((count + 255) / 256, 4096LL)), dim3(256), 0,
+                        (const float*)partial.data(), y, splits, count);
+            name += " split " + std::to_string(splits) + "x" + std::to_string(k_split) + "+reduce";
+        }
+        return name;
+    }
     const bool v4 = g_v4 && !aos && nb <= 8;
     std::string name = w.dt == DT::F32 ? "gemv_f32"
                                        : std::string("gemv_") + dt_name(w.dt) + (aos ? "_aos" : v4 ? "_v4" : "") + "_nb" + std::to_string(bucket_of(nb, 32));
@@ -271,7 +322,8 @@ void matmul(DT dt, bool aos, int n, int K, std::initializer_list<int> Ts) {
     const Weight w = make_weight(dt, n, K, 100 + n * 7 + K + (int)dt * 13 + aos);
     for (int T : Ts) {
         const auto x = chk::random((size_t)T * K, 7 + T + K);
-        const Ref r = reference(w, x, T);
+        const bool qx = g_dp4a && dt == DT::Q8_0 && !aos && T <= 8;
+        const Ref r = reference(w, qx ? quantize_ref(x).deq : x, T);   // dp4a: the product of what it multiplies
         const size_t count = (size_t)T * n;
         std::string launched;
         const std::string shape = " T " + std::to_string(T) + " n " + std::to_string(n) + " K " + std::to_string(K);
@@ -286,12 +338,15 @@ void matmul(DT dt, bool aos, int n, int K, std::initializer_list<int> Ts) {
 void gemv3(DT dt, int nb, int r0, int r1, int r2, int K) {
     const Weight w0 = make_weight(dt, r0, K, 500 + r0), w1 = make_weight(dt, r1, K, 600 + r1), w2 = make_weight(dt, r2, K, 700 + r2);
     const auto x = chk::random((size_t)nb * K, 900 + nb);
-    const Ref ref[3] = {reference(w0, x, nb), reference(w1, x, nb), reference(w2, x, nb)};
+    const bool qx = g_dp4a && dt == DT::Q8_0;
+    const std::vector<float> xr = qx ? quantize_ref(x).deq : x;
+    const Ref ref[3] = {reference(w0, xr, nb), reference(w1, xr, nb), reference(w2, xr, nb)};
     // y0 | guard | y1 | guard | y2 | guard in one buffer, so both_orders compares all three
     const size_t n0 = (size_t)nb * r0, n1 = (size_t)nb * r1, n2 = (size_t)nb * r2;
     const size_t off1 = n0 + kGuard, off2 = off1 + n1 + kGuard;
     const int bucket = bucket_of(nb, 8), s = slot_of(bucket);
-    const std::string name = std::string("gemv3_") + dt_name(dt) + (g_v4 ? "_v4" : "") + "_nb" + std::to_string(bucket);
+    const std::string name = std::string(qx ? "quantize_q8_f32 + " : "") + "gemv3_" + dt_name(dt) + (qx ? "_dp4a" : g_v4 ? "_v4" : "") +
+                             "_nb" + std::to_string(bucket);
     const std::string shape = " nb " + std::to_string(nb) + " rows " + std::to_string(r0) + "/" + std::to_string(r1) + "/" +
                               std::to_string(r2) + " K " + std::to_string(K);
     const dim3 grid((r0 + 3) / 4 + (r1 + 3) / 4 + (r2 + 3) / 4), b128(128);
@@ -301,7 +356,15 @@ void gemv3(DT dt, int nb, int r0, int r1, int r2, int K) {
         switch (dt) {
             case DT::F16: emu::launch(nm, (g_v4 ? k3F16v4 : k3F16)[s], grid, b128, 0, as<__half>(wptr(w0)), as<__half>(wptr(w1)), as<__half>(wptr(w2)), x.data(), y0, y1, y2, r0, r1, r2, K, nb); break;
             case DT::BF16: emu::launch(nm, (g_v4 ? k3BF16v4 : k3BF16)[s], grid, b128, 0, as<__nv_bfloat16>(wptr(w0)), as<__nv_bfloat16>(wptr(w1)), as<__nv_bfloat16>(wptr(w2)), x.data(), y0, y1, y2, r0, r1, r2, K, nb); break;
-            case DT::Q8_0: emu::launch(nm, (g_v4 ? k3Q8v4 : k3Q8)[s], grid, b128, 0, as<int8_t>(wptr(w0)), wscales(w0), as<int8_t>(wptr(w1)), wscales(w1), as<int8_t>(wptr(w2)), wscales(w2), x.data(), y0, y1, y2, r0, r1, r2, K, nb); break;
+            case DT::Q8_0:
+                if (qx) {
+                    const DevQX q = quantize_dev(x.data(), nb, K);
+                    emu::launch(nm, k3Q8dp4a[s], grid, b128, 0, as<int8_t>(wptr(w0)), wscales(w0), as<int8_t>(wptr(w1)), wscales(w1), as<int8_t>(wptr(w2)), wscales(w2),
+                                as<int8_t>(q.q.data()), q.d.data(), y0, y1, y2, r0, r1, r2, K, nb);
+                } else {
+                    emu::launch(nm, (g_v4 ? k3Q8v4 : k3Q8)[s], grid, b128, 0, as<int8_t>(wptr(w0)), wscales(w0), as<int8_t>(wptr(w1)), wscales(w1), as<int8_t>(wptr(w2)), wscales(w2), x.data(), y0, y1, y2, r0, r1, r2, K, nb);
+                }
+                break;
             case DT::Q4_0: emu::launch(nm, (g_v4 ? k3Q4v4 : k3Q4)[s], grid, b128, 0, as<uint8_t>(wptr(w0)), wscales(w0), as<uint8_t>(wptr(w1)), wscales(w1), as<uint8_t>(wptr(w2)), wscales(w2), x.data(), y0, y1, y2, r0, r1, r2, K, nb); break;
             default: break;
         }
@@ -318,7 +381,9 @@ void gemv3(DT dt, int nb, int r0, int r1, int r2, int K) {
 void swiglu(DT dt, int nb, int rows, int K) {
     const Weight wg = make_weight(dt, rows, K, 300 + rows), wu = make_weight(dt, rows, K, 400 + rows);
     const auto x = chk::random((size_t)nb * K, 950 + nb);
-    const Ref g = reference(wg, x, nb), u = reference(wu, x, nb);
+    const bool qx = g_dp4a && dt == DT::Q8_0;
+    const std::vector<float> xr = qx ? quantize_ref(x).deq : x;
+    const Ref g = reference(wg, xr, nb), u = reference(wu, xr, nb);
     // h = silu(g) * u; an error dg, du moves h by silu'(g) u dg + silu(g) du, |silu'| <= 1.1; expf adds ~1e-7 |h|
     std::vector<double> want(g.y.size()), bound(g.y.size());
     for (size_t i = 0; i < want.size(); i++) {
@@ -327,7 +392,8 @@ void swiglu(DT dt, int nb, int rows, int K) {
         bound[i] = kRel * (1.1 * std::fabs(u.y[i]) * g.mag[i] + std::fabs(sg) * u.mag[i]) + 1e-6 * std::fabs(want[i]) + 1e-30;
     }
     const int bucket = bucket_of(nb, 8), s = slot_of(bucket);
-    const std::string name = std::string("gemv_swiglu_") + dt_name(dt) + (g_v4 ? "_v4" : "") + "_nb" + std::to_string(bucket);
+    const std::string name = std::string(qx ? "quantize_q8_f32 + " : "") + "gemv_swiglu_" + dt_name(dt) + (qx ? "_dp4a" : g_v4 ? "_v4" : "") +
+                             "_nb" + std::to_string(bucket);
     const std::string shape = " nb " + std::to_string(nb) + " rows " + std::to_string(rows) + " K " + std::to_string(K);
     const dim3 grid((rows + 3) / 4), b128(128);
     auto out = chk::both_orders(name + shape, chk::poisoned(want.size() + kGuard), [&](std::vector<float>& o) {
@@ -335,7 +401,15 @@ void swiglu(DT dt, int nb, int rows, int K) {
         switch (dt) {
             case DT::F16: emu::launch(nm, (g_v4 ? kSwF16v4 : kSwF16)[s], grid, b128, 0, as<__half>(wptr(wg)), as<__half>(wptr(wu)), x.data(), o.data(), rows, K, nb); break;
             case DT::BF16: emu::launch(nm, (g_v4 ? kSwBF16v4 : kSwBF16)[s], grid, b128, 0, as<__nv_bfloat16>(wptr(wg)), as<__nv_bfloat16>(wptr(wu)), x.data(), o.data(), rows, K, nb); break;
-            case DT::Q8_0: emu::launch(nm, (g_v4 ? kSwQ8v4 : kSwQ8)[s], grid, b128, 0, as<int8_t>(wptr(wg)), wscales(wg), as<int8_t>(wptr(wu)), wscales(wu), x.data(), o.data(), rows, K, nb); break;
+            case DT::Q8_0:
+                if (qx) {
+                    const DevQX q = quantize_dev(x.data(), nb, K);
+                    emu::launch(nm, kSwQ8dp4a[s], grid, b128, 0, as<int8_t>(wptr(wg)), wscales(wg), as<int8_t>(wptr(wu)), wscales(wu),
+                                as<int8_t>(q.q.data()), q.d.data(), o.data(), rows, K, nb);
+                } else {
+                    emu::launch(nm, (g_v4 ? kSwQ8v4 : kSwQ8)[s], grid, b128, 0, as<int8_t>(wptr(wg)), wscales(wg), as<int8_t>(wptr(wu)), wscales(wu), x.data(), o.data(), rows, K, nb);
+                }
+                break;
             case DT::Q4_0: emu::launch(nm, (g_v4 ? kSwQ4v4 : kSwQ4)[s], grid, b128, 0, as<uint8_t>(wptr(wg)), wscales(wg), as<uint8_t>(wptr(wu)), wscales(wu), x.data(), o.data(), rows, K, nb); break;
             default: break;
         }
@@ -344,6 +418,31 @@ void swiglu(DT dt, int nb, int rows, int K) {
     guard_ok(name + shape, out, want.size());
 }
 }  // namespace
+
+// quantize_q8_f32 against quantize_ref, bit for bit: random rows, an all-zero block, and values on rounding ties
+void quantize_exact() {
+    const int nb = 3, K = 800;
+    auto x = chk::random((size_t)nb * K, 4242);
+    for (int j = 0; j < 32; j++) x[64 + j] = 0.f;                                   // block 2: d = 0
+    for (int j = 0; j < 32; j++) x[96 + j] = j == 0 ? 127.f : (float)(j - 16) + 0.5f;   // block 3: d = 1, x.5 ties
+    const QX want = quantize_ref(x);
+    size_t bad = 0, first = SIZE_MAX;
+    chk::both_orders("quantize_q8_f32", std::vector<float>(1, 0.f), [&](std::vector<float>&) {
+        const DevQX got = quantize_dev(x.data(), nb, K);
+        bad = 0;
+        for (size_t i = 0; i < x.size(); i++)
+            if (got.q.data()[i] != want.q.data()[i]) { if (!bad++) first = i; }
+        for (size_t b = 0; b < want.d.size(); b++)
+            if (std::memcmp(&got.d[b], &want.d[b], 4) != 0) { if (!bad++) first = b * 32; }
+    });
+    if (bad) {
+        std::printf("FAIL quantize_q8_f32 nb %d K %d: %zu values or scales differ from Q8_0Codec's rule, first at [%zu] x %.9g\n", nb, K, bad,
+                    first, x[first]);
+        chk::failures()++;
+    } else {
+        std::printf("ok   quantize_q8_f32 nb %d K %d: int8 values and f16 scales equal Q8_0Codec's rule bit for bit\n", nb, K);
+    }
+}
 
 int main() {
     const auto t0 = std::chrono::steady_clock::now();
@@ -382,6 +481,17 @@ int main() {
         for (int nb : {2, 5}) swiglu(dt, nb, 30, 544);
     }
     g_v4 = false;
+    // v5: Q8_0 with dp4a on quantised activations (the references multiply the Q8_0-rounded activations)
+    quantize_exact();
+    g_dp4a = true;
+    matmul(DT::Q8_0, false, 21, 800, {1, 2, 3, 8});
+    matmul(DT::Q8_0, false, 22, 2080, {1, 3});
+    matmul(DT::Q8_0, false, 13, 4096, {8});
+    for (int nb : {1, 3, 8}) gemv3(DT::Q8_0, nb, 70, 18, 18, 800);
+    for (int nb : {2, 5}) gemv3(DT::Q8_0, nb, 37, 21, 13, 544);
+    for (int nb : {1, 3, 8}) swiglu(DT::Q8_0, nb, 45, 800);
+    for (int nb : {2, 5}) swiglu(DT::Q8_0, nb, 30, 544);
+    g_dp4a = false;
     std::printf("(%.1f s)\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     return chk::summary("gemv");
 }

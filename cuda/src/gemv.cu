@@ -21,6 +21,10 @@
 //      read once, so they should not evict x from L1), and the Q8_0/Q4_0 block scale multiplies the block's dot
 //      product once instead of every weight. On an H100 v1 reached 58% of copy bandwidth with F16 and 31% with Q8_0
 //      (8192x4096, batch 1), Q8_0 no faster than F16 with half the bytes: latency, not bandwidth, bound.
+//   v5 gemv_q8_0_dp4a_nb<NB>, gemv3_q8_0_dp4a_nb<NB>, gemv_swiglu_q8_0_dp4a_nb<NB> (NB <= 8): Q8_0 weights against
+//      activations quantised to Q8_0 by quantize_q8_f32 (as the CPU backend does), 4 __dp4a per 16-byte load: the
+//      activations cost as many bytes as the weights (v1 reads 64 bytes of f32 x per 16 bytes of weights) and the
+//      int8 -> float conversions disappear. Parameters: x becomes (xq int8 (nb, K), xd f32 (nb, K/32)).
 // Requirements (checked on the host): K % 32 == 0; x and W 16-byte aligned.
 #include "common.cuh"
 
@@ -483,6 +487,130 @@ GEMV_FUSED_BOTH(q4_0, LoadQ4Split, FetchQ4Split,
                 (const uint8_t* __restrict__ qs0, const __half* __restrict__ d0),
                 (const uint8_t* __restrict__ qs1, const __half* __restrict__ d1),
                 (const uint8_t* __restrict__ qs2, const __half* __restrict__ d2), (qs0, d0, K), (qs1, d1, K), (qs2, d2, K))
+
+// ---- v5: Q8_0 x Q8_0 with __dp4a
+// quantize_q8_f32: x (n_blocks * 32) f32 -> xq int8 and xd (n_blocks) f32, as Q8_0Codec.quantize's activation path:
+//   d = max|x| / 127, q = round half away from zero (x * (1/d)), xd = d rounded to f16 (the scale a Q8_0 block holds).
+//   One warp per block of 32; grid-stride over blocks. Launch: block 128, grid ceil(n_blocks / 4) (capped).
+extern "C" __global__ void quantize_q8_f32(const float* __restrict__ x, int8_t* __restrict__ xq, float* __restrict__ xd,
+                                           long long n_blocks) {
+    const int lane = threadIdx.x & 31;
+    const long long step = (long long)gridDim.x * (blockDim.x >> 5);
+    for (long long blk = (long long)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5); blk < n_blocks; blk += step) {
+        const float v = x[blk * 32 + lane];
+        const float d = warp_max(fabsf(v)) / 127.f;
+        const float id = d != 0.f ? 1.f / d : 0.f;
+        xq[blk * 32 + lane] = (int8_t)(int)roundf(v * id);
+        if (lane == 0) xd[blk] = __half2float(__float2half_rn(d));
+    }
+}
+
+// acc[b] += row r of (qs, d) . row b of (xq, xd) over columns [k0, k1): a lane takes 16 values (half a block) per
+// load, GEMV_V4_DEPTH loads in flight; per half block the int32 dot times both scales.
+template <int NB>
+__device__ __forceinline__ void q8_dp4a_row(const int8_t* __restrict__ qs, const __half* __restrict__ d,
+                                            const int8_t* __restrict__ xq, const float* __restrict__ xd,
+                                            int r, int K, int nb, int k0, int k1, float (&acc)[NB]) {
+    constexpr int E = 16, STEP = 32 * E, U = GEMV_V4_DEPTH;
+    const int lane = threadIdx.x & 31;
+    const int kb = K / MINERVA_QK;
+    for (int c0 = k0 + lane * E; c0 < k1; c0 += U * STEP) {
+        uint4 wq[U];
+        float wd[U];
+#pragma unroll
+        for (int u = 0; u < U; u++) {
+            const int c = c0 + u * STEP;
+            if (c < k1) {
+                wq[u] = __ldcs(reinterpret_cast<const uint4*>(qs + (long long)r * K + c));
+                wd[u] = __half2float(d[(long long)r * kb + c / MINERVA_QK]);
+            }
+        }
+#pragma unroll
+        for (int u = 0; u < U; u++) {
+            const int c = c0 + u * STEP;
+            if (c >= k1) break;
+#pragma unroll
+            for (int b = 0; b < NB; b++) {
+                if (b < nb) {
+                    const uint4 xv = *reinterpret_cast<const uint4*>(xq + (long long)b * K + c);
+                    int s = __dp4a((int)wq[u].x, (int)xv.x, 0);
+                    s = __dp4a((int)wq[u].y, (int)xv.y, s);
+                    s = __dp4a((int)wq[u].z, (int)xv.z, s);
+                    s = __dp4a((int)wq[u].w, (int)xv.w, s);
+                    acc[b] += (float)s * (wd[u] * xd[(long long)b * kb + c / MINERVA_QK]);
+                }
+            }
+        }
+    }
+}
+
+// The v1 GEMV contract (split-K over gridDim.y, one warp per row, y (splits, nb, rows)) with Q8_0 activations.
+template <int NB>
+__device__ __forceinline__ void gemv_q8_dp4a_rows(const int8_t* __restrict__ qs, const __half* __restrict__ d,
+                                                  const int8_t* __restrict__ xq, const float* __restrict__ xd,
+                                                  float* __restrict__ y, int rows, int K, int nb, int k_split,
+                                                  int rblock, int split) {
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int r = rblock * GEMV_WARPS + warp;
+    if (r >= rows) return;                       // whole warp exits together: no shuffles left behind
+    float acc[NB];
+#pragma unroll
+    for (int b = 0; b < NB; b++) acc[b] = 0.f;
+    const int k0 = split * k_split;
+    q8_dp4a_row<NB>(qs, d, xq, xd, r, K, nb, k0, min(K, k0 + k_split), acc);
+    float* ys = y + (long long)split * nb * rows;
+#pragma unroll
+    for (int b = 0; b < NB; b++) {
+        if (b < nb) {
+            const float v = warp_sum(acc[b]);
+            if (lane == 0) ys[(long long)b * rows + r] = v;
+        }
+    }
+}
+
+#define GEMV_DP4A_ENTRIES(NB)                                                                                           \
+    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32)                                                       \
+    gemv_q8_0_dp4a_nb##NB(const int8_t* __restrict__ qs, const __half* __restrict__ d, const int8_t* __restrict__ xq,   \
+                          const float* __restrict__ xd, float* __restrict__ y, int rows, int K, int nb, int k_split) {  \
+        gemv_q8_dp4a_rows<NB>(qs, d, xq, xd, y, rows, K, nb, k_split, blockIdx.x, blockIdx.y);                          \
+    }                                                                                                                   \
+    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32)                                                       \
+    gemv3_q8_0_dp4a_nb##NB(const int8_t* __restrict__ qs0, const __half* __restrict__ d0,                               \
+                           const int8_t* __restrict__ qs1, const __half* __restrict__ d1,                               \
+                           const int8_t* __restrict__ qs2, const __half* __restrict__ d2,                               \
+                           const int8_t* __restrict__ xq, const float* __restrict__ xd, float* __restrict__ y0,         \
+                           float* __restrict__ y1, float* __restrict__ y2, int rows0, int rows1, int rows2, int K,      \
+                           int nb) {                                                                                    \
+        const int b0 = (rows0 + GEMV_WARPS - 1) / GEMV_WARPS, b1 = (rows1 + GEMV_WARPS - 1) / GEMV_WARPS;               \
+        const int b = blockIdx.x;                                                                                       \
+        if (b < b0) gemv_q8_dp4a_rows<NB>(qs0, d0, xq, xd, y0, rows0, K, nb, K, b, 0);                                  \
+        else if (b < b0 + b1) gemv_q8_dp4a_rows<NB>(qs1, d1, xq, xd, y1, rows1, K, nb, K, b - b0, 0);                   \
+        else gemv_q8_dp4a_rows<NB>(qs2, d2, xq, xd, y2, rows2, K, nb, K, b - b0 - b1, 0);                               \
+    }                                                                                                                   \
+    extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32)                                                       \
+    gemv_swiglu_q8_0_dp4a_nb##NB(const int8_t* __restrict__ qsg, const __half* __restrict__ dg,                         \
+                                 const int8_t* __restrict__ qsu, const __half* __restrict__ du,                         \
+                                 const int8_t* __restrict__ xq, const float* __restrict__ xd, float* __restrict__ h,    \
+                                 int rows, int K, int nb) {                                                             \
+        const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;                                                     \
+        const int r = blockIdx.x * GEMV_WARPS + warp;                                                                   \
+        if (r >= rows) return;                                                                                          \
+        float ag[NB], au[NB];                                                                                           \
+        for (int b = 0; b < NB; b++) { ag[b] = 0.f; au[b] = 0.f; }                                                      \
+        q8_dp4a_row<NB>(qsg, dg, xq, xd, r, K, nb, 0, K, ag);                                                           \
+        q8_dp4a_row<NB>(qsu, du, xq, xd, r, K, nb, 0, K, au);                                                           \
+        for (int b = 0; b < NB; b++) {                                                                                  \
+            if (b < nb) {                                                                                               \
+                const float g = warp_sum(ag[b]), u = warp_sum(au[b]);                                                   \
+                if (lane == 0) h[(long long)b * rows + r] = g / (1.0f + expf(-g)) * u;                                  \
+            }                                                                                                           \
+        }                                                                                                               \
+    }
+
+GEMV_DP4A_ENTRIES(1)
+GEMV_DP4A_ENTRIES(2)
+GEMV_DP4A_ENTRIES(4)
+GEMV_DP4A_ENTRIES(8)
 
 // y[i] = sum_s partial[s * n + i], s = 0..splits-1 in order. Launch: grid-stride, block = 256.
 extern "C" __global__ void splitk_reduce_f32(const float* __restrict__ partial, float* __restrict__ y, int splits,

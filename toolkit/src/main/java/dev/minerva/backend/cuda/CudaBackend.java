@@ -78,15 +78,17 @@ public final class CudaBackend implements Backend {
     /**
      * From this many activation rows up, matmuls with F16/BF16/Q8_0/Q4_0 weights run on the tensor-core GEMM rather
      * than the GEMV kernels: {@code -Dminerva.cuda.gemmMinRows}, default {@value #GEMM_MIN_ROWS}. The GEMV kernels
-     * read every activation row from L1 for each weight row, so their time grows with the rows (on an H100, 8192x4096
-     * F16: 44 us at 1 row, 119 us at 8, 845 us at 32), while the GEMM's stays near the weights' read time.
+     * read every activation row from L1 for each weight row, so their time grows with the rows, while the GEMM's
+     * stays near the weights' read time. On an H100 (run 20261122-201923-ab23496), TinyLlama's 2048x2048 F16: GEMV
+     * 17 / 25 / 42 / 120 us at 1 / 8 / 16 / 32 rows, GEMM 47 / 47 / 48 / 46 us; Q8_0: GEMV 35 / 55 / 90 us at 8 / 16 /
+     * 32 rows, GEMM 58 / 59 / 60 us. Decode at batch 8 ran 2726 tokens/s on the fused GEMVs, 1401 on the GEMM.
      */
     public int gemmMinRows() { return gemmMinRows; }
 
     /** gpu-check moves the crossover to time both sides of it. */
     void useGemmMinRows(int rows) { gemmMinRows = Math.max(1, rows); }
 
-    static final int GEMM_MIN_ROWS = 8;
+    static final int GEMM_MIN_ROWS = 16;
 
     static int configuredGemmMinRows() {
         String v = System.getProperty("minerva.cuda.gemmMinRows", String.valueOf(GEMM_MIN_ROWS)).trim();
@@ -281,10 +283,12 @@ public final class CudaBackend implements Backend {
         if (w.dtype() == DType.F32) {
             ctx.kernel("gemv", "gemv_f32").launch(s, blocks, splits, 1, 128, 0, ptr(w), x, target, n, K, nb, kSplit);
         } else {
+            String infix = gemvKernel.infix(nb, w.dtype());
             List<Object> args = new ArrayList<>();
             addWeightArgs(args, w);
-            args.addAll(List.of(x, target, n, K, nb, kSplit));
-            ctx.kernel("gemv", gemvEntry("gemv", w, gemvKernel.infix(nb), nb, 32)).launch(s, blocks, splits, 1, 128, 0, args.toArray());
+            addActivationArgs(args, infix, x, nb, K);
+            args.addAll(List.of(target, n, K, nb, kSplit));
+            ctx.kernel("gemv", gemvEntry("gemv", w, infix, nb, 32)).launch(s, blocks, splits, 1, 128, 0, args.toArray());
         }
         if (splits > 1) {
             long count = (long) nb * n;
@@ -311,21 +315,42 @@ public final class CudaBackend implements Backend {
     void gemv3(CUdeviceptr x, Tensor w0, Tensor w1, Tensor w2, CUdeviceptr y0, CUdeviceptr y1, CUdeviceptr y2, int nb, int K) {
         int r0 = (int) w0.rows(), r1 = (int) w1.rows(), r2 = (int) w2.rows();
         int blocks = (r0 + 3) / 4 + (r1 + 3) / 4 + (r2 + 3) / 4;
+        String infix = gemvKernel.infix(nb, w0.dtype());
         List<Object> args = new ArrayList<>();
         for (Tensor w : new Tensor[]{w0, w1, w2}) addWeightArgs(args, w);
-        args.addAll(List.of(x, y0, y1, y2, r0, r1, r2, K, nb));
-        ctx.kernel("gemv", gemvEntry("gemv3", w0, gemvKernel.infix(nb), nb, FUSED_GEMV_MAX_ROWS)).launch(ctx.stream(), blocks, 1, 1, 128, 0, args.toArray());
+        addActivationArgs(args, infix, x, nb, K);
+        args.addAll(List.of(y0, y1, y2, r0, r1, r2, K, nb));
+        ctx.kernel("gemv", gemvEntry("gemv3", w0, infix, nb, FUSED_GEMV_MAX_ROWS)).launch(ctx.stream(), blocks, 1, 1, 128, 0, args.toArray());
     }
 
     /** {@code h (nb, rows) = silu(x . wg^T) * (x . wu^T)} in one launch ({@code gemv_swiglu_*}: w1, w3). */
     void gemvSwiglu(CUdeviceptr x, Tensor wg, Tensor wu, CUdeviceptr h, int nb, int K) {
         int rows = (int) wg.rows();
         if (wu.rows() != rows) throw new IllegalArgumentException("gemv_swiglu: w1 has " + rows + " rows, w3 " + wu.rows());
+        String infix = gemvKernel.infix(nb, wg.dtype());
         List<Object> args = new ArrayList<>();
         addWeightArgs(args, wg);
         addWeightArgs(args, wu);
-        args.addAll(List.of(x, h, rows, K, nb));
-        ctx.kernel("gemv", gemvEntry("gemv_swiglu", wg, gemvKernel.infix(nb), nb, FUSED_GEMV_MAX_ROWS)).launch(ctx.stream(), (rows + 3) / 4, 1, 1, 128, 0, args.toArray());
+        addActivationArgs(args, infix, x, nb, K);
+        args.addAll(List.of(h, rows, K, nb));
+        ctx.kernel("gemv", gemvEntry("gemv_swiglu", wg, infix, nb, FUSED_GEMV_MAX_ROWS)).launch(ctx.stream(), (rows + 3) / 4, 1, 1, 128, 0, args.toArray());
+    }
+
+    /**
+     * The activations' kernel parameters: {@code x} itself, or for the dp4a entries x (nb, K) quantised to Q8_0 by
+     * {@code quantize_q8_f32} into scratch (int8 values, then one f32 scale per 32), as the CPU backend quantises them.
+     */
+    private void addActivationArgs(List<Object> args, String infix, CUdeviceptr x, int nb, int K) {
+        if (!infix.equals(GemvKernel.DP4A_INFIX)) {
+            args.add(x);
+            return;
+        }
+        long blocks = (long) nb * K / 32;
+        DeviceBuffer xq = scratch("gemv.xq", (long) nb * K), xd = scratch("gemv.xd", 4L * blocks);
+        ctx.kernel("gemv", "quantize_q8_f32").launch1d(ctx.stream(), (int) Math.min((blocks + 3) / 4, 16L * ctx.info().smCount()), 128,
+                x, xq, xd, blocks);
+        args.add(xq.pointer());
+        args.add(xd.pointer());
     }
 
     /** A weight's kernel parameters: its pointer, and for Q8_0/Q4_0 the pointer to its scales (split layout). */
@@ -404,7 +429,7 @@ public final class CudaBackend implements Backend {
                 packedKv = kvLength;
             }
             DeviceBuffer bits = ints("attn.mask", packedBits);
-            ctx.kernel("attention", "attn_masked_f32").launch(s, rows, nHeads, 1, 128, 4 * kvLength,
+            ctx.kernel("attention", "attn_masked_f32").launch(s, rows, nHeads, 1, 128, naiveScoreBytes(kvLength),
                     ptr(q, qOff), ptr(keys), ptr(values), ptr(out, qOff), bits, MaskBits.wordsPerRow(kvLength), kvLength,
                     nHeads, nKvHeads, headSize, scale);
             return;
@@ -412,7 +437,7 @@ public final class CudaBackend implements Backend {
         boolean fast = headSize == 32 || headSize == 64 || headSize == 128;
         if (!fast) {
             checkNaiveKeys("naive", kvLength, headSize);
-            ctx.kernel("attention", "attn_naive_f32").launch(s, rows, nHeads, 1, 128, 4 * kvLength,
+            ctx.kernel("attention", "attn_naive_f32").launch(s, rows, nHeads, 1, 128, naiveScoreBytes(kvLength),
                     ptr(q, qOff), ptr(keys), ptr(values), ptr(out, qOff), pos0, nHeads, nKvHeads, headSize, scale);
             return;
         }
@@ -442,6 +467,14 @@ public final class CudaBackend implements Backend {
      * kernels' 128 bytes of static scratch; without an opt-in the two together must fit in 48 KB.
      */
     private static final int NAIVE_MAX_KEYS = (48 * 1024 - 128) / 4;
+
+    /**
+     * The naive and masked kernels' score buffer: 4 bytes a key, rounded up to whole 16-byte groups. The JIT-compiled
+     * remainder of their unrolled read loop over the scores may read up to 3 scores past the last one (compute-sanitizer
+     * memcheck on an H100 saw a 12-byte read past 70 scores, run 20261122-201923-ab23496); the values are never used,
+     * but the read must stay inside the allocation. NAIVE_MAX_KEYS is a multiple of 4, so its check still holds.
+     */
+    static int naiveScoreBytes(int kvLength) { return 16 * ((kvLength + 3) / 4); }
 
     private static void checkNaiveKeys(String kernel, int kvLength, int headSize) {
         if (kvLength > NAIVE_MAX_KEYS) {

@@ -265,13 +265,17 @@ public final class CudaDecoder implements AutoCloseable {
         CudaGraph g = graphs.get(B);
         if (g == null) {
             if (graphs.isEmpty()) {
-                // size every scratch buffer at the largest batch, then freeze them for the graphs' lifetime;
+                // size every scratch buffer at its largest, then freeze them for the graphs' lifetime;
                 // the warm-up advances positions, so restore them afterwards
                 int[] p0 = new int[maxBatch], l0 = new int[maxBatch], t0 = new int[maxBatch];
                 ctx.download(p0, pos, 0, "positions");
                 ctx.download(l0, lens, 0, "lengths");
                 ctx.download(t0, tokens, 0, "tokens");
-                enqueueStep(maxBatch);
+                // each path's scratch is largest at its largest batch: the GEMM's at maxBatch, the plain GEMVs' (split-K
+                // partials) just below the crossover, the fused and dp4a GEMVs' (quantised activations) at 8 rows
+                java.util.TreeSet<Integer> warm = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
+                for (int b : new int[]{maxBatch, gpu.gemmMinRows() - 1, GemvKernel.V4_MAX_ROWS}) if (b >= 1 && b <= maxBatch) warm.add(b);
+                for (int b : warm) enqueueStep(b);
                 ctx.synchronize("decoder warm-up");
                 ctx.upload(pos, 0, p0, "positions");
                 ctx.upload(lens, 0, l0, "lengths");

@@ -1,33 +1,51 @@
 package dev.minerva.backend.cuda;
 
+import dev.minerva.tensor.DType;
+
 import java.util.Locale;
 
 /**
  * The decode GEMV kernels of {@code gemv.cu}, kept side by side while GPU runs compare them (llm.c {@code dev/cuda}
- * style). {@link CudaBackend} uses {@link #configured()}: {@code -Dminerva.cuda.gemv=v1|v4}, default {@link #V1} until a
- * gpu-check run shows v4 faster; {@code gpu-check} checks and times both. Only the F16/BF16/Q8_0/Q4_0 entries with
- * at most {@value #V4_MAX_ROWS} activation rows have a v4; everything else runs v1.
+ * style). {@link CudaBackend} uses {@link #configured()}: {@code -Dminerva.cuda.gemv=auto|v1|v4|dp4a}, default
+ * {@link #AUTO}; {@code gpu-check} checks and times each. The newer versions exist for at most {@value #V4_MAX_ROWS}
+ * activation rows; above that, and for F32 weights, every version runs v1.
+ *
+ * <p>Measured on an H100 (gpu-check run {@code 20261122-201923-ab23496}, TinyLlama shape, fused step, CUDA graph,
+ * batch 1): F16 decoded 752 tokens/s with v4 against 705 with v1, Q8_0 794 against 842. Hence {@link #AUTO}.
  */
 public enum GemvKernel {
     /** One warp per weight row, 16-byte loads, the compiler's unroll of 2; scales applied per weight. */
-    V1(""),
-    /** v1 with 4 loads in flight per lane before any is used, the streaming cache hint, and scales applied per block. */
-    V4("_v4");
+    V1,
+    /** v1 with 4 loads in flight per lane before any is used, the streaming hint, and scales applied per block. */
+    V4,
+    /**
+     * v5 for Q8_0 weights: the activations quantised to Q8_0 first (as the CPU backend does), then {@code __dp4a} int8
+     * dot products, v4's loads; F16/BF16 weights run v4 and Q4_0 v1 under this setting.
+     */
+    DP4A,
+    /** The fastest version measured per weight dtype: v4 for F16/BF16, v1 for Q8_0 and Q4_0. */
+    AUTO;
 
     static final int V4_MAX_ROWS = 8;
+    static final String DP4A_INFIX = "_dp4a";
 
-    private final String infix;
+    /** The infix of the entry names serving {@code nb} rows of weights in {@code dtype}: {@code gemv_f16<infix>_nb4}. */
+    String infix(int nb, DType dtype) {
+        if (nb > V4_MAX_ROWS || dtype == DType.F32) return "";
+        boolean half = dtype == DType.F16 || dtype == DType.BF16;
+        return switch (this) {
+            case V1 -> "";
+            case V4 -> "_v4";
+            case DP4A -> half ? "_v4" : dtype == DType.Q8_0 ? DP4A_INFIX : "";
+            case AUTO -> half ? "_v4" : "";
+        };
+    }
 
-    GemvKernel(String infix) { this.infix = infix; }
-
-    /** The infix of this version's entry names for {@code nb} rows: {@code gemv_q8_0<infix>_nb4}. */
-    String infix(int nb) { return this == V4 && nb <= V4_MAX_ROWS ? infix : ""; }
-
-    /** The version {@code -Dminerva.cuda.gemv} names (v1 or v4), else {@link #V1}. */
+    /** The version {@code -Dminerva.cuda.gemv} names (auto, v1, v4 or dp4a), else {@link #AUTO}. */
     static GemvKernel configured() {
-        String v = System.getProperty("minerva.cuda.gemv", "v1").trim().toLowerCase(Locale.ROOT);
-        for (GemvKernel g : values()) if (g.name().toLowerCase(Locale.ROOT).equals(v)) return g;
-        throw new IllegalArgumentException("-Dminerva.cuda.gemv must be v1 or v4, got '" + v + "'");
+        String v = System.getProperty("minerva.cuda.gemv", "auto").trim().toLowerCase(Locale.ROOT);
+        for (GemvKernel g : values()) if (g.toString().equals(v)) return g;
+        throw new IllegalArgumentException("-Dminerva.cuda.gemv must be auto, v1, v4 or dp4a, got '" + v + "'");
     }
 
     @Override public String toString() { return name().toLowerCase(Locale.ROOT); }

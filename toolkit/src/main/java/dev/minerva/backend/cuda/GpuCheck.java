@@ -132,8 +132,31 @@ public final class GpuCheck {
         }
     }
 
-    /** The GEMV path's name in a row: "gemv", or "gemv v4" for another version. */
-    private String gemvPath() { return gpu.gemvVersion() == GemvKernel.V1 ? "gemv" : "gemv " + gpu.gemvVersion(); }
+    /** The GEMV path's name in a row: "gemv v1", "gemv v4", "gemv dp4a", "gemv auto" (the configured choice). */
+    private String gemvPath() { return "gemv " + gpu.gemvVersion(); }
+
+    /** The GEMV versions that differ for weights in {@code dt}: dp4a only for Q8_0, none for F32 (one kernel). */
+    private static List<GemvKernel> gemvVersions(DType dt) {
+        return switch (dt) {
+            case F32 -> List.of(GemvKernel.AUTO);
+            case Q8_0 -> List.of(GemvKernel.V1, GemvKernel.V4, GemvKernel.DP4A);
+            default -> List.of(GemvKernel.V1, GemvKernel.V4);
+        };
+    }
+
+    /** Whether the configured GEMV version multiplies Q8_0-quantised activations for these rows and weights. */
+    private boolean quantisedActivations(int rows, DType dt) {
+        return rows < gpu.gemmMinRows() && GemvKernel.DP4A_INFIX.equals(gpu.gemvVersion().infix(rows, dt));
+    }
+
+    /** {@code x} rounded through Q8_0 as the CPU backend and {@code quantize_q8_f32} quantise activations. */
+    private static float[] q8RoundTrip(float[] x) {
+        byte[] q = new byte[x.length];
+        float[] scales = new float[x.length / 32], out = new float[x.length];
+        dev.minerva.tensor.Q8_0Codec.quantize(x, 0, x.length, q, scales);
+        dev.minerva.tensor.Q8_0Codec.dequantize(q, scales, 0, x.length, out);
+        return out;
+    }
 
     /** Runs {@code body} with the GEMV/GEMM crossover moved to {@code rows}, then restores it. */
     private void withGemmMinRows(int rows, Runnable body) {
@@ -220,20 +243,20 @@ public final class GpuCheck {
         rmsnormConformance();
         for (DType dt : DType.values()) {
             for (int T : new int[]{1, 3, 8, 32, 70}) {
-                matmulConformance(arena, dt, T, 768, 2048);
+                if (T < gpu.gemmMinRows() && T <= GemvKernel.V4_MAX_ROWS) {
+                    for (GemvKernel v : gemvVersions(dt)) withGemv(v, () -> matmulConformance(arena, dt, T, 768, 2048));
+                } else {
+                    matmulConformance(arena, dt, T, 768, 2048);
+                }
                 // the GEMV kernels' batch buckets that the GEMM now serves by default are still reachable: check them too
                 if (T <= 32 && T >= gpu.gemmMinRows()) withGemmMinRows(Integer.MAX_VALUE, () -> matmulConformance(arena, dt, T, 768, 2048));
-                if (T <= GemvKernel.V4_MAX_ROWS && dt != DType.F32) {
-                    withGemv(GemvKernel.V4, () -> withGemmMinRows(Integer.MAX_VALUE, () -> matmulConformance(arena, dt, T, 768, 2048)));
-                }
             }
         }
         matmulConformance(arena, DType.F32, 2, 100, 172);   // odd width: generic kernels
         matmulConformance(arena, DType.F16, 5, 100, 172);
         for (DType dt : new DType[]{DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0}) {
             for (int nb : new int[]{1, 3, 8}) {
-                fusedGemvConformance(arena, dt, nb);
-                withGemv(GemvKernel.V4, () -> fusedGemvConformance(arena, dt, nb));
+                for (GemvKernel v : gemvVersions(dt)) withGemv(v, () -> fusedGemvConformance(arena, dt, nb));
             }
         }
         matmulConformance(arena, DType.F16, 200, 101, 160);   // tensor cores: ragged tiles in M and N, odd N, 5 k-tiles
@@ -300,7 +323,8 @@ public final class GpuCheck {
         Tensor w = dt == DType.F32 ? w32 : TensorCodec.convert(w32, dt, arena);
         float[] wf = TensorCodec.toFloats(w);                 // the exact weights both backends multiply by
         float[] x = randn(T * K, 1.0);
-        double[] exact = exactMatmul(wf, x, T, n, K);
+        boolean qx = quantisedActivations(T, dt) && K % 32 == 0;
+        double[] exact = exactMatmul(wf, qx ? q8RoundTrip(x) : x, T, n, K);   // dp4a: the product of what it multiplies
         Tensor ro = cpu.allocate("o", T, n);
         cpu.matmul(ro, Tensor.ofF32("x", x.clone(), T, K), w);
         Tensor gw = gpu.load(w), gx = dev("x", x, T, K);
@@ -311,10 +335,10 @@ public final class GpuCheck {
             gpu.matmul(go, gx, gw);
             float[] got = gpu.read(go);
             double tol = tensorCores ? 1e-2 : 1e-5;
-            String path = tensorCores ? "gemm " + g + " (tensor cores)" : K % 32 != 0 ? "gemv generic" : gemvPath();
+            String path = tensorCores ? "gemm " + g + " (tensor cores)" : K % 32 != 0 ? "gemv generic" : dt == DType.F32 ? "gemv" : gemvPath();
             check("matmul " + path + " vs float64", dt.name(), T + "x" + n + "x" + K, relErr(exact, got), tol, firstDiff(toF(exact), got));
-            // the CPU quantises activations to Q8_0 for Q8_0/Q4_0 weights: compare loosely, for information
-            double cpuTol = dt.isQuantized() ? 2e-2 : tensorCores ? 1e-2 : 1e-5;
+            // the CPU quantises activations to Q8_0 for Q8_0/Q4_0 weights: loose, except against dp4a, which does too
+            double cpuTol = qx ? 1e-5 : dt.isQuantized() ? 2e-2 : tensorCores ? 1e-2 : 1e-5;
             check("matmul " + path + " vs cpu", dt.name(), T + "x" + n + "x" + K, relErr(ro.heapFloats(), got), cpuTol, "");
             free(go);
         };
@@ -335,8 +359,9 @@ public final class GpuCheck {
             wf[i] = TensorCodec.toFloats(w[i]);
         }
         float[] x = randn(nb * K, 1.0);
+        float[] xr = quantisedActivations(nb, dt) ? q8RoundTrip(x) : x;   // dp4a: the product of what it multiplies
         double[][] exact = new double[5][];
-        for (int i = 0; i < 5; i++) exact[i] = exactMatmul(wf[i], x, nb, rows[i], K);
+        for (int i = 0; i < 5; i++) exact[i] = exactMatmul(wf[i], xr, nb, rows[i], K);
         Tensor[] g = new Tensor[5];
         for (int i = 0; i < 5; i++) g[i] = gpu.load(w[i]);
         Tensor gx = dev("x", x, nb, K), y0 = poisoned("y0", nb, rq), y1 = poisoned("y1", nb, rkv), y2 = poisoned("y2", nb, rkv), h = poisoned("h", nb, hidden);
@@ -560,8 +585,8 @@ public final class GpuCheck {
             Tensor[] ws = {gpu.load(hw), gpu.load(hw.renamed("w2")), gpu.load(hw.renamed("w3"))};
             for (int nb : new int[]{1, 8, 32}) {
                 if (dt == DType.F32 && nb > 8) continue;
-                matvecBench(hw, ws, nb, false);
-                if (dt != DType.F32 && nb <= GemvKernel.V4_MAX_ROWS) withGemv(GemvKernel.V4, () -> matvecBench(hw, ws, nb, false));
+                if (nb <= GemvKernel.V4_MAX_ROWS) for (GemvKernel v : gemvVersions(dt)) withGemv(v, () -> matvecBench(hw, ws, nb, false));
+                else matvecBench(hw, ws, nb, false);
                 if (dt != DType.F32 && nb > 1) matvecBench(hw, ws, nb, true);
             }
             free(ws);
@@ -571,8 +596,8 @@ public final class GpuCheck {
             Tensor hw = TensorCodec.convert(Tensor.ofF32("w", randn(2048 * 2048, 0.05), 2048, 2048), dt, arena);
             Tensor[] ws = {gpu.load(hw), gpu.load(hw.renamed("w2")), gpu.load(hw.renamed("w3"))};
             for (int nb : new int[]{1, 2, 4, 8, 16, 32}) {
-                matvecBench(hw, ws, nb, false);
-                if (nb <= GemvKernel.V4_MAX_ROWS) withGemv(GemvKernel.V4, () -> matvecBench(hw, ws, nb, false));
+                if (nb <= GemvKernel.V4_MAX_ROWS) for (GemvKernel v : gemvVersions(dt)) withGemv(v, () -> matvecBench(hw, ws, nb, false));
+                else matvecBench(hw, ws, nb, false);
                 if (nb > 1) matvecBench(hw, ws, nb, true);
             }
             free(ws);
@@ -621,7 +646,7 @@ public final class GpuCheck {
         double[] t = new double[1];
         withGemmMinRows(gemm ? 1 : Integer.MAX_VALUE, () -> t[0] = medianMs(() -> gpu.matmul(y, x, ws[i[0]++ % 3])));
         double gbs = hw.byteSize() / (t[0] * 1e6);
-        bench((gemm ? "gemm (" + gpu.gemmVersion() + ")" : gemvPath()) + " batch " + nb, hw.dtype().name(), n + "x" + K, gbs, "GB/s",
+        bench((gemm ? "gemm (" + gpu.gemmVersion() + ")" : hw.dtype() == DType.F32 ? "gemv" : gemvPath()) + " batch " + nb, hw.dtype().name(), n + "x" + K, gbs, "GB/s",
                 String.format("%.1f us, %.0f%% of copy bandwidth", t[0] * 1e3, 100 * gbs / copyGbs));
         free(x, y);
     }
@@ -744,8 +769,8 @@ public final class GpuCheck {
     private void graphPath(ModelConfig c, DType dt, dev.minerva.model.Weights weights) {
         for (CudaDecoder.Step step : CudaDecoder.Step.values()) {
             try {
-                graphPath(c, dt, weights, step);
-                if (step == CudaDecoder.Step.FUSED) withGemv(GemvKernel.V4, () -> graphPath(c, dt, weights, step));
+                if (step == CudaDecoder.Step.PLAIN) graphPath(c, dt, weights, step);
+                else for (GemvKernel v : gemvVersions(dt)) withGemv(v, () -> graphPath(c, dt, weights, step));
             } catch (RuntimeException e) {
                 add("e2e", "decoder (" + step + " step)", dt.name(), "tinyllama-1.1b", Double.NaN, "-", Double.NaN, "FAIL", e.toString());
             }
@@ -782,7 +807,7 @@ public final class GpuCheck {
     /** The CUDA-graph decoder with one step version: its first logits against the CPU engine, graph replay against eager, tok/s. */
     private void graphPath(ModelConfig c, DType dt, dev.minerva.model.Weights weights, CudaDecoder.Step step) {
         int steps = 64;
-        String version = gpu.gemvVersion() == GemvKernel.V1 ? "" : ", " + gemvPath();
+        String version = ", " + gemvPath();
         String tag = " (" + step.name().toLowerCase() + " step" + version + ")";
         try (CudaDecoder dec = new CudaDecoder(gpu, weights, 128, steps + 4, step)) {
             // correctness: the first step's logits against the CPU engine, graph replay against eager launches

@@ -45,22 +45,27 @@ class KernelVersionsTest {
         assertTrue(e.getMessage().contains("minerva.cuda.decoder"), e.getMessage());
     }
 
-    @Test void gemvIsV1UnlessToldAndV4OnlyUpTo8Rows() {
-        assertEquals(GemvKernel.V1, with("minerva.cuda.gemv", null, GemvKernel::configured));
+    @Test void gemvIsAutoUnlessToldAndNewerVersionsOnlyUpTo8Rows() {
+        assertEquals(GemvKernel.AUTO, with("minerva.cuda.gemv", null, GemvKernel::configured));
         assertEquals(GemvKernel.V4, with("minerva.cuda.gemv", " V4 ", GemvKernel::configured));
+        assertEquals(GemvKernel.DP4A, with("minerva.cuda.gemv", "dp4a", GemvKernel::configured));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> with("minerva.cuda.gemv", "v2", GemvKernel::configured));
         assertTrue(e.getMessage().contains("minerva.cuda.gemv") && e.getMessage().contains("v2"), e.getMessage());
         try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-            dev.minerva.tensor.Tensor q8 = dev.minerva.tensor.TensorCodec.convert(dev.minerva.tensor.Tensor.ofF32("w", new float[64], 2, 32),
-                    dev.minerva.tensor.DType.Q8_0, arena);
-            assertEquals("gemv_q8_0_v4_nb4", CudaBackend.gemvEntry("gemv", q8, GemvKernel.V4.infix(3), 3, 32));
-            assertEquals("gemv_q8_0_nb16", CudaBackend.gemvEntry("gemv", q8, GemvKernel.V4.infix(9), 9, 32), "no v4 above 8 rows");
-            assertEquals("gemv3_q8_0_nb8", CudaBackend.gemvEntry("gemv3", q8, GemvKernel.V1.infix(8), 8, 8));
+            dev.minerva.tensor.Tensor f32 = dev.minerva.tensor.Tensor.ofF32("w", new float[64], 2, 32);
+            dev.minerva.tensor.Tensor q8 = dev.minerva.tensor.TensorCodec.convert(f32, dev.minerva.tensor.DType.Q8_0, arena);
+            dev.minerva.tensor.Tensor f16 = dev.minerva.tensor.TensorCodec.convert(f32, dev.minerva.tensor.DType.F16, arena);
+            assertEquals("gemv_q8_0_v4_nb4", CudaBackend.gemvEntry("gemv", q8, GemvKernel.V4.infix(3, q8.dtype()), 3, 32));
+            assertEquals("gemv_q8_0_nb16", CudaBackend.gemvEntry("gemv", q8, GemvKernel.V4.infix(9, q8.dtype()), 9, 32), "no v4 above 8 rows");
+            assertEquals("gemv3_q8_0_dp4a_nb8", CudaBackend.gemvEntry("gemv3", q8, GemvKernel.DP4A.infix(8, q8.dtype()), 8, 8));
+            assertEquals("gemv_f16_v4_nb1", CudaBackend.gemvEntry("gemv", f16, GemvKernel.DP4A.infix(1, f16.dtype()), 1, 32), "dp4a is Q8_0 only");
+            assertEquals("gemv_f16_v4_nb2", CudaBackend.gemvEntry("gemv", f16, GemvKernel.AUTO.infix(2, f16.dtype()), 2, 32));
+            assertEquals("gemv_q8_0_nb2", CudaBackend.gemvEntry("gemv", q8, GemvKernel.AUTO.infix(2, q8.dtype()), 2, 32));
         }
     }
 
-    @Test void gemmMinRowsIsEightUnlessTold() {
-        assertEquals(8, with("minerva.cuda.gemmMinRows", null, CudaBackend::configuredGemmMinRows));
+    @Test void gemmMinRowsIsSixteenUnlessTold() {
+        assertEquals(16, with("minerva.cuda.gemmMinRows", null, CudaBackend::configuredGemmMinRows));
         assertEquals(17, with("minerva.cuda.gemmMinRows", " 17 ", CudaBackend::configuredGemmMinRows));
         for (String bad : new String[]{"0", "eight"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> with("minerva.cuda.gemmMinRows", bad, CudaBackend::configuredGemmMinRows));

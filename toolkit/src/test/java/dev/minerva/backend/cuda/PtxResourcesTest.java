@@ -39,6 +39,8 @@ class PtxResourcesTest {
                 for (String v : List.of("", "_v4")) { e.add("gemv3_" + d + v + "_nb" + nb); e.add("gemv_swiglu_" + d + v + "_nb" + nb); }
                 e.add("gemv_" + d + "_v4_nb" + nb);
             }
+        e.add("quantize_q8_f32");
+        for (int nb : new int[]{1, 2, 4, 8}) for (String f : List.of("gemv", "gemv3", "gemv_swiglu")) e.add(f + "_q8_0_dp4a_nb" + nb);
         return e;
     }
 

@@ -10,8 +10,9 @@ import java.util.Locale;
  * {@link #AUTO}; {@code gpu-check} checks and times each. The newer versions exist for at most {@value #V4_MAX_ROWS}
  * activation rows; above that, and for F32 weights, every version runs v1.
  *
- * <p>Measured on an H100 (gpu-check run {@code 20261122-201923-ab23496}, TinyLlama shape, fused step, CUDA graph,
- * batch 1): F16 decoded 752 tokens/s with v4 against 705 with v1, Q8_0 794 against 842. Hence {@link #AUTO}.
+ * <p>Measured on an H100 (gpu-check run {@code 20261122-203451-9f37111}, TinyLlama shape, fused step, CUDA graph):
+ * F16 decoded 750 tokens/s at batch 1 with v4 against 703 with v1; Q8_0 882 with dp4a, 842 with v1, 792 with v4, and
+ * at batch 8 3038 with dp4a against 1886 with v1. Hence {@link #AUTO}.
  */
 public enum GemvKernel {
     /** One warp per weight row, 16-byte loads, the compiler's unroll of 2; scales applied per weight. */
@@ -23,7 +24,7 @@ public enum GemvKernel {
      * dot products, v4's loads; F16/BF16 weights run v4 and Q4_0 v1 under this setting.
      */
     DP4A,
-    /** The fastest version measured per weight dtype: v4 for F16/BF16, v1 for Q8_0 and Q4_0. */
+    /** The fastest version measured per weight dtype: v4 for F16/BF16, dp4a for Q8_0, v1 for Q4_0 (v4 not faster). */
     AUTO;
 
     static final int V4_MAX_ROWS = 8;
@@ -37,7 +38,7 @@ public enum GemvKernel {
             case V1 -> "";
             case V4 -> "_v4";
             case DP4A -> half ? "_v4" : dtype == DType.Q8_0 ? DP4A_INFIX : "";
-            case AUTO -> half ? "_v4" : "";
+            case AUTO -> half ? "_v4" : dtype == DType.Q8_0 ? DP4A_INFIX : "";
         };
     }
 

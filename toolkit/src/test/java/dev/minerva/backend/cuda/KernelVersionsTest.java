@@ -60,7 +60,8 @@ class KernelVersionsTest {
             assertEquals("gemv3_q8_0_dp4a_nb8", CudaBackend.gemvEntry("gemv3", q8, GemvKernel.DP4A.infix(8, q8.dtype()), 8, 8));
             assertEquals("gemv_f16_v4_nb1", CudaBackend.gemvEntry("gemv", f16, GemvKernel.DP4A.infix(1, f16.dtype()), 1, 32), "dp4a is Q8_0 only");
             assertEquals("gemv_f16_v4_nb2", CudaBackend.gemvEntry("gemv", f16, GemvKernel.AUTO.infix(2, f16.dtype()), 2, 32));
-            assertEquals("gemv_q8_0_nb2", CudaBackend.gemvEntry("gemv", q8, GemvKernel.AUTO.infix(2, q8.dtype()), 2, 32));
+            assertEquals("gemv_q8_0_dp4a_nb2", CudaBackend.gemvEntry("gemv", q8, GemvKernel.AUTO.infix(2, q8.dtype()), 2, 32));
+            assertEquals("gemv_q8_0_nb2", CudaBackend.gemvEntry("gemv", q8, GemvKernel.V1.infix(2, q8.dtype()), 2, 32));
         }
     }
 

@@ -264,24 +264,17 @@ std::string host_gemv(float* y, const float* x, const Weight& w, int nb, int n, 
     if (splits > 1) { partial = chk::poisoned((size_t)splits * nb * n); target = partial.data(); }
     const dim3 grid(blocks, splits);
     const int s = slot_of(bucket_of(nb, 32));
-    if (g_dp4a && w.dt == DT::Q8_0 && !aos && nb <= 8) {
-        const DevQX qx = quantize_dev(x, nb, K);
-        std::string name = "quantize_q8_f32 + gemv_q8_0_dp4a_nb" + std::to_string(bucket_of(nb, 8));
-        emu::launch(name.c_str(), kQ8dp4a[s], grid, b128, 0, as<int8_t>(wptr(w)), wscales(w), as<int8_t>(qx.q.data()), qx.d.data(),
-                    target, n, K, nb, k_split);
-        if (splits > 1) {
-            const long long count = (long long)nb * n;
-            emu::launch("splitk_reduce_f32", splitk_reduce_f32, dim3((unsigned)std::min((count + 255) / 256, 4096LL)), dim3(256), 0,
-                        (const float*)partial.data(), y, splits, count);
-            name += " split " + std::to_string(splits) + "x" + std::to_string(k_split) + "+reduce";
-        }
-        return name;
-    }
+    const bool dp4a = g_dp4a && w.dt == DT::Q8_0 && !aos && nb <= 8;
     const bool v4 = g_v4 && !aos && nb <= 8;
     std::string name = w.dt == DT::F32 ? "gemv_f32"
-                                       : std::string("gemv_") + dt_name(w.dt) + (aos ? "_aos" : v4 ? "_v4" : "") + "_nb" + std::to_string(bucket_of(nb, 32));
+                       : dp4a ? "quantize_q8_f32 + gemv_q8_0_dp4a_nb" + std::to_string(bucket_of(nb, 8))
+                              : std::string("gemv_") + dt_name(w.dt) + (aos ? "_aos" : v4 ? "_v4" : "") + "_nb" + std::to_string(bucket_of(nb, 32));
     const char* nm = name.c_str();
-    switch (w.dt) {
+    if (dp4a) {
+        const DevQX qx = quantize_dev(x, nb, K);
+        emu::launch(nm, kQ8dp4a[s], grid, b128, 0, as<int8_t>(wptr(w)), wscales(w), as<int8_t>(qx.q.data()), qx.d.data(),
+                    target, n, K, nb, k_split);
+    } else switch (w.dt) {
         case DT::F32: emu::launch(nm, gemv_f32, grid, b128, 0, as<float>(wptr(w)), x, target, n, K, nb, k_split); break;
         case DT::F16: emu::launch(nm, (v4 ? kF16v4 : kF16)[s], grid, b128, 0, as<__half>(wptr(w)), x, target, n, K, nb, k_split); break;
         case DT::BF16: emu::launch(nm, (v4 ? kBF16v4 : kBF16)[s], grid, b128, 0, as<__nv_bfloat16>(wptr(w)), x, target, n, K, nb, k_split); break;

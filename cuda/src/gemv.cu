@@ -19,8 +19,9 @@
 //   v4 gemv_<dtype>_v4_nb<NB> (NB <= 8; same parameters and launch as v1): each lane issues GEMV_V4_DEPTH 16-byte
 //      weight loads before it uses any (v1: the compiler's unroll 2), with the streaming hint (__ldcs: weights are
 //      read once, so they should not evict x from L1), and the Q8_0/Q4_0 block scale multiplies the block's dot
-//      product once instead of every weight. On an H100 v1 reached 58% of copy bandwidth with F16 and 31% with Q8_0
-//      (8192x4096, batch 1), Q8_0 no faster than F16 with half the bytes: latency, not bandwidth, bound.
+//      product once instead of every weight. On an H100 (gpu-check run 20261122-204015-128c10c, 8192x4096, batch 1)
+//      v1 already streams F16 at 95% of copy bandwidth and v4 at 86%, but in the TinyLlama decoder, whose matrices
+//      are 1-23 MB, v4 decodes F16 6% faster; for Q8_0 both sit near 47% and dp4a (v5) reaches 80%.
 //   v5 gemv_q8_0_dp4a_nb<NB>, gemv3_q8_0_dp4a_nb<NB>, gemv_swiglu_q8_0_dp4a_nb<NB> (NB <= 8): Q8_0 weights against
 //      activations quantised to Q8_0 by quantize_q8_f32 (as the CPU backend does), 4 __dp4a per 16-byte load: the
 //      activations cost as many bytes as the weights (v1 reads 64 bytes of f32 x per 16 bytes of weights) and the
@@ -30,75 +31,23 @@
 
 #define GEMV_WARPS 4
 
-struct LoadF16 {
-    static constexpr int E = 8;
-    const __half* w; long long K;
-    __device__ LoadF16(const __half* w_, int K_) : w(w_), K(K_) {}
-    __device__ __forceinline__ void load(int r, int c, float* v) const {
-        const uint4 u = *reinterpret_cast<const uint4*>(w + (long long)r * K + c);
-        const __half2* h = reinterpret_cast<const __half2*>(&u);
-#pragma unroll
-        for (int i = 0; i < 4; i++) { const float2 f = __half22float2(h[i]); v[2 * i] = f.x; v[2 * i + 1] = f.y; }
-    }
-};
-
-struct LoadBF16 {
-    static constexpr int E = 8;
-    const __nv_bfloat16* w; long long K;
-    __device__ LoadBF16(const __nv_bfloat16* w_, int K_) : w(w_), K(K_) {}
-    __device__ __forceinline__ void load(int r, int c, float* v) const {
-        const uint4 u = *reinterpret_cast<const uint4*>(w + (long long)r * K + c);
-        const uint32_t* p = reinterpret_cast<const uint32_t*>(&u);
-#pragma unroll
-        for (int i = 0; i < 4; i++) {   // bf16 -> f32 is a 16-bit shift
-            v[2 * i] = __uint_as_float(p[i] << 16);
-            v[2 * i + 1] = __uint_as_float(p[i] & 0xffff0000u);
-        }
-    }
-};
-
-// Split-layout Q8_0: qs (rows, K) int8, d (rows, K/32) f16. 16 elements per load (half a block).
-struct LoadQ8Split {
-    static constexpr int E = 16;
-    const int8_t* qs; const __half* d; long long K;
-    __device__ LoadQ8Split(const int8_t* q_, const __half* d_, int K_) : qs(q_), d(d_), K(K_) {}
-    __device__ __forceinline__ void load(int r, int c, float* v) const {
-        const uint4 u = *reinterpret_cast<const uint4*>(qs + (long long)r * K + c);
-        const float s = __half2float(d[(long long)r * (K / MINERVA_QK) + c / MINERVA_QK]);
-        const int8_t* q = reinterpret_cast<const int8_t*>(&u);
-#pragma unroll
-        for (int i = 0; i < 16; i++) v[i] = s * (float)q[i];
-    }
-};
-
-// Split-layout Q4_0: qs (rows, K/2) bytes (16 per block, ggml nibble order), d (rows, K/32) f16. One block per load.
-struct LoadQ4Split {
-    static constexpr int E = 32;
-    const uint8_t* qs; const __half* d; long long K;
-    __device__ LoadQ4Split(const uint8_t* q_, const __half* d_, int K_) : qs(q_), d(d_), K(K_) {}
-    __device__ __forceinline__ void load(int r, int c, float* v) const {
-        const uint4 u = *reinterpret_cast<const uint4*>(qs + (long long)r * (K / 2) + c / 2);
-        const float s = __half2float(d[(long long)r * (K / MINERVA_QK) + c / MINERVA_QK]);
-        const uint8_t* b = reinterpret_cast<const uint8_t*>(&u);
-#pragma unroll
-        for (int i = 0; i < 16; i++) {
-            v[i] = s * (float)((int)(b[i] & 0x0F) - 8);
-            v[i + 16] = s * (float)((int)(b[i] >> 4) - 8);
-        }
-    }
-};
-
-// v4 loaders: fetch() issues the loads, decode() turns the 16 bytes into E unscaled floats; the caller multiplies the
-// dot product by raw.s (1 for f16/bf16, folded away by the compiler).
+// Weight loaders for the split layout and the 16-bit types: fetch() issues the loads (16 bytes, plus the block scale
+// for Q8_0/Q4_0), decode() turns the 16 bytes into E unscaled floats; v4 multiplies a block's dot product by raw.s
+// (1 for f16/bf16, folded away by the compiler), v1 (Load<F>) every weight. STREAM: the __ldcs hint (v4).
 struct Raw16 { uint4 u; float s; };
+
+template <bool STREAM>
+__device__ __forceinline__ uint4 load16(const void* p) {
+    if constexpr (STREAM) return __ldcs(reinterpret_cast<const uint4*>(p));
+    else return *reinterpret_cast<const uint4*>(p);
+}
 
 struct FetchF16 {
     static constexpr int E = 8;
     const __half* w; long long K;
     __device__ FetchF16(const __half* w_, int K_) : w(w_), K(K_) {}
-    __device__ __forceinline__ Raw16 fetch(int r, int c) const {
-        return Raw16{__ldcs(reinterpret_cast<const uint4*>(w + (long long)r * K + c)), 1.f};
-    }
+    template <bool STREAM = true>
+    __device__ __forceinline__ Raw16 fetch(int r, int c) const { return Raw16{load16<STREAM>(w + (long long)r * K + c), 1.f}; }
     __device__ __forceinline__ void decode(const Raw16& raw, float* v) const {
         const __half2* h = reinterpret_cast<const __half2*>(&raw.u);
 #pragma unroll
@@ -110,9 +59,8 @@ struct FetchBF16 {
     static constexpr int E = 8;
     const __nv_bfloat16* w; long long K;
     __device__ FetchBF16(const __nv_bfloat16* w_, int K_) : w(w_), K(K_) {}
-    __device__ __forceinline__ Raw16 fetch(int r, int c) const {
-        return Raw16{__ldcs(reinterpret_cast<const uint4*>(w + (long long)r * K + c)), 1.f};
-    }
+    template <bool STREAM = true>
+    __device__ __forceinline__ Raw16 fetch(int r, int c) const { return Raw16{load16<STREAM>(w + (long long)r * K + c), 1.f}; }
     __device__ __forceinline__ void decode(const Raw16& raw, float* v) const {
         const uint32_t* p = reinterpret_cast<const uint32_t*>(&raw.u);
 #pragma unroll
@@ -123,13 +71,14 @@ struct FetchBF16 {
     }
 };
 
+// Split-layout Q8_0: qs (rows, K) int8, d (rows, K/32) f16. 16 elements per load (half a block).
 struct FetchQ8Split {
     static constexpr int E = 16;
     const int8_t* qs; const __half* d; long long K;
     __device__ FetchQ8Split(const int8_t* q_, const __half* d_, int K_) : qs(q_), d(d_), K(K_) {}
+    template <bool STREAM = true>
     __device__ __forceinline__ Raw16 fetch(int r, int c) const {
-        return Raw16{__ldcs(reinterpret_cast<const uint4*>(qs + (long long)r * K + c)),
-                     __half2float(d[(long long)r * (K / MINERVA_QK) + c / MINERVA_QK])};
+        return Raw16{load16<STREAM>(qs + (long long)r * K + c), __half2float(d[(long long)r * (K / MINERVA_QK) + c / MINERVA_QK])};
     }
     __device__ __forceinline__ void decode(const Raw16& raw, float* v) const {
         const int8_t* q = reinterpret_cast<const int8_t*>(&raw.u);
@@ -138,13 +87,14 @@ struct FetchQ8Split {
     }
 };
 
+// Split-layout Q4_0: qs (rows, K/2) bytes (16 per block, ggml nibble order), d (rows, K/32) f16. One block per load.
 struct FetchQ4Split {
     static constexpr int E = 32;
     const uint8_t* qs; const __half* d; long long K;
     __device__ FetchQ4Split(const uint8_t* q_, const __half* d_, int K_) : qs(q_), d(d_), K(K_) {}
+    template <bool STREAM = true>
     __device__ __forceinline__ Raw16 fetch(int r, int c) const {
-        return Raw16{__ldcs(reinterpret_cast<const uint4*>(qs + (long long)r * (K / 2) + c / 2)),
-                     __half2float(d[(long long)r * (K / MINERVA_QK) + c / MINERVA_QK])};
+        return Raw16{load16<STREAM>(qs + (long long)r * (K / 2) + c / 2), __half2float(d[(long long)r * (K / MINERVA_QK) + c / MINERVA_QK])};
     }
     __device__ __forceinline__ void decode(const Raw16& raw, float* v) const {
         const uint8_t* b = reinterpret_cast<const uint8_t*>(&raw.u);
@@ -155,6 +105,22 @@ struct FetchQ4Split {
         }
     }
 };
+
+// v1's loaders: the same loads without the hint, every weight scaled (load() gives E weights as floats).
+template <class F>
+struct Load : F {
+    using F::F;
+    __device__ __forceinline__ void load(int r, int c, float* v) const {
+        const Raw16 raw = F::template fetch<false>(r, c);
+        F::decode(raw, v);
+#pragma unroll
+        for (int i = 0; i < F::E; i++) v[i] *= raw.s;
+    }
+};
+using LoadF16 = Load<FetchF16>;
+using LoadBF16 = Load<FetchBF16>;
+using LoadQ8Split = Load<FetchQ8Split>;
+using LoadQ4Split = Load<FetchQ4Split>;
 
 // ggml layout Q8_0 (v1): blocks of 34 bytes, 2-byte aligned.
 struct LoadQ8Aos {

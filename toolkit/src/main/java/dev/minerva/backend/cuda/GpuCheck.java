@@ -122,13 +122,16 @@ public final class GpuCheck {
     }
 
     /** Runs {@code body} with the decode GEMVs switched to version {@code g}, then restores the configured one. */
-    private void withGemv(GemvKernel g, Runnable body) {
-        GemvKernel configured = gpu.gemvVersion();
-        gpu.useGemv(g);
+    private void withGemv(GemvKernel g, Runnable body) { with(g, gpu::gemvVersion, gpu::useGemv, body); }
+
+    /** Runs {@code body} with the backend setting read by {@code get} and written by {@code set} at {@code value}, then restores it. */
+    private static <T> void with(T value, java.util.function.Supplier<T> get, Consumer<T> set, Runnable body) {
+        T configured = get.get();
+        set.accept(value);
         try {
             body.run();
         } finally {
-            gpu.useGemv(configured);
+            set.accept(configured);
         }
     }
 
@@ -159,15 +162,7 @@ public final class GpuCheck {
     }
 
     /** Runs {@code body} with the GEMV/GEMM crossover moved to {@code rows}, then restores it. */
-    private void withGemmMinRows(int rows, Runnable body) {
-        int configured = gpu.gemmMinRows();
-        gpu.useGemmMinRows(rows);
-        try {
-            body.run();
-        } finally {
-            gpu.useGemmMinRows(configured);
-        }
-    }
+    private void withGemmMinRows(int rows, Runnable body) { with(rows, gpu::gemmMinRows, gpu::useGemmMinRows, body); }
 
     private void add(String section, String name, String dtype, String shape, double value, String unit, double limit, String status, String detail) {
         Row r = new Row(section, name, dtype, shape, value, unit, limit, status, detail);
@@ -430,10 +425,8 @@ public final class GpuCheck {
         float[] want = Arrays.copyOfRange(ro.heapFloats(), rowStart * dim, (rowStart + rowsN) * dim);
         boolean flash = mask.isCausal() && rowsN > 1 && (hs == 32 || hs == 64 || hs == 128);
         String shape = "h" + nHeads + "/" + nKv + " hd" + hs + " rows" + rowsN + " kv" + kvLength;
-        PrefillAttention configured = gpu.prefillAttentionVersion();
-        try {
-            for (PrefillAttention a : flash ? PrefillAttention.values() : new PrefillAttention[]{configured}) {
-                gpu.usePrefillAttention(a);
+        for (PrefillAttention a : flash ? PrefillAttention.values() : new PrefillAttention[]{gpu.prefillAttentionVersion()}) {
+            with(a, gpu::prefillAttentionVersion, gpu::usePrefillAttention, () -> {
                 Tensor go = poisoned("o", T, dim);
                 gpu.attention(go, gq, rowStart, rowsN, gk, gv, kvLength, mask, nHeads, nKv, hs);
                 float[] got = gpu.read(go, rowStart, rowsN);
@@ -441,9 +434,7 @@ public final class GpuCheck {
                         : flash ? "prefill flash " + a : (hs == 32 || hs == 64 || hs == 128) ? "decode split-KV" : "naive";
                 check("attention " + kind, "F32", shape, relErr(want, got), flash ? a.tolerance : 1e-5, firstDiff(want, got));
                 free(go);
-            }
-        } finally {
-            gpu.usePrefillAttention(configured);
+            });
         }
         free(gq, gk, gv);
     }
@@ -652,14 +643,13 @@ public final class GpuCheck {
         // decode uploads its split table from the host each call (not capturable): host-launched timing, an upper bound
         double td = medianMs(() -> gpu.attention(o, q, 0, 1, k, v, len, AttentionMask.CAUSAL, nHeads, nKv, hs));
         bench("attention decode split-KV", "F32", "h32/4 hd64 kv" + len, 2.0 * len * kvDim * 4 / (td * 1e6), "GB/s", String.format("%.1f us (KV bytes once)", td * 1e3));
-        PrefillAttention configured = gpu.prefillAttentionVersion();
         for (PrefillAttention a : PrefillAttention.values()) {
-            gpu.usePrefillAttention(a);
-            double tp = deviceMs(() -> gpu.attention(o, q, 0, 512, k, v, 512, AttentionMask.CAUSAL, nHeads, nKv, hs));
-            double flops = 4.0 * nHeads * hs * 512.0 * 513 / 2;
-            bench("attention prefill flash " + a, "F32", "h32/4 hd64 T512", flops / (tp * 1e9), "TFLOP/s", String.format("%.3f ms", tp));
+            with(a, gpu::prefillAttentionVersion, gpu::usePrefillAttention, () -> {
+                double tp = deviceMs(() -> gpu.attention(o, q, 0, 512, k, v, 512, AttentionMask.CAUSAL, nHeads, nKv, hs));
+                double flops = 4.0 * nHeads * hs * 512.0 * 513 / 2;
+                bench("attention prefill flash " + a, "F32", "h32/4 hd64 T512", flops / (tp * 1e9), "TFLOP/s", String.format("%.3f ms", tp));
+            });
         }
-        gpu.usePrefillAttention(configured);
         free(k, v, q, o);
 
         graphBenchmark(arena);
@@ -769,20 +759,19 @@ public final class GpuCheck {
             }
         });
         // the configured GEMM with every other prefill attention kernel
-        PrefillAttention configured = gpu.prefillAttentionVersion();
         for (PrefillAttention a : PrefillAttention.values()) {
-            if (a == configured) continue;
-            gpu.usePrefillAttention(a);
-            try {
-                long p0 = System.nanoTime();
-                gpu.read(llama.forward(Batch.of(0, prompt, 0, false), cache, ForwardHooks.NONE));
-                double ttft = (System.nanoTime() - p0) / 1e6;
-                add("e2e", "prefill 512 tokens (TTFT), gemm " + gpu.gemmVersion() + ", attention " + a, dt.name(), "tinyllama-1.1b", ttft,
-                        "ms", Double.NaN, "info", "engine path");
-            } finally {
-                gpu.usePrefillAttention(configured);
-                cache.free(0);
-            }
+            if (a == gpu.prefillAttentionVersion()) continue;
+            with(a, gpu::prefillAttentionVersion, gpu::usePrefillAttention, () -> {
+                try {
+                    long p0 = System.nanoTime();
+                    gpu.read(llama.forward(Batch.of(0, prompt, 0, false), cache, ForwardHooks.NONE));
+                    double ttft = (System.nanoTime() - p0) / 1e6;
+                    add("e2e", "prefill 512 tokens (TTFT), gemm " + gpu.gemmVersion() + ", attention " + a, dt.name(), "tinyllama-1.1b", ttft,
+                            "ms", Double.NaN, "info", "engine path");
+                } finally {
+                    cache.free(0);
+                }
+            });
         }
         for (int B : new int[]{1, 8, 32, 128}) {
             DenseKvCache kc = new DenseKvCache(gpu, c, capacity);

@@ -79,9 +79,10 @@ public final class CudaBackend implements Backend {
      * From this many activation rows up, matmuls with F16/BF16/Q8_0/Q4_0 weights run on the tensor-core GEMM rather
      * than the GEMV kernels: {@code -Dminerva.cuda.gemmMinRows}, default {@value #GEMM_MIN_ROWS}. The GEMV kernels
      * read every activation row from L1 for each weight row, so their time grows with the rows, while the GEMM's
-     * stays near the weights' read time. On an H100 (run 20261122-201923-ab23496), TinyLlama's 2048x2048 F16: GEMV
-     * 17 / 25 / 42 / 120 us at 1 / 8 / 16 / 32 rows, GEMM 47 / 47 / 48 / 46 us; Q8_0: GEMV 35 / 55 / 90 us at 8 / 16 /
-     * 32 rows, GEMM 58 / 59 / 60 us. Decode at batch 8 ran 2726 tokens/s on the fused GEMVs, 1401 on the GEMM.
+     * stays near the weights' read time. On an H100 (run 20261122-205640-6b45390, timed on the device), TinyLlama's
+     * 2048x2048 F16: GEMV 6.1 / 13.5 / 29.1 / 113 us at 1 / 8 / 16 / 32 rows, GEMM 27.3 / 27.2 / 27.2 us at 8 / 16 /
+     * 32; Q8_0: GEMV 20.8 / 38.1 / 72.3 us at 8 / 16 / 32 rows, GEMM 33.9 / 33.8 / 34.0 us. Decode at batch 8 ran
+     * 2725 tokens/s on the fused GEMVs, 1401 on the GEMM (run 20261122-201923-ab23496).
      */
     public int gemmMinRows() { return gemmMinRows; }
 

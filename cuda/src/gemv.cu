@@ -161,6 +161,38 @@ struct LoadQ4Aos {
     }
 };
 
+// acc[b] += scale * (w . x[b][c, c+E)) for the batch rows b < nb: one lane's chunk of a weight row.
+template <int NB, int E>
+__device__ __forceinline__ void gemv_accumulate(const float* w, float scale, const float* __restrict__ x, int K, int c,
+                                                int nb, float (&acc)[NB]) {
+#pragma unroll
+    for (int b = 0; b < NB; b++) {
+        if (b < nb) {
+            const float4* xb = reinterpret_cast<const float4*>(x + (long long)b * K + c);
+            float s = 0.f;
+#pragma unroll
+            for (int e = 0; e < E / 4; e++) {
+                const float4 xv = xb[e];
+                s += w[4 * e] * xv.x + w[4 * e + 1] * xv.y + w[4 * e + 2] * xv.z + w[4 * e + 3] * xv.w;
+            }
+            acc[b] += scale * s;
+        }
+    }
+}
+
+// y[split][b][r] = the warp's sum of acc[b], for b < nb.
+template <int NB>
+__device__ __forceinline__ void gemv_store(const float (&acc)[NB], float* __restrict__ y, int split, int nb, int rows, int r) {
+    float* ys = y + (long long)split * nb * rows;
+#pragma unroll
+    for (int b = 0; b < NB; b++) {
+        if (b < nb) {
+            const float v = warp_sum(acc[b]);
+            if ((threadIdx.x & 31) == 0) ys[(long long)b * rows + r] = v;
+        }
+    }
+}
+
 // Rows of row-block `rblock` (one per warp) over the columns of split `split`; see the header for the shapes.
 template <int NB, class L>
 __device__ __forceinline__ void gemv_rows(const L& ld, const float* __restrict__ x, float* __restrict__ y,
@@ -177,28 +209,9 @@ __device__ __forceinline__ void gemv_rows(const L& ld, const float* __restrict__
     for (int c = k0 + lane * L::E; c < k1; c += 32 * L::E) {
         float w[L::E];
         ld.load(r, c, w);
-#pragma unroll
-        for (int b = 0; b < NB; b++) {
-            if (b < nb) {
-                const float4* xb = reinterpret_cast<const float4*>(x + (long long)b * K + c);
-                float s = 0.f;
-#pragma unroll
-                for (int e = 0; e < L::E / 4; e++) {
-                    const float4 xv = xb[e];
-                    s += w[4 * e] * xv.x + w[4 * e + 1] * xv.y + w[4 * e + 2] * xv.z + w[4 * e + 3] * xv.w;
-                }
-                acc[b] += s;
-            }
-        }
+        gemv_accumulate<NB, L::E>(w, 1.f, x, K, c, nb, acc);
     }
-    float* ys = y + (long long)split * nb * rows;
-#pragma unroll
-    for (int b = 0; b < NB; b++) {
-        if (b < nb) {
-            const float v = warp_sum(acc[b]);
-            if (lane == 0) ys[(long long)b * rows + r] = v;
-        }
-    }
+    gemv_store<NB>(acc, y, split, nb, rows, r);
 }
 
 #define GEMV_V4_DEPTH 4
@@ -227,29 +240,10 @@ __device__ __forceinline__ void gemv_rows_v4(const L& ld, const float* __restric
             if (c >= k1) break;
             float w[L::E];
             ld.decode(raw[u], w);
-#pragma unroll
-            for (int b = 0; b < NB; b++) {
-                if (b < nb) {
-                    const float4* xb = reinterpret_cast<const float4*>(x + (long long)b * K + c);
-                    float s = 0.f;
-#pragma unroll
-                    for (int e = 0; e < L::E / 4; e++) {
-                        const float4 xv = xb[e];
-                        s += w[4 * e] * xv.x + w[4 * e + 1] * xv.y + w[4 * e + 2] * xv.z + w[4 * e + 3] * xv.w;
-                    }
-                    acc[b] += raw[u].s * s;
-                }
-            }
+            gemv_accumulate<NB, L::E>(w, raw[u].s, x, K, c, nb, acc);
         }
     }
-    float* ys = y + (long long)split * nb * rows;
-#pragma unroll
-    for (int b = 0; b < NB; b++) {
-        if (b < nb) {
-            const float v = warp_sum(acc[b]);
-            if (lane == 0) ys[(long long)b * rows + r] = v;
-        }
-    }
+    gemv_store<NB>(acc, y, split, nb, rows, r);
 }
 
 template <int NB, class L>
@@ -323,6 +317,42 @@ __device__ __forceinline__ void gemv3_body(const L& l0, const L& l1, const L& l2
     else gemv_rows_v<NB, V4>(l2, x, y2, rows2, K, nb, b - b0 - b1);
 }
 
+// ag[b] += sg_scale * (wg . x[b][c, c+E)) and au[b] += su_scale * (wu . x[b][c, c+E)) for the batch rows b < nb:
+// one chunk of a w1 row and a w3 row against the same activations.
+template <int NB, int E>
+__device__ __forceinline__ void swiglu_accumulate(const float* wg, const float* wu, float sg_scale, float su_scale,
+                                                  const float* __restrict__ x, int K, int c, int nb, float (&ag)[NB],
+                                                  float (&au)[NB]) {
+#pragma unroll
+    for (int b = 0; b < NB; b++) {
+        if (b < nb) {
+            const float4* xb = reinterpret_cast<const float4*>(x + (long long)b * K + c);
+            float sg = 0.f, su = 0.f;
+#pragma unroll
+            for (int e = 0; e < E / 4; e++) {
+                const float4 xv = xb[e];
+                sg += wg[4 * e] * xv.x + wg[4 * e + 1] * xv.y + wg[4 * e + 2] * xv.z + wg[4 * e + 3] * xv.w;
+                su += wu[4 * e] * xv.x + wu[4 * e + 1] * xv.y + wu[4 * e + 2] * xv.z + wu[4 * e + 3] * xv.w;
+            }
+            ag[b] += sg_scale * sg;
+            au[b] += su_scale * su;
+        }
+    }
+}
+
+// h[b][r] = silu(g) * u from the lanes' partial sums, as silu_mul_f32 computes it.
+template <int NB>
+__device__ __forceinline__ void swiglu_store(const float (&ag)[NB], const float (&au)[NB], float* __restrict__ h,
+                                             int rows, int r, int nb) {
+#pragma unroll
+    for (int b = 0; b < NB; b++) {
+        if (b < nb) {
+            const float g = warp_sum(ag[b]), u = warp_sum(au[b]);
+            if ((threadIdx.x & 31) == 0) h[(long long)b * rows + r] = g / (1.0f + expf(-g)) * u;
+        }
+    }
+}
+
 // gemv_swiglu_<dtype>_nb<NB>: h[b][r] = silu(w1[r] . x[b]) * (w3[r] . x[b]), one warp per row r of both matrices
 //   (x read once for the two), so w3's launch and silu_mul_f32's disappear. grid = ceil(rows / 4), block 128.
 template <int NB, class L>
@@ -338,29 +368,9 @@ __device__ __forceinline__ void gemv_swiglu_body(const L& lg, const L& lu, const
         float wg[L::E], wu[L::E];
         lg.load(r, c, wg);
         lu.load(r, c, wu);
-#pragma unroll
-        for (int b = 0; b < NB; b++) {
-            if (b < nb) {
-                const float4* xb = reinterpret_cast<const float4*>(x + (long long)b * K + c);
-                float sg = 0.f, su = 0.f;
-#pragma unroll
-                for (int e = 0; e < L::E / 4; e++) {
-                    const float4 xv = xb[e];
-                    sg += wg[4 * e] * xv.x + wg[4 * e + 1] * xv.y + wg[4 * e + 2] * xv.z + wg[4 * e + 3] * xv.w;
-                    su += wu[4 * e] * xv.x + wu[4 * e + 1] * xv.y + wu[4 * e + 2] * xv.z + wu[4 * e + 3] * xv.w;
-                }
-                ag[b] += sg;
-                au[b] += su;
-            }
-        }
+        swiglu_accumulate<NB, L::E>(wg, wu, 1.f, 1.f, x, K, c, nb, ag, au);
     }
-#pragma unroll
-    for (int b = 0; b < NB; b++) {
-        if (b < nb) {
-            const float g = warp_sum(ag[b]), u = warp_sum(au[b]);
-            if (lane == 0) h[(long long)b * rows + r] = g / (1.0f + expf(-g)) * u;   // silu(g) * u, as silu_mul_f32
-        }
-    }
+    swiglu_store<NB>(ag, au, h, rows, r, nb);
 }
 
 // gemv_swiglu v4: the two matrices' loads for GEMV_V4_DEPTH / 2 steps in flight at once, as gemv_rows_v4.
@@ -386,30 +396,10 @@ __device__ __forceinline__ void gemv_swiglu_body_v4(const L& lg, const L& lu, co
             float wg[L::E], wu[L::E];
             lg.decode(rg[u], wg);
             lu.decode(ru[u], wu);
-#pragma unroll
-            for (int b = 0; b < NB; b++) {
-                if (b < nb) {
-                    const float4* xb = reinterpret_cast<const float4*>(x + (long long)b * K + c);
-                    float sg = 0.f, su = 0.f;
-#pragma unroll
-                    for (int e = 0; e < L::E / 4; e++) {
-                        const float4 xv = xb[e];
-                        sg += wg[4 * e] * xv.x + wg[4 * e + 1] * xv.y + wg[4 * e + 2] * xv.z + wg[4 * e + 3] * xv.w;
-                        su += wu[4 * e] * xv.x + wu[4 * e + 1] * xv.y + wu[4 * e + 2] * xv.z + wu[4 * e + 3] * xv.w;
-                    }
-                    ag[b] += rg[u].s * sg;
-                    au[b] += ru[u].s * su;
-                }
-            }
+            swiglu_accumulate<NB, L::E>(wg, wu, rg[u].s, ru[u].s, x, K, c, nb, ag, au);
         }
     }
-#pragma unroll
-    for (int b = 0; b < NB; b++) {
-        if (b < nb) {
-            const float g = warp_sum(ag[b]), u = warp_sum(au[b]);
-            if (lane == 0) h[(long long)b * rows + r] = g / (1.0f + expf(-g)) * u;
-        }
-    }
+    swiglu_store<NB>(ag, au, h, rows, r, nb);
 }
 
 // P0..P2: each matrix's parameters in parentheses (a quantised matrix has two: values and scales)
@@ -516,22 +506,14 @@ __device__ __forceinline__ void gemv_q8_dp4a_rows(const int8_t* __restrict__ qs,
                                                   const int8_t* __restrict__ xq, const float* __restrict__ xd,
                                                   float* __restrict__ y, int rows, int K, int nb, int k_split,
                                                   int rblock, int split) {
-    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    const int r = rblock * GEMV_WARPS + warp;
+    const int r = rblock * GEMV_WARPS + (threadIdx.x >> 5);
     if (r >= rows) return;                       // whole warp exits together: no shuffles left behind
     float acc[NB];
 #pragma unroll
     for (int b = 0; b < NB; b++) acc[b] = 0.f;
     const int k0 = split * k_split;
     q8_dp4a_row<NB>(qs, d, xq, xd, r, K, nb, k0, min(K, k0 + k_split), acc);
-    float* ys = y + (long long)split * nb * rows;
-#pragma unroll
-    for (int b = 0; b < NB; b++) {
-        if (b < nb) {
-            const float v = warp_sum(acc[b]);
-            if (lane == 0) ys[(long long)b * rows + r] = v;
-        }
-    }
+    gemv_store<NB>(acc, y, split, nb, rows, r);
 }
 
 #define GEMV_DP4A_ENTRIES(NB)                                                                                           \
@@ -558,19 +540,13 @@ __device__ __forceinline__ void gemv_q8_dp4a_rows(const int8_t* __restrict__ qs,
                                  const int8_t* __restrict__ qsu, const __half* __restrict__ du,                         \
                                  const int8_t* __restrict__ xq, const float* __restrict__ xd, float* __restrict__ h,    \
                                  int rows, int K, int nb) {                                                             \
-        const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;                                                     \
-        const int r = blockIdx.x * GEMV_WARPS + warp;                                                                   \
+        const int r = blockIdx.x * GEMV_WARPS + (threadIdx.x >> 5);                                                     \
         if (r >= rows) return;                                                                                          \
         float ag[NB], au[NB];                                                                                           \
         for (int b = 0; b < NB; b++) { ag[b] = 0.f; au[b] = 0.f; }                                                      \
         q8_dp4a_row<NB>(qsg, dg, xq, xd, r, K, nb, 0, K, ag);                                                           \
         q8_dp4a_row<NB>(qsu, du, xq, xd, r, K, nb, 0, K, au);                                                           \
-        for (int b = 0; b < NB; b++) {                                                                                  \
-            if (b < nb) {                                                                                               \
-                const float g = warp_sum(ag[b]), u = warp_sum(au[b]);                                                   \
-                if (lane == 0) h[(long long)b * rows + r] = g / (1.0f + expf(-g)) * u;                                  \
-            }                                                                                                           \
-        }                                                                                                               \
+        swiglu_store<NB>(ag, au, h, rows, r, nb);                                                                       \
     }
 
 GEMV_DP4A_ENTRIES(1)

@@ -348,8 +348,7 @@ public final class CudaBackend implements Backend {
         }
         long blocks = (long) nb * K / 32;
         DeviceBuffer xq = scratch("gemv.xq", (long) nb * K), xd = scratch("gemv.xd", 4L * blocks);
-        ctx.kernel("gemv", "quantize_q8_f32").launch1d(ctx.stream(), (int) Math.min((blocks + 3) / 4, 16L * ctx.info().smCount()), 128,
-                x, xq, xd, blocks);
+        ctx.kernel("gemv", "quantize_q8_f32").launch1d(ctx.stream(), grid(blocks, 4), 128, x, xq, xd, blocks);   // a warp per block of 32
         args.add(xq.pointer());
         args.add(xd.pointer());
     }
@@ -398,7 +397,10 @@ public final class CudaBackend implements Backend {
     }
 
     /** Blocks of 256 threads for n work items of a grid-stride kernel, at most 16 per SM (the threads stride over the rest). */
-    private int grid(long n) { return (int) Math.max(1, Math.min((n + 255) / 256, 16L * ctx.info().smCount())); }
+    private int grid(long n) { return grid(n, 256); }
+
+    /** Blocks for n work items of a grid-stride kernel taking {@code perBlock} items per block, at most 16 per SM. */
+    private int grid(long n, int perBlock) { return (int) Math.max(1, Math.min((n + perBlock - 1) / perBlock, 16L * ctx.info().smCount())); }
 
     @Override public void rope(Tensor x, int[] positions, int headSize, float[] invFreq) {
         ctx.bind();

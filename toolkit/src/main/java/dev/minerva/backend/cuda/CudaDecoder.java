@@ -47,11 +47,7 @@ public final class CudaDecoder implements AutoCloseable {
          */
         FUSED;
 
-        static Step configured() {
-            String v = System.getProperty("minerva.cuda.decoder", "fused").trim();
-            for (Step s : values()) if (s.name().equalsIgnoreCase(v)) return s;
-            throw new IllegalArgumentException("-Dminerva.cuda.decoder must be plain or fused, got '" + v + "'");
-        }
+        static Step configured() { return KernelVersion.configured("minerva.cuda.decoder", FUSED, values()); }
     }
 
     private final CudaBackend gpu;

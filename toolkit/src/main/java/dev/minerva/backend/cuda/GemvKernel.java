@@ -43,11 +43,7 @@ public enum GemvKernel {
     }
 
     /** The version {@code -Dminerva.cuda.gemv} names (auto, v1, v4 or dp4a), else {@link #AUTO}. */
-    static GemvKernel configured() {
-        String v = System.getProperty("minerva.cuda.gemv", "auto").trim().toLowerCase(Locale.ROOT);
-        for (GemvKernel g : values()) if (g.toString().equals(v)) return g;
-        throw new IllegalArgumentException("-Dminerva.cuda.gemv must be auto, v1, v4 or dp4a, got '" + v + "'");
-    }
+    static GemvKernel configured() { return KernelVersion.configured("minerva.cuda.gemv", AUTO, values()); }
 
     @Override public String toString() { return name().toLowerCase(Locale.ROOT); }
 }

@@ -106,18 +106,14 @@ public final class GpuCheck {
      * restored afterwards.
      */
     private void eachGemm(String section, String what, Consumer<TensorCoreGemm> body) {
-        TensorCoreGemm configured = gpu.gemmVersion();
-        try {
-            for (TensorCoreGemm g : TensorCoreGemm.values()) {
-                gpu.useGemm(g);
+        for (TensorCoreGemm g : TensorCoreGemm.values()) {
+            with(g, gpu::gemmVersion, gpu::useGemm, () -> {
                 try {
                     body.accept(g);
                 } catch (RuntimeException e) {
                     add(section, what + ", gemm " + g, "-", "-", Double.NaN, "-", Double.NaN, "FAIL", e.toString());
                 }
-            }
-        } finally {
-            gpu.useGemm(configured);
+            });
         }
     }
 

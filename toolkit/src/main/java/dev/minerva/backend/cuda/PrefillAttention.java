@@ -30,11 +30,7 @@ public enum PrefillAttention {
     }
 
     /** The version {@code -Dminerva.cuda.attention} names (f32 or mma), else {@link #MMA}. */
-    static PrefillAttention configured() {
-        String v = System.getProperty("minerva.cuda.attention", "mma").trim().toLowerCase(Locale.ROOT);
-        for (PrefillAttention a : values()) if (a.name().toLowerCase(Locale.ROOT).equals(v)) return a;
-        throw new IllegalArgumentException("-Dminerva.cuda.attention must be f32 or mma, got '" + v + "'");
-    }
+    static PrefillAttention configured() { return KernelVersion.configured("minerva.cuda.attention", MMA, values()); }
 
     @Override public String toString() { return name().toLowerCase(Locale.ROOT); }
 }

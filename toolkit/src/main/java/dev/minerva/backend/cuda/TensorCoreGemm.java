@@ -1,7 +1,5 @@
 package dev.minerva.backend.cuda;
 
-import java.util.Locale;
-
 /**
  * The tensor-core prefill GEMMs of {@code gemm.cu}, kept side by side while GPU runs compare them (llm.c
  * {@code dev/cuda} style). {@link CudaBackend} uses {@link #configured()}: {@code -Dminerva.cuda.gemm=wmma|mma|mma64},
@@ -35,11 +33,7 @@ public enum TensorCoreGemm {
     String kernel(boolean bf16) { return (bf16 ? "gemm_bf16_" : "gemm_f16_") + suffix; }
 
     /** The version {@code -Dminerva.cuda.gemm} names (wmma, mma or mma64), else {@link #MMA}. */
-    static TensorCoreGemm configured() {
-        String v = System.getProperty("minerva.cuda.gemm", "mma").trim().toLowerCase(Locale.ROOT);
-        for (TensorCoreGemm g : values()) if (g.suffix.equals(v)) return g;
-        throw new IllegalArgumentException("-Dminerva.cuda.gemm must be wmma, mma or mma64, got '" + v + "'");
-    }
+    static TensorCoreGemm configured() { return KernelVersion.configured("minerva.cuda.gemm", MMA, values()); }
 
     @Override public String toString() { return suffix; }
 }

@@ -1,0 +1,27 @@
+package dev.minerva.backend.cuda;
+
+import java.util.Locale;
+
+/**
+ * Which of the kernel versions kept side by side (while GPU runs compare them) a system property names: one reader
+ * for {@link TensorCoreGemm}, {@link GemvKernel}, {@link PrefillAttention} and {@link CudaDecoder.Step}.
+ */
+final class KernelVersion {
+    private KernelVersion() {}
+
+    /**
+     * The value of {@code values} whose {@code toString()} equals {@code -D<property>} (case and surrounding blanks
+     * ignored), {@code fallback} when the property is unset.
+     *
+     * @throws IllegalArgumentException naming the property, the versions and the value, for any other value
+     */
+    static <E extends Enum<E>> E configured(String property, E fallback, E[] values) {
+        String v = System.getProperty(property, fallback.toString()).trim();
+        StringBuilder names = new StringBuilder();
+        for (int i = 0; i < values.length; i++) {
+            if (values[i].toString().equalsIgnoreCase(v)) return values[i];
+            names.append(i == 0 ? "" : i == values.length - 1 ? " or " : ", ").append(values[i].toString().toLowerCase(Locale.ROOT));
+        }
+        throw new IllegalArgumentException("-D" + property + " must be " + names + ", got '" + v + "'");
+    }
+}

@@ -193,34 +193,15 @@ __device__ __forceinline__ void gemv_store(const float (&acc)[NB], float* __rest
     }
 }
 
-// Rows of row-block `rblock` (one per warp) over the columns of split `split`; see the header for the shapes.
-template <int NB, class L>
-__device__ __forceinline__ void gemv_rows(const L& ld, const float* __restrict__ x, float* __restrict__ y,
-                                          int rows, int K, int nb, int k_split, int rblock, int split) {
-    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    const int r = rblock * GEMV_WARPS + warp;
-    if (r >= rows) return;                       // whole warp exits together: no shuffles left behind
-    const int k0 = split * k_split;
-    const int k1 = min(K, k0 + k_split);
-    float acc[NB];
-#pragma unroll
-    for (int b = 0; b < NB; b++) acc[b] = 0.f;
-#pragma unroll 2
-    for (int c = k0 + lane * L::E; c < k1; c += 32 * L::E) {
-        float w[L::E];
-        ld.load(r, c, w);
-        gemv_accumulate<NB, L::E>(w, 1.f, x, K, c, nb, acc);
-    }
-    gemv_store<NB>(acc, y, split, nb, rows, r);
-}
-
 #define GEMV_V4_DEPTH 4
 
-// v4 of gemv_rows: GEMV_V4_DEPTH loads per lane in flight, then their products (same split and output as v1).
-template <int NB, class L>
-__device__ __forceinline__ void gemv_rows_v4(const L& ld, const float* __restrict__ x, float* __restrict__ y,
-                                             int rows, int K, int nb, int k_split, int rblock, int split) {
-    constexpr int STEP = 32 * L::E, U = GEMV_V4_DEPTH;
+// Rows of row-block `rblock` (one per warp) over the columns of split `split`; see the header for the shapes.
+// v1 (V4 false): one 16-byte load per step, the compiler's unroll of 2. v4: GEMV_V4_DEPTH loads per lane in flight,
+// then their products, the block scale once per product.
+template <int NB, bool V4, class L>
+__device__ __forceinline__ void gemv_rows(const L& ld, const float* __restrict__ x, float* __restrict__ y,
+                                          int rows, int K, int nb, int k_split, int rblock, int split) {
+    constexpr int STEP = 32 * L::E;
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     const int r = rblock * GEMV_WARPS + warp;
     if (r >= rows) return;                       // whole warp exits together: no shuffles left behind
@@ -229,18 +210,28 @@ __device__ __forceinline__ void gemv_rows_v4(const L& ld, const float* __restric
     float acc[NB];
 #pragma unroll
     for (int b = 0; b < NB; b++) acc[b] = 0.f;
-    for (int c0 = k0 + lane * L::E; c0 < k1; c0 += U * STEP) {
-        Raw16 raw[U];
+    if constexpr (V4) {
+        constexpr int U = GEMV_V4_DEPTH;
+        for (int c0 = k0 + lane * L::E; c0 < k1; c0 += U * STEP) {
+            Raw16 raw[U];
 #pragma unroll
-        for (int u = 0; u < U; u++)
-            if (c0 + u * STEP < k1) raw[u] = ld.fetch(r, c0 + u * STEP);
+            for (int u = 0; u < U; u++)
+                if (c0 + u * STEP < k1) raw[u] = ld.fetch(r, c0 + u * STEP);
 #pragma unroll
-        for (int u = 0; u < U; u++) {
-            const int c = c0 + u * STEP;
-            if (c >= k1) break;
+            for (int u = 0; u < U; u++) {
+                const int c = c0 + u * STEP;
+                if (c >= k1) break;
+                float w[L::E];
+                ld.decode(raw[u], w);
+                gemv_accumulate<NB, L::E>(w, raw[u].s, x, K, c, nb, acc);
+            }
+        }
+    } else {
+#pragma unroll 2
+        for (int c = k0 + lane * L::E; c < k1; c += STEP) {
             float w[L::E];
-            ld.decode(raw[u], w);
-            gemv_accumulate<NB, L::E>(w, raw[u].s, x, K, c, nb, acc);
+            ld.load(r, c, w);
+            gemv_accumulate<NB, L::E>(w, 1.f, x, K, c, nb, acc);
         }
     }
     gemv_store<NB>(acc, y, split, nb, rows, r);
@@ -249,7 +240,7 @@ __device__ __forceinline__ void gemv_rows_v4(const L& ld, const float* __restric
 template <int NB, class L>
 __device__ __forceinline__ void gemv_body(const L& ld, const float* __restrict__ x, float* __restrict__ y,
                                           int rows, int K, int nb, int k_split) {
-    gemv_rows<NB>(ld, x, y, rows, K, nb, k_split, blockIdx.x, blockIdx.y);
+    gemv_rows<NB, false>(ld, x, y, rows, K, nb, k_split, blockIdx.x, blockIdx.y);
 }
 
 #define GEMV_ENTRY(NAME, NB, LOADER, INIT, ...)                                                             \
@@ -273,7 +264,7 @@ __device__ __forceinline__ void gemv_body(const L& ld, const float* __restrict__
     NAME##_v4_nb##NB(__VA_ARGS__, const float* __restrict__ x, float* __restrict__ y, int rows, int K, int nb, \
                      int k_split) {                                                                         \
         const LOADER ld INIT;                                                                               \
-        gemv_rows_v4<NB>(ld, x, y, rows, K, nb, k_split, blockIdx.x, blockIdx.y);                           \
+        gemv_rows<NB, true>(ld, x, y, rows, K, nb, k_split, blockIdx.x, blockIdx.y);                        \
     }
 
 #define GEMV_V4_ALL_NB(NAME, LOADER, INIT, ...)          \
@@ -295,26 +286,19 @@ GEMV_ALL_NB(gemv_q8_0_aos, LoadQ8Aos, (w, K), const uint8_t* __restrict__ w)
 GEMV_ALL_NB(gemv_q4_0_aos, LoadQ4Aos, (w, K), const uint8_t* __restrict__ w)
 
 // ---- fused decode GEMVs (v3, CudaDecoder's fused step; batch 1..8, K % 32 == 0, no split-K), each also in a v4
-//      version built on gemv_rows_v4's loads (gemv3_<dtype>_v4_nb<NB>, gemv_swiglu_<dtype>_v4_nb<NB>)
+//      version built on gemv_rows<NB, true>'s loads (gemv3_<dtype>_v4_nb<NB>, gemv_swiglu_<dtype>_v4_nb<NB>)
 // gemv3_<dtype>_nb<NB>: three matrices against the same x in one launch (wq, wk, wv): blocks [0, b0) take matrix 0,
 //   the next b1 matrix 1, the rest matrix 2 (b_i = ceil(rows_i / 4)); grid = b0 + b1 + b2, block 128. wk and wv
 //   alone are too few rows to fill the GPU (they took split-K plus a reduce each); together with wq they need not.
-template <int NB, bool V4, class L>
-__device__ __forceinline__ void gemv_rows_v(const L& ld, const float* __restrict__ x, float* __restrict__ y,
-                                            int rows, int K, int nb, int rblock) {
-    if constexpr (V4) gemv_rows_v4<NB>(ld, x, y, rows, K, nb, K, rblock, 0);
-    else gemv_rows<NB>(ld, x, y, rows, K, nb, K, rblock, 0);
-}
-
 template <int NB, bool V4, class L>
 __device__ __forceinline__ void gemv3_body(const L& l0, const L& l1, const L& l2, const float* __restrict__ x,
                                            float* __restrict__ y0, float* __restrict__ y1, float* __restrict__ y2,
                                            int rows0, int rows1, int rows2, int K, int nb) {
     const int b0 = (rows0 + GEMV_WARPS - 1) / GEMV_WARPS, b1 = (rows1 + GEMV_WARPS - 1) / GEMV_WARPS;
     const int b = blockIdx.x;
-    if (b < b0) gemv_rows_v<NB, V4>(l0, x, y0, rows0, K, nb, b);
-    else if (b < b0 + b1) gemv_rows_v<NB, V4>(l1, x, y1, rows1, K, nb, b - b0);
-    else gemv_rows_v<NB, V4>(l2, x, y2, rows2, K, nb, b - b0 - b1);
+    if (b < b0) gemv_rows<NB, V4>(l0, x, y0, rows0, K, nb, K, b, 0);
+    else if (b < b0 + b1) gemv_rows<NB, V4>(l1, x, y1, rows1, K, nb, K, b - b0, 0);
+    else gemv_rows<NB, V4>(l2, x, y2, rows2, K, nb, K, b - b0 - b1, 0);
 }
 
 // ag[b] += sg_scale * (wg . x[b][c, c+E)) and au[b] += su_scale * (wu . x[b][c, c+E)) for the batch rows b < nb:
@@ -355,48 +339,41 @@ __device__ __forceinline__ void swiglu_store(const float (&ag)[NB], const float 
 
 // gemv_swiglu_<dtype>_nb<NB>: h[b][r] = silu(w1[r] . x[b]) * (w3[r] . x[b]), one warp per row r of both matrices
 //   (x read once for the two), so w3's launch and silu_mul_f32's disappear. grid = ceil(rows / 4), block 128.
-template <int NB, class L>
+// v1 (V4 false): one load of each matrix per step. v4: the two matrices' loads for GEMV_V4_DEPTH / 2 steps in flight
+// at once, as gemv_rows<NB, true>.
+template <int NB, bool V4, class L>
 __device__ __forceinline__ void gemv_swiglu_body(const L& lg, const L& lu, const float* __restrict__ x,
                                                  float* __restrict__ h, int rows, int K, int nb) {
+    constexpr int STEP = 32 * L::E;
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     const int r = blockIdx.x * GEMV_WARPS + warp;
     if (r >= rows) return;
     float ag[NB], au[NB];
 #pragma unroll
     for (int b = 0; b < NB; b++) { ag[b] = 0.f; au[b] = 0.f; }
-    for (int c = lane * L::E; c < K; c += 32 * L::E) {
-        float wg[L::E], wu[L::E];
-        lg.load(r, c, wg);
-        lu.load(r, c, wu);
-        swiglu_accumulate<NB, L::E>(wg, wu, 1.f, 1.f, x, K, c, nb, ag, au);
-    }
-    swiglu_store<NB>(ag, au, h, rows, r, nb);
-}
-
-// gemv_swiglu v4: the two matrices' loads for GEMV_V4_DEPTH / 2 steps in flight at once, as gemv_rows_v4.
-template <int NB, class L>
-__device__ __forceinline__ void gemv_swiglu_body_v4(const L& lg, const L& lu, const float* __restrict__ x,
-                                                    float* __restrict__ h, int rows, int K, int nb) {
-    constexpr int STEP = 32 * L::E, U = GEMV_V4_DEPTH / 2;
-    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    const int r = blockIdx.x * GEMV_WARPS + warp;
-    if (r >= rows) return;
-    float ag[NB], au[NB];
+    if constexpr (V4) {
+        constexpr int U = GEMV_V4_DEPTH / 2;
+        for (int c0 = lane * L::E; c0 < K; c0 += U * STEP) {
+            Raw16 rg[U], ru[U];
 #pragma unroll
-    for (int b = 0; b < NB; b++) { ag[b] = 0.f; au[b] = 0.f; }
-    for (int c0 = lane * L::E; c0 < K; c0 += U * STEP) {
-        Raw16 rg[U], ru[U];
+            for (int u = 0; u < U; u++)
+                if (c0 + u * STEP < K) { rg[u] = lg.fetch(r, c0 + u * STEP); ru[u] = lu.fetch(r, c0 + u * STEP); }
 #pragma unroll
-        for (int u = 0; u < U; u++)
-            if (c0 + u * STEP < K) { rg[u] = lg.fetch(r, c0 + u * STEP); ru[u] = lu.fetch(r, c0 + u * STEP); }
-#pragma unroll
-        for (int u = 0; u < U; u++) {
-            const int c = c0 + u * STEP;
-            if (c >= K) break;
+            for (int u = 0; u < U; u++) {
+                const int c = c0 + u * STEP;
+                if (c >= K) break;
+                float wg[L::E], wu[L::E];
+                lg.decode(rg[u], wg);
+                lu.decode(ru[u], wu);
+                swiglu_accumulate<NB, L::E>(wg, wu, rg[u].s, ru[u].s, x, K, c, nb, ag, au);
+            }
+        }
+    } else {
+        for (int c = lane * L::E; c < K; c += STEP) {
             float wg[L::E], wu[L::E];
-            lg.decode(rg[u], wg);
-            lu.decode(ru[u], wu);
-            swiglu_accumulate<NB, L::E>(wg, wu, rg[u].s, ru[u].s, x, K, c, nb, ag, au);
+            lg.load(r, c, wg);
+            lu.load(r, c, wu);
+            swiglu_accumulate<NB, L::E>(wg, wu, 1.f, 1.f, x, K, c, nb, ag, au);
         }
     }
     swiglu_store<NB>(ag, au, h, rows, r, nb);
@@ -415,8 +392,7 @@ __device__ __forceinline__ void gemv_swiglu_body_v4(const L& lg, const L& lu, co
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32)                                                  \
     gemv_swiglu_##DT##V##_nb##NB(GEMV_UNPAREN P0, GEMV_UNPAREN P1, const float* __restrict__ x, float* __restrict__ h, int rows, int K, int nb) { \
         const LOADER lg I0, lu I1;                                                                                 \
-        if constexpr (IS_V4) gemv_swiglu_body_v4<NB>(lg, lu, x, h, rows, K, nb);                                   \
-        else gemv_swiglu_body<NB>(lg, lu, x, h, rows, K, nb);                                                      \
+        gemv_swiglu_body<NB, IS_V4>(lg, lu, x, h, rows, K, nb);                                                    \
     }
 
 #define GEMV_FUSED_ALL_NB(DT, V, IS_V4, LOADER, I0, I1, I2, P0, P1, P2)    \

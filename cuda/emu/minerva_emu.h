@@ -196,6 +196,9 @@ template <class T> T atomicMax(T* p, T v) { T o = *p; *p = std::max(o, v); retur
 template <class T> T atomicMin(T* p, T v) { T o = *p; *p = std::min(o, v); return o; }
 template <class T> T __ldg(const T* p) { return *p; }
 template <class T> T __ldcs(const T* p) { return *p; }   // cache hints mean nothing here
+template <class T> T __ldcg(const T* p) { return *p; }
+// Blocks run one after another: every earlier block's writes are already visible to a later one.
+inline void __threadfence() {}
 // four signed byte products added to c, as the PTX dp4a.s32.s32
 inline int __dp4a(int a, int b, int c) {
     for (int i = 0; i < 4; i++) c += (int)(int8_t)(a >> (8 * i)) * (int)(int8_t)(b >> (8 * i));

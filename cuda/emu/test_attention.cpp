@@ -13,7 +13,8 @@
 //                          arguments, grid (ceil(rows*group/64), nKv), block 128.
 // CudaDecoder (one decode step of B sequences over a (layer, slot, capacity, kvDim) cache, slots[b], pos[b],
 //   lens = pos + 1): kv_append_f32 grid B, block 128; attn_decode_split_f32 grid (ceil(capacity/256), nH, B) with
-//   chunk 256 (short sequences leave empty splits: m = -inf, l = 0); attn_decode_merge_f32 grid (nH, B).
+//   chunk 256 (short sequences leave empty splits: m = -inf, l = 0); attn_decode_merge_f32 grid (nH, B). The lean
+//   step's attn_decode_f32 (same grid) must equal that pair bit for bit, twice on the same counters, leaving them 0.
 //
 // Covered: kv_append_f32 (into layer 1, permuted slots); attn_prefill_f32 hd 32/64/128, GQA group 1 and 4, rows not
 // a multiple of the 16-row block, with and without a past KV prefix (kv up to 200), a key tile some rows of a block
@@ -330,6 +331,27 @@ static void decoder_case(int nH, int nKv, int hs, int maxBatch, int capacity, co
     });
     chk::close(mwhat, att.data(), want.data(), want.size(), 1e-5, 1e-5 * max_abs(want));
     untouched(mwhat, att, 0, want.size());
+
+    // v2 attn_decode_f32 (the lean step): split and merge in one launch. Two launches in a row on the same counters
+    // (a graph replay): each must equal split + merge bit for bit and leave every counter at 0.
+    const std::string fwhat = std::string("attn_decode_f32 (decoder, 2 launches)") + shape;
+    const size_t natt = (size_t)maxBatch * dim, ncount = (size_t)maxBatch * nH;
+    auto fused = chk::both_orders(fwhat, chk::poisoned(natt + npo + nml + ncount), [&](std::vector<float>& o) {
+        unsigned* counters = reinterpret_cast<unsigned*>(o.data() + natt + npo + nml);
+        std::fill(counters, counters + ncount, 0u);
+        for (int rep = 0; rep < 2; rep++) {
+            std::fill(o.begin(), o.begin() + natt, NaN);
+            emu::launch("attn_decode_f32", attn_decode_f32, dim3(maxSplits, nH, B), dim3(128), 0, q.data(), (const float*)kc,
+                        (const float*)vc, slots.data(), lens.data(), slotStride, nH, nKv, hs, scale, CHUNK, o.data() + natt,
+                        o.data() + natt + npo, o.data(), counters);
+        }
+    });
+    const std::vector<float> fatt(fused.begin(), fused.begin() + natt);
+    exact(fwhat, fatt, att);
+    const unsigned* counters = reinterpret_cast<const unsigned*>(fused.data() + natt + npo + nml);
+    const size_t left = (size_t)std::count_if(counters, counters + ncount, [](unsigned c) { return c != 0; });
+    std::printf("%-4s %-58s %zu of %zu counters left non-zero\n", left ? "FAIL" : "ok", (fwhat + " counters").c_str(), left, ncount);
+    if (left) chk::failures()++;
 }
 
 // attn_prefill_f32 at slot 1 of a 2-slot cache (slot_stride = cap*kvDim): the host always passes slot 0, so this

@@ -31,6 +31,8 @@
 //                          grid (max_splits, n_heads, B), block 128. Empty splits write m = -inf, l = 0.
 // attn_decode_merge_f32    out = sum_s e^(m_s - M) o_s / sum_s e^(m_s - M) l_s over the splits (M = max m_s).
 //                          grid (n_heads, B), block 128.
+// attn_decode_f32 (v2)     split and merge in one launch: the last block of each (head, sequence) to finish merges
+//                          (an atomic counter per head and sequence); saves a launch per layer. grid, block as split.
 // attn_naive_f32           any head_dim, causal: one block per (query row, head), scores in shared memory.
 // attn_masked_f32          any mask (tree verification of speculative / Medusa drafts): attn_naive_f32 with a
 //                          visibility bit per (query row, key) from the host; a row that sees nothing gets zeros.
@@ -341,11 +343,11 @@ attn_prefill_mma(const float* __restrict__ q, const float* __restrict__ kcache, 
 
 // q: (B, n_heads, head_dim); lens[b] = number of keys of sequence b (its position + 1).
 // partial_o: (B, n_heads, max_splits, head_dim); partial_ml: (B, n_heads, max_splits, 2) = (m, l).
-extern "C" __global__ void __launch_bounds__(128)
-attn_decode_split_f32(const float* __restrict__ q, const float* __restrict__ kcache, const float* __restrict__ vcache,
-                      const int* __restrict__ slots, const int* __restrict__ lens, long long slot_stride,
-                      int n_heads, int n_kv_heads, int head_dim, float scale, int chunk,
-                      float* __restrict__ partial_o, float* __restrict__ partial_ml) {
+__device__ __forceinline__ void attn_decode_split_body(const float* __restrict__ q, const float* __restrict__ kcache,
+                                                       const float* __restrict__ vcache, const int* __restrict__ slots,
+                                                       const int* __restrict__ lens, long long slot_stride, int n_heads,
+                                                       int n_kv_heads, int head_dim, float scale, int chunk,
+                                                       float* __restrict__ partial_o, float* __restrict__ partial_ml) {
     __shared__ float wm[4], wl[4];
     __shared__ float4 wo[4][ATT_HD_MAX / 4];
     const int split = blockIdx.x, h = blockIdx.y, b = blockIdx.z, max_splits = gridDim.x;
@@ -419,22 +421,68 @@ attn_decode_split_f32(const float* __restrict__ q, const float* __restrict__ kca
     }
 }
 
-// out: (B, n_heads, head_dim).
-extern "C" __global__ void attn_decode_merge_f32(const float* __restrict__ partial_o, const float* __restrict__ partial_ml,
-                                                 float* __restrict__ out, int n_heads, int head_dim, int max_splits) {
-    const int h = blockIdx.x, b = blockIdx.y;
+extern "C" __global__ void __launch_bounds__(128)
+attn_decode_split_f32(const float* __restrict__ q, const float* __restrict__ kcache, const float* __restrict__ vcache,
+                      const int* __restrict__ slots, const int* __restrict__ lens, long long slot_stride,
+                      int n_heads, int n_kv_heads, int head_dim, float scale, int chunk,
+                      float* __restrict__ partial_o, float* __restrict__ partial_ml) {
+    attn_decode_split_body(q, kcache, vcache, slots, lens, slot_stride, n_heads, n_kv_heads, head_dim, scale, chunk,
+                           partial_o, partial_ml);
+}
+
+// out (B, n_heads, head_dim) for head h of sequence b from its max_splits partials. CG: read the partials past L1
+// (__ldcg), as a block must when other blocks of the same launch wrote them.
+template <bool CG>
+__device__ __forceinline__ float attn_ld(const float* p) {
+    if constexpr (CG) return __ldcg(p);
+    else return *p;
+}
+template <bool CG>
+__device__ __forceinline__ void attn_decode_merge_body(const float* __restrict__ partial_o, const float* __restrict__ partial_ml,
+                                                       float* __restrict__ out, int n_heads, int head_dim, int max_splits,
+                                                       int h, int b) {
     const long long p0 = ((long long)b * n_heads + h) * max_splits;
     float M = -INFINITY;
-    for (int s = 0; s < max_splits; s++) M = fmaxf(M, partial_ml[2 * (p0 + s)]);
+    for (int s = 0; s < max_splits; s++) M = fmaxf(M, attn_ld<CG>(&partial_ml[2 * (p0 + s)]));
     for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
         float num = 0.f, den = 0.f;
         for (int s = 0; s < max_splits; s++) {
-            const float a = exp_diff(partial_ml[2 * (p0 + s)], M);
-            num += a * partial_o[(p0 + s) * head_dim + d];
-            den += a * partial_ml[2 * (p0 + s) + 1];
+            const float a = exp_diff(attn_ld<CG>(&partial_ml[2 * (p0 + s)]), M);
+            num += a * attn_ld<CG>(&partial_o[(p0 + s) * head_dim + d]);
+            den += a * attn_ld<CG>(&partial_ml[2 * (p0 + s) + 1]);
         }
         out[((long long)b * n_heads + h) * head_dim + d] = num / den;
     }
+}
+
+// out: (B, n_heads, head_dim).
+extern "C" __global__ void attn_decode_merge_f32(const float* __restrict__ partial_o, const float* __restrict__ partial_ml,
+                                                 float* __restrict__ out, int n_heads, int head_dim, int max_splits) {
+    attn_decode_merge_body<false>(partial_o, partial_ml, out, n_heads, head_dim, max_splits, blockIdx.x, blockIdx.y);
+}
+
+// attn_decode_split_f32 and attn_decode_merge_f32 in one launch (CudaDecoder's lean step): each block writes its
+// split's partials, then counts itself in counters[b * n_heads + h]; the block that arrives last for its (head,
+// sequence) merges, after every other block's partials are visible (each writer fences before it is counted), and
+// sets the counter back to 0 for the next launch (graph replays included). counters: (B, n_heads) u32, zero before
+// the first launch. Grid and block as attn_decode_split_f32.
+extern "C" __global__ void __launch_bounds__(128)
+attn_decode_f32(const float* __restrict__ q, const float* __restrict__ kcache, const float* __restrict__ vcache,
+                const int* __restrict__ slots, const int* __restrict__ lens, long long slot_stride, int n_heads,
+                int n_kv_heads, int head_dim, float scale, int chunk, float* __restrict__ partial_o,
+                float* __restrict__ partial_ml, float* __restrict__ out, unsigned* __restrict__ counters) {
+    __shared__ bool last;
+    attn_decode_split_body(q, kcache, vcache, slots, lens, slot_stride, n_heads, n_kv_heads, head_dim, scale, chunk,
+                           partial_o, partial_ml);
+    __threadfence();
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        unsigned* c = counters + (long long)blockIdx.z * n_heads + blockIdx.y;
+        last = atomicAdd(c, 1u) == gridDim.x - 1;
+        if (last) *c = 0u;
+    }
+    __syncthreads();
+    if (last) attn_decode_merge_body<true>(partial_o, partial_ml, out, n_heads, head_dim, gridDim.x, blockIdx.y, blockIdx.z);
 }
 
 // The naive kernels: one block per (query row, head); scores of the keys in dynamic shared memory (4 * n_keys

@@ -5,18 +5,15 @@
 // v2 add_rmsnorm_f32:  residual[r] += delta[r] first, then the norm of the updated residual: saves one
 //                      kernel and one full read+write of the residual per layer (decode launches 2 per layer).
 // v3 add_rmsnorm_f32_h: as v2 but writes the normalised row as f16, the operand of the tensor-core GEMM (prefill).
-#include "common.cuh"
+#include "rmsnorm.cuh"
 
 extern "C" __global__ void rmsnorm_f32(const float* __restrict__ x, const float* __restrict__ w,
                                        float* __restrict__ out, int dim, float eps) {
     __shared__ float scratch[32];
     const float* xr = x + (long long)blockIdx.x * dim;
     float* o = out + (long long)blockIdx.x * dim;
-    float ss = 0.f;
-    for (int i = threadIdx.x; i < dim; i += blockDim.x) ss += xr[i] * xr[i];
-    ss = block_sum(ss, scratch);
-    const float scale = rsqrtf(ss / dim + eps);
-    for (int i = threadIdx.x; i < dim; i += blockDim.x) o[i] = w[i] * (scale * xr[i]);
+    const float scale = rms_scale(xr, dim, eps, scratch);
+    for (int i = threadIdx.x; i < dim; i += blockDim.x) o[i] = rms_apply(xr[i], w[i], scale);
 }
 
 extern "C" __global__ void add_rmsnorm_f32(float* __restrict__ residual, const float* __restrict__ delta,

@@ -13,7 +13,7 @@
 //    KV cache at (slot, pos): the separate append kernel and its read of k disappear (decode hot path).
 // v4 rope_freq_kv_append_f32: v2 with v3's host frequencies and double angles: one launch instead of
 //    rope_freq_f32 on q, rope_freq_f32 on k and kv_append_f32 (CudaDecoder's fused step).
-#include "common.cuh"
+#include "rope.cuh"
 
 // Rotates the pair (a, b) whose first element sits at even index `hd` within its head.
 __device__ __forceinline__ void rope_rotate(float a, float b, int hd, int head_dim, float pos, float theta,
@@ -77,15 +77,13 @@ extern "C" __global__ void rope_freq_f32(float* __restrict__ x, const int* __res
                                          const float* __restrict__ inv_freq, int width, int head_dim) {
     const int t = blockIdx.x;
     float* xr = x + (long long)t * width;
-    const double p = (double)pos[t];
+    const int p = pos[t];
     for (int j = threadIdx.x; j < width / 2; j += blockDim.x) {
-        const int i = (2 * j) % head_dim;
-        double s, c;
-        sincos(p * (double)inv_freq[i / 2], &s, &c);
-        const float cf = (float)c, sf = (float)s;
-        const float a = xr[2 * j], b = xr[2 * j + 1];
-        xr[2 * j] = a * cf - b * sf;
-        xr[2 * j + 1] = a * sf + b * cf;
+        float c, s;
+        rope_cos_sin(p, inv_freq, (2 * j) % head_dim, &c, &s);
+        const float2 r = rope_rotate_cs(xr[2 * j], xr[2 * j + 1], c, s);
+        xr[2 * j] = r.x;
+        xr[2 * j + 1] = r.y;
     }
 }
 
@@ -101,25 +99,23 @@ extern "C" __global__ void rope_freq_kv_append_f32(float* __restrict__ q, const 
     const int t = blockIdx.x;
     const int kvdim = n_kv_heads * head_dim;
     const int qpairs = n_heads * head_dim / 2, kpairs = kvdim / 2;
-    const double p = (double)pos[t];
     float* qr = q + (long long)t * n_heads * head_dim;
     const float* kr = k + (long long)t * kvdim;
     const float* vr = v + (long long)t * kvdim;
-    const long long base = slots[t] * slot_stride + (long long)pos[t] * kvdim;
+    const int p = pos[t];
+    const long long base = slots[t] * slot_stride + (long long)p * kvdim;
     for (int j = threadIdx.x; j < qpairs + kpairs; j += blockDim.x) {
         const int pj = j < qpairs ? j : j - qpairs;
-        const int i = (2 * pj) % head_dim;
-        double sd, cd;
-        sincos(p * (double)inv_freq[i / 2], &sd, &cd);
-        const float c = (float)cd, s = (float)sd;
+        float c, s;
+        rope_cos_sin(p, inv_freq, (2 * pj) % head_dim, &c, &s);
         if (j < qpairs) {
-            const float a = qr[2 * pj], b = qr[2 * pj + 1];
-            qr[2 * pj] = a * c - b * s;
-            qr[2 * pj + 1] = a * s + b * c;
+            const float2 r = rope_rotate_cs(qr[2 * pj], qr[2 * pj + 1], c, s);
+            qr[2 * pj] = r.x;
+            qr[2 * pj + 1] = r.y;
         } else {
-            const float a = kr[2 * pj], b = kr[2 * pj + 1];
-            kcache[base + 2 * pj] = a * c - b * s;
-            kcache[base + 2 * pj + 1] = a * s + b * c;
+            const float2 r = rope_rotate_cs(kr[2 * pj], kr[2 * pj + 1], c, s);
+            kcache[base + 2 * pj] = r.x;
+            kcache[base + 2 * pj + 1] = r.y;
             vcache[base + 2 * pj] = vr[2 * pj];
             vcache[base + 2 * pj + 1] = vr[2 * pj + 1];
         }

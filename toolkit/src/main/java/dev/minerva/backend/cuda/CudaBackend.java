@@ -354,7 +354,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** A weight's kernel parameters: its pointer, and for Q8_0/Q4_0 the pointer to its scales (split layout). */
-    private void addWeightArgs(List<Object> args, Tensor w) {
+    void addWeightArgs(List<Object> args, Tensor w) {
         long rowsK = w.rows() * w.cols();
         args.add(ptr(w));
         if (w.dtype() == DType.Q8_0) args.add(ptr(w, rowsK));

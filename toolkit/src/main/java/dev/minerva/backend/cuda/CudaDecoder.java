@@ -31,7 +31,7 @@ public final class CudaDecoder implements AutoCloseable {
     private static final int CHUNK = 256;
 
     /**
-     * How a step is launched. {@code -Dminerva.cuda.decoder=plain|fused} picks it; default {@link #FUSED}, which on an
+     * How a step is launched. {@code -Dminerva.cuda.decoder=plain|fused|lean} picks it; default {@link #FUSED}, which on an
      * H100 (gpu-check run {@code 20261122-195536-fa66a92}, TinyLlama shape, CUDA graph) decoded F16 at 706 tokens/s
      * at batch 1 against PLAIN's 567, and 2726 against 2048 at batch 8, with logits equal to the CPU engine's.
      */
@@ -45,7 +45,15 @@ public final class CudaDecoder implements AutoCloseable {
          * the few rows of wk and wv) and w1/w3 with SwiGLU in one ({@code gemv_swiglu_*}). TinyLlama at batch 1: 9
          * launches per layer instead of 18.
          */
-        FUSED;
+        FUSED,
+        /**
+         * v3: for batches up to {@value LayerKernels#MAX_ROWS} a layer is 5 launches ({@link LayerKernels}, {@code layer.cu}):
+         * the rmsnorm becomes the prologue of the GEMV after it, RoPE and the cache write the epilogue of wq/wk/wv, the
+         * residual adds the epilogues of wo and w2, the attention merge the last block of the split kernel
+         * ({@code attn_decode_f32}), and Q8_0's activation quantisation the prologue of its dp4a GEMVs. Larger batches,
+         * and weights the layer kernels do not take, run {@link #FUSED}. Checked on the emulator only so far.
+         */
+        LEAN;
 
         static Step configured() { return KernelVersion.configured("minerva.cuda.decoder", FUSED, values()); }
     }
@@ -60,6 +68,9 @@ public final class CudaDecoder implements AutoCloseable {
     private final DeviceBuffer tokens, pos, lens, slots, invFreq, kcache, vcache, partialO, partialMl;
     private final Tensor x, xb, q, k, v, att, hb, hb2, logits;
     private final Map<Integer, CudaGraph> graphs = new HashMap<>();
+    private final LayerKernels layer;
+    private final boolean leanLayers;  // every layer's matrices (and the classifier, else it runs apart) fit LayerKernels
+    private final DeviceBuffer attnCounters;   // attn_decode_f32's (batch, head) arrival counters, zero between launches
     private final int[] hostPos;       // mirror of the device positions, to refuse running past the capacity
 
     /**
@@ -123,6 +134,17 @@ public final class CudaDecoder implements AutoCloseable {
         hb = gpu.allocate("hb", maxBatch, c.hiddenDim());
         hb2 = gpu.allocate("hb2", maxBatch, c.hiddenDim());
         logits = gpu.allocate("logits", maxBatch, c.vocabSize());
+        layer = new LayerKernels(gpu, LayerKernels.configuredBlocksPerSm());
+        boolean lean = true;
+        int n = LayerKernels.MAX_ROWS;
+        for (Tensor[] L : layers) {
+            lean &= layer.applies(n, c.dim(), true, L[1], L[2], L[3]) && L[1].rows() % 2 == 0 && L[2].rows() % 2 == 0
+                    && layer.applies(n, c.dim(), false, L[4]) && layer.applies(n, c.dim(), true, L[6], L[8])
+                    && layer.applies(n, c.hiddenDim(), false, L[7]);
+        }
+        this.leanLayers = lean;
+        attnCounters = pool.allocate(4L * maxBatch * c.nHeads(), "attention arrival counters");
+        ctx.upload(attnCounters, 0, new int[maxBatch * c.nHeads()], "attention arrival counters");
     }
 
     /**
@@ -156,8 +178,12 @@ public final class CudaDecoder implements AutoCloseable {
         float eps = (float) c.rmsEps(), scale = (float) (1.0 / Math.sqrt(hs));
         long layerStride = 4L * maxBatch * capacity * kvDim;     // bytes per layer in each cache
         long slotStride = (long) capacity * kvDim;               // floats per slot
-        boolean fused = step == Step.FUSED;
         boolean gemm = B >= gpu.gemmMinRows();   // the fused GEMVs are GEMVs: above the crossover, the GEMM instead
+        if (step == Step.LEAN && !gemm && leanLayers && B <= LayerKernels.MAX_ROWS) {
+            enqueueLeanStep(B);
+            return;
+        }
+        boolean fused = step != Step.PLAIN;
         embed(B);
         for (int l = 0; l < layers.length; l++) {
             Tensor[] L = layers[l];
@@ -201,6 +227,42 @@ public final class CudaDecoder implements AutoCloseable {
         if (fused) addRmsnorm(x, xb, rmsFinal, B, eps);
         else rmsnorm(xb, x, rmsFinal, B, eps);
         gpu.matmulRows(p(logits), p(xb), wcls, B, c.vocabSize(), dim);
+        sampleAndAdvance(B);
+    }
+
+    /**
+     * The lean step (v3): per layer qkv_rope (norm, wq/wk/wv, RoPE, cache write), attention (split and merge), wo adding
+     * into x, swiglu_norm (norm, w1/w3, SwiGLU), w2 adding into x. x holds the whole residual stream after every layer.
+     */
+    private void enqueueLeanStep(int B) {
+        CudaStream s = ctx.stream();
+        int dim = c.dim(), kvDim = c.kvDim(), hs = c.headSize(), nH = c.nHeads(), nKv = c.nKvHeads();
+        float eps = (float) c.rmsEps(), scale = (float) (1.0 / Math.sqrt(hs));
+        long layerStride = 4L * maxBatch * capacity * kvDim;
+        long slotStride = (long) capacity * kvDim;
+        embed(B);
+        for (int l = 0; l < layers.length; l++) {
+            Tensor[] L = layers[l];
+            CUdeviceptr kc = kcache.pointer(l * layerStride), vc = vcache.pointer(l * layerStride);
+            layer.qkvRope(p(x), L[0], eps, L[1], L[2], L[3], p(q), kc, vc, pos, slots, slotStride, invFreq, B, dim, hs);
+            ctx.kernel("attention", "attn_decode_f32").launch(s, maxSplits, nH, B, 128, 0,
+                    p(q), kc, vc, slots, lens, slotStride, nH, nKv, hs, scale, CHUNK, partialO, partialMl, p(att), attnCounters);
+            layer.residual(p(att), L[4], p(x), B, dim);                 // x += att . wo^T
+            layer.swigluNorm(p(x), L[5], eps, L[6], L[8], p(hb), B, dim);
+            layer.residual(p(hb), L[7], p(x), B, c.hiddenDim());      // x += hb . w2^T
+        }
+        if (layer.applies(B, dim, true, wcls)) {
+            layer.normGemv(p(x), rmsFinal, eps, wcls, p(logits), B, dim);
+        } else {
+            rmsnorm(xb, x, rmsFinal, B, eps);
+            gpu.matmulRows(p(logits), p(xb), wcls, B, c.vocabSize(), dim);
+        }
+        sampleAndAdvance(B);
+    }
+
+    /** Greedy next tokens into the input buffer, then every sequence one position on. */
+    private void sampleAndAdvance(int B) {
+        CudaStream s = ctx.stream();
         ctx.kernel("sample", "argmax_f32").launch1d(s, B, 1024, p(logits), c.vocabSize(), tokens);
         ctx.kernel("sample", "decode_advance").launch1d(s, 1, 128, pos, lens, B);
     }

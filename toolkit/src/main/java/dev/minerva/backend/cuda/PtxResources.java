@@ -19,7 +19,7 @@ public final class PtxResources {
 
     /** Kernel source files (without {@code .cu}), one per op family. */
     public static final List<String> FILES = List.of(
-            "copy", "embedding", "rmsnorm", "rope", "activation", "convert", "sample", "gemv", "gemm", "attention");
+            "copy", "embedding", "rmsnorm", "rope", "activation", "convert", "sample", "gemv", "layer", "gemm", "attention");
 
     /** The PTX targets built: sm_80 (Ampere) and sm_90 (Hopper). */
     public static final List<Integer> TARGETS = List.of(80, 90);

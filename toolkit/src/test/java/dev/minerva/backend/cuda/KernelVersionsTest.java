@@ -41,6 +41,7 @@ class KernelVersionsTest {
     @Test void decoderStepIsFusedUnlessTold() {
         assertEquals(CudaDecoder.Step.FUSED, with("minerva.cuda.decoder", null, CudaDecoder.Step::configured));
         assertEquals(CudaDecoder.Step.PLAIN, with("minerva.cuda.decoder", "Plain", CudaDecoder.Step::configured));
+        assertEquals(CudaDecoder.Step.LEAN, with("minerva.cuda.decoder", "lean", CudaDecoder.Step::configured));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> with("minerva.cuda.decoder", "graph", CudaDecoder.Step::configured));
         assertTrue(e.getMessage().contains("minerva.cuda.decoder"), e.getMessage());
     }

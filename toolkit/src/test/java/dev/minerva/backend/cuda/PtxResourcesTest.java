@@ -18,17 +18,18 @@ import static org.junit.jupiter.api.Assertions.*;
 class PtxResourcesTest {
 
     /** Entry points the backend and gpu-check launch, by file. */
-    static final Map<String, List<String>> EXPECTED = Map.of(
-            "copy", List.of("copy_f32", "copy_f32x4"),
-            "embedding", List.of("embedding_f32", "embedding_f16", "embedding_bf16", "embedding_q8_0", "embedding_q4_0", "embedding_q8_0_aos"),
-            "rmsnorm", List.of("rmsnorm_f32", "add_rmsnorm_f32", "add_rmsnorm_f32_h"),
-            "rope", List.of("rope_f32", "rope_kv_append_f32", "rope_freq_f32", "rope_freq_kv_append_f32"),
-            "activation", List.of("silu_mul_f32", "silu_mul_f32_h", "add_f32"),
-            "convert", List.of("f32_to_f16", "f32_to_bf16", "f16_to_f32", "bf16_to_f32", "dequant_q8_0_split_f16", "dequant_q4_0_split_f16"),
-            "sample", List.of("argmax_f32", "sample_topkp_f32", "rng_advance", "decode_advance"),
-            "gemv", gemvEntries(),
-            "gemm", List.of("gemm_f16_wmma", "gemm_bf16_wmma", "gemm_f16_mma", "gemm_bf16_mma", "gemm_f16_mma64", "gemm_bf16_mma64"),
-            "attention", List.of("kv_append_f32", "attn_prefill_f32", "attn_prefill_mma", "attn_decode_split_f32", "attn_decode_merge_f32", "attn_naive_f32", "attn_masked_f32"));
+    static final Map<String, List<String>> EXPECTED = Map.ofEntries(
+            Map.entry("copy", List.of("copy_f32", "copy_f32x4")),
+            Map.entry("embedding", List.of("embedding_f32", "embedding_f16", "embedding_bf16", "embedding_q8_0", "embedding_q4_0", "embedding_q8_0_aos")),
+            Map.entry("rmsnorm", List.of("rmsnorm_f32", "add_rmsnorm_f32", "add_rmsnorm_f32_h")),
+            Map.entry("rope", List.of("rope_f32", "rope_kv_append_f32", "rope_freq_f32", "rope_freq_kv_append_f32")),
+            Map.entry("activation", List.of("silu_mul_f32", "silu_mul_f32_h", "add_f32")),
+            Map.entry("convert", List.of("f32_to_f16", "f32_to_bf16", "f16_to_f32", "bf16_to_f32", "dequant_q8_0_split_f16", "dequant_q4_0_split_f16")),
+            Map.entry("sample", List.of("argmax_f32", "sample_topkp_f32", "rng_advance", "decode_advance")),
+            Map.entry("gemv", gemvEntries()),
+            Map.entry("layer", layerEntries()),
+            Map.entry("gemm", List.of("gemm_f16_wmma", "gemm_bf16_wmma", "gemm_f16_mma", "gemm_bf16_mma", "gemm_f16_mma64", "gemm_bf16_mma64")),
+            Map.entry("attention", List.of("kv_append_f32", "attn_prefill_f32", "attn_prefill_mma", "attn_decode_split_f32", "attn_decode_merge_f32", "attn_decode_f32", "attn_naive_f32", "attn_masked_f32")));
 
     static List<String> gemvEntries() {
         List<String> e = new ArrayList<>(List.of("splitk_reduce_f32", "gemv_f32", "gemv_f32_generic", "gemv_f16_generic", "gemv_bf16_generic"));
@@ -41,6 +42,14 @@ class PtxResourcesTest {
             }
         e.add("quantize_q8_f32");
         for (int nb : new int[]{1, 2, 4, 8}) for (String f : List.of("gemv", "gemv3", "gemv_swiglu")) e.add(f + "_q8_0_dp4a_nb" + nb);
+        return e;
+    }
+
+    static List<String> layerEntries() {
+        List<String> e = new ArrayList<>();
+        for (String f : List.of("qkv_rope", "swiglu_norm", "residual", "norm_gemv"))
+            for (String d : List.of("f16", "bf16", "q8_0", "q4_0"))
+                for (int nb : new int[]{1, 2, 4, 8}) e.add(f + "_" + d + "_nb" + nb);
         return e;
     }
 

@@ -199,6 +199,12 @@ template <class T> T __ldcs(const T* p) { return *p; }   // cache hints mean not
 template <class T> T __ldcg(const T* p) { return *p; }
 // Blocks run one after another: every earlier block's writes are already visible to a later one.
 inline void __threadfence() {}
+// per-byte a - b, each byte wrapping on its own (no borrow into the next), as the PTX vsub4
+inline unsigned __vsub4(unsigned a, unsigned b) {
+    unsigned r = 0;
+    for (int i = 0; i < 4; i++) r |= (((a >> (8 * i)) - (b >> (8 * i))) & 0xffu) << (8 * i);
+    return r;
+}
 // four signed byte products added to c, as the PTX dp4a.s32.s32
 inline int __dp4a(int a, int b, int c) {
     for (int i = 0; i < 4; i++) c += (int)(int8_t)(a >> (8 * i)) * (int)(int8_t)(b >> (8 * i));

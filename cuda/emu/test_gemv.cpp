@@ -19,7 +19,7 @@
 //       at nb 1,3,8, rows 30 K 544 at nb 2,5.
 //   gemv{,3,_swiglu}_{f16,bf16,q8_0,q4_0}_v4_nb{1,2,4,8}  the same launches with -Dminerva.cuda.gemv=v4 (batches <= 8):
 //       n 21 K 800 T 1,2,3,8; n 22 K 2080 T 1,3; n 13 K 4096 T 8; the gemv3/swiglu shapes above.
-//   quantize_q8_f32 + gemv{,3,_swiglu}_q8_0_dp4a_nb{1,2,4,8}  -Dminerva.cuda.gemv=dp4a: the activations quantised
+//   quantize_q8_f32 + gemv{,3,_swiglu}_{q8_0,q4_0}_dp4a_nb{1,2,4,8}  -Dminerva.cuda.gemv=dp4a: the activations quantised
 //       (checked bit for bit against Q8_0Codec's rule, ties and an all-zero block included), then the v4 shapes;
 //       the reference multiplies the Q8_0-rounded activations.
 //   splitk_reduce_f32        after every split launch above.
@@ -77,6 +77,10 @@ bool g_v4 = false;   // launch the v4 entries where the host would (CudaBackend 
 decltype(&gemv_q8_0_dp4a_nb1) const kQ8dp4a[] = NB4(gemv_q8_0_dp4a);
 decltype(&gemv3_q8_0_dp4a_nb1) const k3Q8dp4a[] = NB4(gemv3_q8_0_dp4a);
 decltype(&gemv_swiglu_q8_0_dp4a_nb1) const kSwQ8dp4a[] = NB4(gemv_swiglu_q8_0_dp4a);
+decltype(&gemv_q4_0_dp4a_nb1) const kQ4dp4a[] = NB4(gemv_q4_0_dp4a);
+decltype(&gemv3_q4_0_dp4a_nb1) const k3Q4dp4a[] = NB4(gemv3_q4_0_dp4a);
+decltype(&gemv_swiglu_q4_0_dp4a_nb1) const kSwQ4dp4a[] = NB4(gemv_swiglu_q4_0_dp4a);
+bool dp4a_dtype(DT dt) { return dt == DT::Q8_0 || dt == DT::Q4_0; }
 bool g_dp4a = false;   // launch them where the host would (-Dminerva.cuda.gemv=dp4a)
 
 // CudaBackend.addActivationArgs for dp4a: quantize_q8_f32 into (xq, xd), grid min(ceil(blocks/4), 16*SMs), block 128.
@@ -115,16 +119,20 @@ std::string host_gemv(float* y, const float* x, const Weight& w, int nb, int n, 
     if (splits > 1) { partial = chk::poisoned((size_t)splits * nb * n); target = partial.data(); }
     const dim3 grid(blocks, splits);
     const int s = slot_of(bucket_of(nb, 32));
-    const bool dp4a = g_dp4a && w.dt == DT::Q8_0 && !aos && nb <= 8;
+    const bool dp4a = g_dp4a && dp4a_dtype(w.dt) && !aos && nb <= 8;
     const bool v4 = g_v4 && !aos && nb <= 8;
     std::string name = w.dt == DT::F32 ? "gemv_f32"
-                       : dp4a ? "quantize_q8_f32 + gemv_q8_0_dp4a_nb" + std::to_string(bucket_of(nb, 8))
+                       : dp4a ? std::string("quantize_q8_f32 + gemv_") + dt_name(w.dt) + "_dp4a_nb" + std::to_string(bucket_of(nb, 8))
                               : std::string("gemv_") + dt_name(w.dt) + (aos ? "_aos" : v4 ? "_v4" : "") + "_nb" + std::to_string(bucket_of(nb, 32));
     const char* nm = name.c_str();
     if (dp4a) {
         const DevQX qx = quantize_dev(x, nb, K);
-        emu::launch(nm, kQ8dp4a[s], grid, b128, 0, as<int8_t>(wptr(w)), wscales(w), as<int8_t>(qx.q.data()), qx.d.data(),
-                    target, n, K, nb, k_split);
+        if (w.dt == DT::Q8_0)
+            emu::launch(nm, kQ8dp4a[s], grid, b128, 0, as<int8_t>(wptr(w)), wscales(w), as<int8_t>(qx.q.data()), qx.d.data(),
+                        target, n, K, nb, k_split);
+        else
+            emu::launch(nm, kQ4dp4a[s], grid, b128, 0, as<uint8_t>(wptr(w)), wscales(w), as<int8_t>(qx.q.data()), qx.d.data(),
+                        target, n, K, nb, k_split);
     } else switch (w.dt) {
         case DT::F32: emu::launch(nm, gemv_f32, grid, b128, 0, as<float>(wptr(w)), x, target, n, K, nb, k_split); break;
         case DT::F16: emu::launch(nm, (v4 ? kF16v4 : kF16)[s], grid, b128, 0, as<__half>(wptr(w)), x, target, n, K, nb, k_split); break;
@@ -166,7 +174,7 @@ void matmul(DT dt, bool aos, int n, int K, std::initializer_list<int> Ts) {
     const Weight w = make_weight(dt, n, K, 100 + n * 7 + K + (int)dt * 13 + aos);
     for (int T : Ts) {
         const auto x = chk::random((size_t)T * K, 7 + T + K);
-        const bool qx = g_dp4a && dt == DT::Q8_0 && !aos && T <= 8;
+        const bool qx = g_dp4a && dp4a_dtype(dt) && !aos && T <= 8;
         const Ref r = reference(w, qx ? quantize_ref(x).deq : x, T);   // dp4a: the product of what it multiplies
         const size_t count = (size_t)T * n;
         std::string launched;
@@ -182,7 +190,7 @@ void matmul(DT dt, bool aos, int n, int K, std::initializer_list<int> Ts) {
 void gemv3(DT dt, int nb, int r0, int r1, int r2, int K) {
     const Weight w0 = make_weight(dt, r0, K, 500 + r0), w1 = make_weight(dt, r1, K, 600 + r1), w2 = make_weight(dt, r2, K, 700 + r2);
     const auto x = chk::random((size_t)nb * K, 900 + nb);
-    const bool qx = g_dp4a && dt == DT::Q8_0;
+    const bool qx = g_dp4a && dp4a_dtype(dt);
     const std::vector<float> xr = qx ? quantize_ref(x).deq : x;
     const Ref ref[3] = {reference(w0, xr, nb), reference(w1, xr, nb), reference(w2, xr, nb)};
     // y0 | guard | y1 | guard | y2 | guard in one buffer, so both_orders compares all three
@@ -209,7 +217,15 @@ void gemv3(DT dt, int nb, int r0, int r1, int r2, int K) {
                     emu::launch(nm, (g_v4 ? k3Q8v4 : k3Q8)[s], grid, b128, 0, as<int8_t>(wptr(w0)), wscales(w0), as<int8_t>(wptr(w1)), wscales(w1), as<int8_t>(wptr(w2)), wscales(w2), x.data(), y0, y1, y2, r0, r1, r2, K, nb);
                 }
                 break;
-            case DT::Q4_0: emu::launch(nm, (g_v4 ? k3Q4v4 : k3Q4)[s], grid, b128, 0, as<uint8_t>(wptr(w0)), wscales(w0), as<uint8_t>(wptr(w1)), wscales(w1), as<uint8_t>(wptr(w2)), wscales(w2), x.data(), y0, y1, y2, r0, r1, r2, K, nb); break;
+            case DT::Q4_0:
+                if (qx) {
+                    const DevQX q = quantize_dev(x.data(), nb, K);
+                    emu::launch(nm, k3Q4dp4a[s], grid, b128, 0, as<uint8_t>(wptr(w0)), wscales(w0), as<uint8_t>(wptr(w1)), wscales(w1), as<uint8_t>(wptr(w2)), wscales(w2),
+                                as<int8_t>(q.q.data()), q.d.data(), y0, y1, y2, r0, r1, r2, K, nb);
+                } else {
+                    emu::launch(nm, (g_v4 ? k3Q4v4 : k3Q4)[s], grid, b128, 0, as<uint8_t>(wptr(w0)), wscales(w0), as<uint8_t>(wptr(w1)), wscales(w1), as<uint8_t>(wptr(w2)), wscales(w2), x.data(), y0, y1, y2, r0, r1, r2, K, nb);
+                }
+                break;
             default: break;
         }
     });
@@ -225,7 +241,7 @@ void gemv3(DT dt, int nb, int r0, int r1, int r2, int K) {
 void swiglu(DT dt, int nb, int rows, int K) {
     const Weight wg = make_weight(dt, rows, K, 300 + rows), wu = make_weight(dt, rows, K, 400 + rows);
     const auto x = chk::random((size_t)nb * K, 950 + nb);
-    const bool qx = g_dp4a && dt == DT::Q8_0;
+    const bool qx = g_dp4a && dp4a_dtype(dt);
     const std::vector<float> xr = qx ? quantize_ref(x).deq : x;
     const Ref g = reference(wg, xr, nb), u = reference(wu, xr, nb);
     // h = silu(g) * u; an error dg, du moves h by silu'(g) u dg + silu(g) du, |silu'| <= 1.1; expf adds ~1e-7 |h|
@@ -254,7 +270,15 @@ void swiglu(DT dt, int nb, int rows, int K) {
                     emu::launch(nm, (g_v4 ? kSwQ8v4 : kSwQ8)[s], grid, b128, 0, as<int8_t>(wptr(wg)), wscales(wg), as<int8_t>(wptr(wu)), wscales(wu), x.data(), o.data(), rows, K, nb);
                 }
                 break;
-            case DT::Q4_0: emu::launch(nm, (g_v4 ? kSwQ4v4 : kSwQ4)[s], grid, b128, 0, as<uint8_t>(wptr(wg)), wscales(wg), as<uint8_t>(wptr(wu)), wscales(wu), x.data(), o.data(), rows, K, nb); break;
+            case DT::Q4_0:
+                if (qx) {
+                    const DevQX q = quantize_dev(x.data(), nb, K);
+                    emu::launch(nm, kSwQ4dp4a[s], grid, b128, 0, as<uint8_t>(wptr(wg)), wscales(wg), as<uint8_t>(wptr(wu)), wscales(wu),
+                                as<int8_t>(q.q.data()), q.d.data(), o.data(), rows, K, nb);
+                } else {
+                    emu::launch(nm, (g_v4 ? kSwQ4v4 : kSwQ4)[s], grid, b128, 0, as<uint8_t>(wptr(wg)), wscales(wg), as<uint8_t>(wptr(wu)), wscales(wu), x.data(), o.data(), rows, K, nb);
+                }
+                break;
             default: break;
         }
     });
@@ -325,16 +349,18 @@ int main() {
         for (int nb : {2, 5}) swiglu(dt, nb, 30, 544);
     }
     g_v4 = false;
-    // v5: Q8_0 with dp4a on quantised activations (the references multiply the Q8_0-rounded activations)
+    // v5: Q8_0 and Q4_0 with dp4a on quantised activations (the references multiply the Q8_0-rounded activations)
     quantize_exact();
     g_dp4a = true;
-    matmul(DT::Q8_0, false, 21, 800, {1, 2, 3, 8});
-    matmul(DT::Q8_0, false, 22, 2080, {1, 3});
-    matmul(DT::Q8_0, false, 13, 4096, {8});
-    for (int nb : {1, 3, 8}) gemv3(DT::Q8_0, nb, 70, 18, 18, 800);
-    for (int nb : {2, 5}) gemv3(DT::Q8_0, nb, 37, 21, 13, 544);
-    for (int nb : {1, 3, 8}) swiglu(DT::Q8_0, nb, 45, 800);
-    for (int nb : {2, 5}) swiglu(DT::Q8_0, nb, 30, 544);
+    for (DT dt : {DT::Q8_0, DT::Q4_0}) {
+        matmul(dt, false, 21, 800, {1, 2, 3, 8});
+        matmul(dt, false, 22, 2080, {1, 3});
+        matmul(dt, false, 13, 4096, {8});
+        for (int nb : {1, 3, 8}) gemv3(dt, nb, 70, 18, 18, 800);
+        for (int nb : {2, 5}) gemv3(dt, nb, 37, 21, 13, 544);
+        for (int nb : {1, 3, 8}) swiglu(dt, nb, 45, 800);
+        for (int nb : {2, 5}) swiglu(dt, nb, 30, 544);
+    }
     g_dp4a = false;
     std::printf("(%.1f s)\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     return chk::summary("gemv");

@@ -3,11 +3,11 @@
 //   Buckets: the smallest of 1, 2, 4, 8 >= nb. Block 128. Grid: the entry's row-blocks (qkv_rope_: sum ceil(rows_i / 8);
 //   the others ceil(rows / 4)), or fewer when capped (-Dminerva.cuda.layerBlocksPerSm): each case runs uncapped and
 //   with 3 blocks, so blocks loop over several row-blocks (and, for qkv_rope_, across the q/k/v boundaries).
-//   Dynamic shared memory: f16/bf16/q4_0 nb*K*4 with the norm prologue, 0 for residual_; q8_0 nb*K + nb*K/32*4.
+//   Dynamic shared memory: f16/bf16 nb*K*4 with the norm prologue, 0 for residual_; q8_0/q4_0 nb*K + nb*K/32*4.
 // Shapes: qkv_rope_ with head_dim 20 (3 heads: 60 q rows, 1 kv head: 20 k and v rows, so every matrix ends in a
 //   part-empty 8-row block) and head_dim 32 (4/2 heads); K 800 (not a multiple of the 128 threads or of 256); batch
 //   rows at scattered positions and permuted cache slots. swiglu_norm_, residual_, norm_gemv_: rows 45, K 800.
-// References (float64): the norm as rmsnorm's formula; for q8_0 the Q8_0-rounded activations (gemv_check.h's
+// References (float64): the norm as rmsnorm's formula; for q8_0 and q4_0 (dp4a) the Q8_0-rounded activations (gemv_check.h's
 //   quantize_ref) of the f32 norm values rmsnorm_f32 writes with 128 threads (the prologue's stated contract: the
 //   same values, so the same int8s); RoPE with cos/sin of pos * inv_freq in double.
 // Tolerance: 1e-5 * sum |w x| per dot product (gemv_check.h), plus the float rounding of the epilogue's own
@@ -30,7 +30,7 @@ int bucket_of(int nb) { int b = 1; while (b < nb) b *= 2; return b; }
 int slot_of(int bucket) { return __builtin_ctz((unsigned)bucket); }
 unsigned grid_of(int row_blocks, int cap) { return (unsigned)(cap > 0 ? std::min(row_blocks, cap) : row_blocks); }
 size_t smem_of(DT dt, bool norm, int nb, int K) {
-    if (dt == DT::Q8_0) return (size_t)nb * K + (size_t)nb * (K / 32) * 4;
+    if (dt == DT::Q8_0 || dt == DT::Q4_0) return (size_t)nb * K + (size_t)nb * (K / 32) * 4;
     return norm ? (size_t)nb * K * 4 : 0;
 }
 
@@ -54,8 +54,8 @@ decltype(&norm_gemv_q8_0_nb1) const kNgQ8[] = NB4(norm_gemv_q8_0);
 
 std::string entry(const char* kind, DT dt, int nb) { return std::string(kind) + "_" + dt_name(dt) + "_nb" + std::to_string(bucket_of(nb)); }
 
-// The activations the kernels multiply, for the float64 reference: norm rows in double (f16/bf16/q4_0), or for
-// q8_0 the Q8_0 rounding of what rmsnorm_f32 (128 threads) writes.
+// The activations the kernels multiply, for the float64 reference: norm rows in double (f16/bf16), or for
+// q8_0 and q4_0 the Q8_0 rounding of what rmsnorm_f32 (128 threads) writes.
 std::vector<float> normed_f32(const std::vector<float>& x, const std::vector<float>& g, int nb, int K) {
     std::vector<float> out((size_t)nb * K);
     emu::launch("rmsnorm_f32", rmsnorm_f32, dim3(nb), dim3(128), 0, x.data(), g.data(), out.data(), K, kEps);
@@ -63,7 +63,7 @@ std::vector<float> normed_f32(const std::vector<float>& x, const std::vector<flo
 }
 std::vector<double> reference_input(DT dt, const std::vector<float>& x, const std::vector<float>& g, int nb, int K, bool norm) {
     std::vector<double> r(x.size());
-    if (dt == DT::Q8_0) {
+    if (dt == DT::Q8_0 || dt == DT::Q4_0) {
         const QX q = quantize_ref(norm ? normed_f32(x, g, nb, K) : x);
         for (size_t i = 0; i < r.size(); i++) r[i] = q.deq[i];
         return r;

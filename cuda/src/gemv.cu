@@ -26,6 +26,8 @@
 //      activations quantised to Q8_0 by quantize_q8_f32 (as the CPU backend does), 4 __dp4a per 16-byte load: the
 //      activations cost as many bytes as the weights (v1 reads 64 bytes of f32 x per 16 bytes of weights) and the
 //      int8 -> float conversions disappear. Parameters: x becomes (xq int8 (nb, K), xd f32 (nb, K/32)).
+//      Q4_0 too: gemv{,3,_swiglu}_q4_0_dp4a_nb<NB>, each nibble n turned into the int8 n - 8, 8 __dp4a per 16-byte
+//      load (one block): v1 reads 128 bytes of f32 x per 16 bytes of Q4_0 weights. Not yet run on a GPU.
 // Requirements (checked on the host): K % 32 == 0; x and W 16-byte aligned.
 // The loaders, per-lane products and row loops live in gemv.cuh: layer.cu's fused decode kernels run the same ones.
 #include "gemv.cuh"
@@ -217,59 +219,64 @@ extern "C" __global__ void quantize_q8_f32(const float* __restrict__ x, int8_t* 
     }
 }
 
-// The v1 GEMV contract (split-K over gridDim.y, one warp per row, y (splits, nb, rows)) with Q8_0 activations.
-template <int NB>
-__device__ __forceinline__ void gemv_q8_dp4a_rows(const int8_t* __restrict__ qs, const __half* __restrict__ d,
-                                                  const int8_t* __restrict__ xq, const float* __restrict__ xd,
-                                                  float* __restrict__ y, int rows, int K, int nb, int k_split,
-                                                  int rblock, int split) {
+// The v1 GEMV contract (split-K over gridDim.y, one warp per row, y (splits, nb, rows)) with Q8_0 activations; QT is
+// the weights' value type (int8_t: Q8_0, uint8_t: Q4_0), which picks gemv.cuh's dp4a_row.
+template <int NB, class QT>
+__device__ __forceinline__ void gemv_dp4a_rows(const QT* __restrict__ qs, const __half* __restrict__ d,
+                                               const int8_t* __restrict__ xq, const float* __restrict__ xd,
+                                               float* __restrict__ y, int rows, int K, int nb, int k_split,
+                                               int rblock, int split) {
     const int r = rblock * GEMV_WARPS + (threadIdx.x >> 5);
     if (r >= rows) return;                       // whole warp exits together: no shuffles left behind
     float acc[NB];
 #pragma unroll
     for (int b = 0; b < NB; b++) acc[b] = 0.f;
     const int k0 = split * k_split;
-    q8_dp4a_row<NB>(qs, d, xq, xd, r, K, nb, k0, min(K, k0 + k_split), acc);
+    dp4a_row<NB>(qs, d, xq, xd, r, K, nb, k0, min(K, k0 + k_split), acc);
     gemv_store<NB>(acc, y, split, nb, rows, r);
 }
 
-#define GEMV_DP4A_ENTRIES(NB)                                                                                           \
+#define GEMV_DP4A_ENTRIES(DT, QT, NB)                                                                                   \
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32)                                                       \
-    gemv_q8_0_dp4a_nb##NB(const int8_t* __restrict__ qs, const __half* __restrict__ d, const int8_t* __restrict__ xq,   \
-                          const float* __restrict__ xd, float* __restrict__ y, int rows, int K, int nb, int k_split) {  \
-        gemv_q8_dp4a_rows<NB>(qs, d, xq, xd, y, rows, K, nb, k_split, blockIdx.x, blockIdx.y);                          \
+    gemv_##DT##_dp4a_nb##NB(const QT* __restrict__ qs, const __half* __restrict__ d, const int8_t* __restrict__ xq,     \
+                            const float* __restrict__ xd, float* __restrict__ y, int rows, int K, int nb, int k_split) {\
+        gemv_dp4a_rows<NB>(qs, d, xq, xd, y, rows, K, nb, k_split, blockIdx.x, blockIdx.y);                             \
     }                                                                                                                   \
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32)                                                       \
-    gemv3_q8_0_dp4a_nb##NB(const int8_t* __restrict__ qs0, const __half* __restrict__ d0,                               \
-                           const int8_t* __restrict__ qs1, const __half* __restrict__ d1,                               \
-                           const int8_t* __restrict__ qs2, const __half* __restrict__ d2,                               \
-                           const int8_t* __restrict__ xq, const float* __restrict__ xd, float* __restrict__ y0,         \
-                           float* __restrict__ y1, float* __restrict__ y2, int rows0, int rows1, int rows2, int K,      \
-                           int nb) {                                                                                    \
+    gemv3_##DT##_dp4a_nb##NB(const QT* __restrict__ qs0, const __half* __restrict__ d0,                                 \
+                             const QT* __restrict__ qs1, const __half* __restrict__ d1,                                 \
+                             const QT* __restrict__ qs2, const __half* __restrict__ d2,                                 \
+                             const int8_t* __restrict__ xq, const float* __restrict__ xd, float* __restrict__ y0,       \
+                             float* __restrict__ y1, float* __restrict__ y2, int rows0, int rows1, int rows2, int K,    \
+                             int nb) {                                                                                  \
         const int b0 = (rows0 + GEMV_WARPS - 1) / GEMV_WARPS, b1 = (rows1 + GEMV_WARPS - 1) / GEMV_WARPS;               \
         const int b = blockIdx.x;                                                                                       \
-        if (b < b0) gemv_q8_dp4a_rows<NB>(qs0, d0, xq, xd, y0, rows0, K, nb, K, b, 0);                                  \
-        else if (b < b0 + b1) gemv_q8_dp4a_rows<NB>(qs1, d1, xq, xd, y1, rows1, K, nb, K, b - b0, 0);                   \
-        else gemv_q8_dp4a_rows<NB>(qs2, d2, xq, xd, y2, rows2, K, nb, K, b - b0 - b1, 0);                               \
+        if (b < b0) gemv_dp4a_rows<NB>(qs0, d0, xq, xd, y0, rows0, K, nb, K, b, 0);                                     \
+        else if (b < b0 + b1) gemv_dp4a_rows<NB>(qs1, d1, xq, xd, y1, rows1, K, nb, K, b - b0, 0);                      \
+        else gemv_dp4a_rows<NB>(qs2, d2, xq, xd, y2, rows2, K, nb, K, b - b0 - b1, 0);                                  \
     }                                                                                                                   \
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32)                                                       \
-    gemv_swiglu_q8_0_dp4a_nb##NB(const int8_t* __restrict__ qsg, const __half* __restrict__ dg,                         \
-                                 const int8_t* __restrict__ qsu, const __half* __restrict__ du,                         \
-                                 const int8_t* __restrict__ xq, const float* __restrict__ xd, float* __restrict__ h,    \
-                                 int rows, int K, int nb) {                                                             \
+    gemv_swiglu_##DT##_dp4a_nb##NB(const QT* __restrict__ qsg, const __half* __restrict__ dg,                           \
+                                   const QT* __restrict__ qsu, const __half* __restrict__ du,                           \
+                                   const int8_t* __restrict__ xq, const float* __restrict__ xd, float* __restrict__ h,  \
+                                   int rows, int K, int nb) {                                                           \
         const int r = blockIdx.x * GEMV_WARPS + (threadIdx.x >> 5);                                                     \
         if (r >= rows) return;                                                                                          \
         float ag[NB], au[NB];                                                                                           \
         for (int b = 0; b < NB; b++) { ag[b] = 0.f; au[b] = 0.f; }                                                      \
-        q8_dp4a_row<NB>(qsg, dg, xq, xd, r, K, nb, 0, K, ag);                                                           \
-        q8_dp4a_row<NB>(qsu, du, xq, xd, r, K, nb, 0, K, au);                                                           \
+        dp4a_row<NB>(qsg, dg, xq, xd, r, K, nb, 0, K, ag);                                                              \
+        dp4a_row<NB>(qsu, du, xq, xd, r, K, nb, 0, K, au);                                                              \
         swiglu_store<NB>(ag, au, h, rows, r, nb);                                                                       \
     }
 
-GEMV_DP4A_ENTRIES(1)
-GEMV_DP4A_ENTRIES(2)
-GEMV_DP4A_ENTRIES(4)
-GEMV_DP4A_ENTRIES(8)
+#define GEMV_DP4A_ALL_NB(DT, QT) \
+    GEMV_DP4A_ENTRIES(DT, QT, 1) \
+    GEMV_DP4A_ENTRIES(DT, QT, 2) \
+    GEMV_DP4A_ENTRIES(DT, QT, 4) \
+    GEMV_DP4A_ENTRIES(DT, QT, 8)
+
+GEMV_DP4A_ALL_NB(q8_0, int8_t)
+GEMV_DP4A_ALL_NB(q4_0, uint8_t)
 
 // y[i] = sum_s partial[s * n + i], s = 0..splits-1 in order. Launch: grid-stride, block = 256.
 extern "C" __global__ void splitk_reduce_f32(const float* __restrict__ partial, float* __restrict__ y, int splits,

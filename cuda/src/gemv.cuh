@@ -249,10 +249,12 @@ __device__ __forceinline__ int8_t quantize_q8_lane(float v, float* d_out) {
     return (int8_t)(int)roundf(v * id);
 }
 
-// acc[b] += row r of (qs, d) . row b of (xq, xd) over columns [k0, k1): a lane takes 16 values (half a block) per
-// load, GEMV_V4_DEPTH loads in flight; per half block the int32 dot times both scales.
+// v5: acc[b] += row r of a quantised matrix (qs, d) . row b of the Q8_0 activations (xq, xd) over columns [k0, k1),
+// GEMV_V4_DEPTH 16-byte weight loads per lane in flight. Overloaded on the values' type: int8_t for Q8_0, uint8_t (packed
+// nibbles) for Q4_0.
+// Q8_0: a lane takes 16 values (half a block) per load; per half block the int32 dot times both scales.
 template <int NB>
-__device__ __forceinline__ void q8_dp4a_row(const int8_t* __restrict__ qs, const __half* __restrict__ d,
+__device__ __forceinline__ void dp4a_row(const int8_t* __restrict__ qs, const __half* __restrict__ d,
                                             const int8_t* __restrict__ xq, const float* __restrict__ xd,
                                             int r, int K, int nb, int k0, int k1, float (&acc)[NB]) {
     constexpr int E = 16, STEP = 32 * E, U = GEMV_V4_DEPTH;
@@ -281,6 +283,58 @@ __device__ __forceinline__ void q8_dp4a_row(const int8_t* __restrict__ qs, const
                     s = __dp4a((int)wq[u].y, (int)xv.y, s);
                     s = __dp4a((int)wq[u].z, (int)xv.z, s);
                     s = __dp4a((int)wq[u].w, (int)xv.w, s);
+                    acc[b] += (float)s * (wd[u] * xd[(long long)b * kb + c / MINERVA_QK]);
+                }
+            }
+        }
+    }
+}
+
+// Q4_0: a lane takes one block (16 bytes: element j in the low nibble of byte j, element j + 16 in the high one, ggml's
+// order) per load; each nibble n becomes the int8 n - 8 (__vsub4 per 4 bytes, no borrow between them as n - 8 fits a
+// byte), then 8 __dp4a against the block's 32 activation bytes; per block the int32 dot times both scales.
+template <int NB>
+__device__ __forceinline__ void dp4a_row(const uint8_t* __restrict__ qs, const __half* __restrict__ d,
+                                         const int8_t* __restrict__ xq, const float* __restrict__ xd,
+                                         int r, int K, int nb, int k0, int k1, float (&acc)[NB]) {
+    constexpr int E = 32, STEP = 32 * E, U = GEMV_V4_DEPTH;
+    const int lane = threadIdx.x & 31;
+    const int kb = K / MINERVA_QK;
+    for (int c0 = k0 + lane * E; c0 < k1; c0 += U * STEP) {
+        uint4 wq[U];
+        float wd[U];
+#pragma unroll
+        for (int u = 0; u < U; u++) {
+            const int c = c0 + u * STEP;
+            if (c < k1) {
+                wq[u] = __ldcs(reinterpret_cast<const uint4*>(qs + (long long)r * (K / 2) + c / 2));
+                wd[u] = __half2float(d[(long long)r * kb + c / MINERVA_QK]);
+            }
+        }
+#pragma unroll
+        for (int u = 0; u < U; u++) {
+            const int c = c0 + u * STEP;
+            if (c >= k1) break;
+            const unsigned w[4] = {wq[u].x, wq[u].y, wq[u].z, wq[u].w};
+            int lo[4], hi[4];   // elements 4t..4t+3 and 16+4t..16+4t+3 as int8 in [-8, 7]
+#pragma unroll
+            for (int t = 0; t < 4; t++) {
+                lo[t] = (int)__vsub4(w[t] & 0x0F0F0F0Fu, 0x08080808u);
+                hi[t] = (int)__vsub4((w[t] >> 4) & 0x0F0F0F0Fu, 0x08080808u);
+            }
+#pragma unroll
+            for (int b = 0; b < NB; b++) {
+                if (b < nb) {
+                    const int4* xv = reinterpret_cast<const int4*>(xq + (long long)b * K + c);
+                    const int4 x0 = xv[0], x1 = xv[1];   // elements 0..15, 16..31
+                    int s = __dp4a(lo[0], x0.x, 0);
+                    s = __dp4a(lo[1], x0.y, s);
+                    s = __dp4a(lo[2], x0.z, s);
+                    s = __dp4a(lo[3], x0.w, s);
+                    s = __dp4a(hi[0], x1.x, s);
+                    s = __dp4a(hi[1], x1.y, s);
+                    s = __dp4a(hi[2], x1.z, s);
+                    s = __dp4a(hi[3], x1.w, s);
                     acc[b] += (float)s * (wd[u] * xd[(long long)b * kb + c / MINERVA_QK]);
                 }
             }

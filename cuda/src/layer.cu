@@ -8,16 +8,16 @@
 //   swiglu_norm_<dt>_nb<NB>  prologue rmsnorm(x) * g, then gemv_swiglu's silu(w1 . x) * (w3 . x).
 //   norm_gemv_<dt>_nb<NB>    prologue rmsnorm(x) * g, then a plain GEMV (final norm + classifier).
 //   (attention.cu's attn_decode_f32, split-KV attention whose last block per head merges, is the fifth launch.)
-// dt: f16, bf16 and q4_0 run gemv.cuh's v4 row loops on f32 activations; q8_0 runs v5 (__dp4a against activations
+// dt: f16 and bf16 run gemv.cuh's v4 row loops on f32 activations; q8_0 and q4_0 run v5 (__dp4a against activations
 // quantised to Q8_0 by the prologue exactly as quantize_q8_f32 does, so that launch disappears too).
 //
 // Prologue: every block first writes its activations to dynamic shared memory (read once per block, as the plain GEMVs
 // read x once per block into L1):
-//   f32 types, norm:  xs (nb, K) f32 = rmsnorm rows of x times g: the values rmsnorm_f32 writes when launched with
+//   f16/bf16, norm:   xs (nb, K) f32 = rmsnorm rows of x times g: the values rmsnorm_f32 writes when launched with
 //                     128 threads (same reduction order; rmsnorm.cuh).          smem nb*K*4 bytes
-//   q8_0:             those values (or x itself for residual_) quantised: xq (nb, K) int8, then xd (nb, K/32) f32.
+//   q8_0, q4_0:       those values (or x itself for residual_) quantised: xq (nb, K) int8, then xd (nb, K/32) f32.
 //                                                                               smem nb*K + nb*K/8 bytes
-//   f32 types, residual_: no staging (x read from global, as gemv.cu does).    smem 0
+//   f16/bf16, residual_: no staging (x read from global, as gemv.cu does).    smem 0
 // Rows: a warp per row (residual_, norm_gemv_: 4 rows per row-block), per row of w1 and w3 (swiglu_norm_), or per pair of
 // rows 2p, 2p+1 of one matrix (qkv_rope_: 8 rows per row-block, so a RoPE pair's two dot products meet in one warp's
 // registers; row-blocks [0, n0) are wq's, then n1 of wk, then wv's; n_i = ceil(rows_i / 8)). Block b takes row-blocks
@@ -97,21 +97,22 @@ struct F32Dot {
     }
 };
 
-// A Q8_0 matrix (split layout) against Q8_0 activations: v5 (__dp4a).
-struct Q8Dot {
-    const int8_t* qs;
+// A Q8_0 (QT int8_t) or Q4_0 (QT uint8_t) matrix, split layout, against Q8_0 activations: v5 (__dp4a).
+template <class QT>
+struct Dp4aDot {
+    const QT* qs;
     const __half* d;
     const int8_t* xq;
     const float* xd;
     int K, nb;
-    __device__ Q8Dot(const int8_t* qs_, const __half* d_, const ActQ8& a, int K_, int nb_)
+    __device__ Dp4aDot(const QT* qs_, const __half* d_, const ActQ8& a, int K_, int nb_)
         : qs(qs_), d(d_), xq(a.xq), xd(a.xd), K(K_), nb(nb_) {}
     template <int NB>
-    __device__ __forceinline__ void row(int r, float (&acc)[NB]) const { q8_dp4a_row<NB>(qs, d, xq, xd, r, K, nb, 0, K, acc); }
+    __device__ __forceinline__ void row(int r, float (&acc)[NB]) const { dp4a_row<NB>(qs, d, xq, xd, r, K, nb, 0, K, acc); }
     template <int NB>
-    __device__ __forceinline__ void pair(const Q8Dot& o, int ra, int rb, float (&a)[NB], float (&b)[NB]) const {
+    __device__ __forceinline__ void pair(const Dp4aDot& o, int ra, int rb, float (&a)[NB], float (&b)[NB]) const {
         row<NB>(ra, a);
-        o.row<NB>(rb, b);
+        o.template row<NB>(rb, b);
     }
 };
 
@@ -255,12 +256,11 @@ LAYER_ALL_NB(f16, ActF32, F32Dot<FetchF16>,
 LAYER_ALL_NB(bf16, ActF32, F32Dot<FetchBF16>,
              (const __nv_bfloat16* __restrict__ w0), (const __nv_bfloat16* __restrict__ w1),
              (const __nv_bfloat16* __restrict__ w2), (FetchBF16(w0, K)), (FetchBF16(w1, K)), (FetchBF16(w2, K)))
-LAYER_ALL_NB(q4_0, ActF32, F32Dot<FetchQ4Split>,
+LAYER_ALL_NB(q4_0, ActQ8, Dp4aDot<uint8_t>,
              (const uint8_t* __restrict__ qs0, const __half* __restrict__ d0),
              (const uint8_t* __restrict__ qs1, const __half* __restrict__ d1),
-             (const uint8_t* __restrict__ qs2, const __half* __restrict__ d2),
-             (FetchQ4Split(qs0, d0, K)), (FetchQ4Split(qs1, d1, K)), (FetchQ4Split(qs2, d2, K)))
-LAYER_ALL_NB(q8_0, ActQ8, Q8Dot,
+             (const uint8_t* __restrict__ qs2, const __half* __restrict__ d2), (qs0, d0), (qs1, d1), (qs2, d2))
+LAYER_ALL_NB(q8_0, ActQ8, Dp4aDot<int8_t>,
              (const int8_t* __restrict__ qs0, const __half* __restrict__ d0),
              (const int8_t* __restrict__ qs1, const __half* __restrict__ d1),
              (const int8_t* __restrict__ qs2, const __half* __restrict__ d2), (qs0, d0), (qs1, d1), (qs2, d2))

@@ -20,8 +20,9 @@ public enum GemvKernel {
     /** v1 with 4 loads in flight per lane before any is used, the streaming hint, and scales applied per block. */
     V4,
     /**
-     * v5 for Q8_0 weights: the activations quantised to Q8_0 first (as the CPU backend does), then {@code __dp4a} int8
-     * dot products, v4's loads; F16/BF16 weights run v4 and Q4_0 v1 under this setting.
+     * v5 for Q8_0 and Q4_0 weights: the activations quantised to Q8_0 first (as the CPU backend does), then {@code __dp4a}
+     * int8 dot products, v4's loads (Q4_0's nibbles made int8 first); F16/BF16 weights run v4 under this setting. Q4_0's
+     * version has not run on a GPU yet, so {@link #AUTO} keeps v1 for it.
      */
     DP4A,
     /** The fastest version measured per weight dtype: v4 for F16/BF16, dp4a for Q8_0, v1 for Q4_0 (v4 not faster). */
@@ -37,7 +38,7 @@ public enum GemvKernel {
         return switch (this) {
             case V1 -> "";
             case V4 -> "_v4";
-            case DP4A -> half ? "_v4" : dtype == DType.Q8_0 ? DP4A_INFIX : "";
+            case DP4A -> half ? "_v4" : DP4A_INFIX;
             case AUTO -> half ? "_v4" : dtype == DType.Q8_0 ? DP4A_INFIX : "";
         };
     }

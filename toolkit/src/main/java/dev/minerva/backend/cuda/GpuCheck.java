@@ -134,11 +134,11 @@ public final class GpuCheck {
     /** The GEMV path's name in a row: "gemv v1", "gemv v4", "gemv dp4a", "gemv auto" (the configured choice). */
     private String gemvPath() { return "gemv " + gpu.gemvVersion(); }
 
-    /** The GEMV versions that differ for weights in {@code dt}: dp4a only for Q8_0, none for F32 (one kernel). */
+    /** The GEMV versions that differ for weights in {@code dt}: dp4a only for Q8_0 and Q4_0, none for F32 (one kernel). */
     private static List<GemvKernel> gemvVersions(DType dt) {
         return switch (dt) {
             case F32 -> List.of(GemvKernel.AUTO);
-            case Q8_0 -> List.of(GemvKernel.V1, GemvKernel.V4, GemvKernel.DP4A);
+            case Q8_0, Q4_0 -> List.of(GemvKernel.V1, GemvKernel.V4, GemvKernel.DP4A);
             default -> List.of(GemvKernel.V1, GemvKernel.V4);
         };
     }
@@ -377,14 +377,15 @@ public final class GpuCheck {
 
     /**
      * layer.cu (the lean step's kernels) against float64 on the stored weights: qkv_rope (norm, wq/wk/wv, RoPE, the cache
-     * rows at scattered slots and positions, nothing else written), swiglu_norm, residual (w2 shape) and norm_gemv. Q8_0:
-     * the reference multiplies the Q8_0-rounded norm values; the GPU's norm sums in another order, so a value on a
+     * rows at scattered slots and positions, nothing else written), swiglu_norm, residual (w2 shape) and norm_gemv. Q8_0
+     * and Q4_0 (dp4a): the reference multiplies the Q8_0-rounded norm values; the GPU's norm sums in another order, so a value on a
      * rounding tie may quantise one step apart (about 3e-4 of a dot product each): 1e-3 there, 1e-5 otherwise.
      */
     private void layerConformance(Arena arena, DType dt, int nb) {
         int K = 512, hd = 64, rq = 8 * hd, rkv = 2 * hd, hidden = 1377, cap = 16, nSlots = 8;
         float eps = 1e-5f;
-        double tol = dt == DType.Q8_0 ? 1e-3 : 1e-5;
+        boolean q8x = dt == DType.Q8_0 || dt == DType.Q4_0;   // dp4a: Q8_0 activations
+        double tol = q8x ? 1e-3 : 1e-5;
         LayerKernels layer = new LayerKernels(gpu, 0);
         int[] rows = {rq, rkv, rkv, hidden, hidden, K}, cols = {K, K, K, K, K, hidden};   // wq wk wv w1 w3 w2
         Tensor[] w = new Tensor[6];
@@ -403,7 +404,7 @@ public final class GpuCheck {
             float scale = (float) (1 / Math.sqrt(ss / K + eps));
             for (int i = 0; i < K; i++) xn[b * K + i] = g[i] * (scale * x[b * K + i]);
         }
-        float[] xr = dt == DType.Q8_0 ? q8RoundTrip(xn) : xn;
+        float[] xr = q8x ? q8RoundTrip(xn) : xn;
         int[] pos = Arrays.copyOf(new int[]{3, 0, 11, 7, 1, 15, 9, 4}, nb), slots = Arrays.copyOf(new int[]{5, 2, 0, 7, 1, 3, 6, 4}, nb);
         float[] invFreq = new float[hd / 2];
         for (int i = 0; i < hd / 2; i++) invFreq[i] = (float) Math.pow(10000.0, -2.0 * i / hd);
@@ -454,7 +455,7 @@ public final class GpuCheck {
         check("swiglu_norm (lean step) vs float64", dt.name(), nb + "x" + hidden + "x" + K, relErr(h, gotH), tol, firstDiff(toF(h), gotH));
         check("norm_gemv (lean step) vs float64", dt.name(), nb + "x" + hidden + "x" + K, relErr(g1, gotY), tol, firstDiff(toF(g1), gotY));
         float[] hb = randn(nb * hidden, 1.0), y0 = randn(nb * K, 1.0);
-        float[] hr = dt == DType.Q8_0 ? q8RoundTrip(hb) : hb;
+        float[] hr = q8x ? q8RoundTrip(hb) : hb;
         double[] res = exactMatmul(wf[5], hr, nb, K, hidden);
         for (int j = 0; j < res.length; j++) res[j] += y0[j];
         Tensor ghb = dev("hb", hb, nb, hidden), gres = dev("y0", y0, nb, K);
@@ -883,7 +884,8 @@ public final class GpuCheck {
 
     /** {@link CudaDecoder}: the whole greedy step on the device, one CUDA graph per batch size. */
     private void graphPath(ModelConfig c, DType dt, dev.minerva.model.Weights weights) {
-        for (CudaDecoder.Step step : CudaDecoder.Step.values()) {
+        // newest first: if the session's time limit cuts the run short, the step not yet measured is the one measured
+        for (CudaDecoder.Step step : new CudaDecoder.Step[]{CudaDecoder.Step.LEAN, CudaDecoder.Step.FUSED, CudaDecoder.Step.PLAIN}) {
             try {
                 if (step == CudaDecoder.Step.PLAIN) graphPath(c, dt, weights, step);
                 else if (step == CudaDecoder.Step.LEAN) leanPaths(c, dt, weights);

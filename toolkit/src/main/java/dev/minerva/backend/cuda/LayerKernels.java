@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * The launches of {@code cuda/src/layer.cu}, {@link CudaDecoder}'s lean step: GEMVs with the layer's small ops folded in
  * (the rmsnorm as a prologue that stages the activations in shared memory, RoPE and the KV-cache write, the residual add
- * as epilogues). F16, BF16 and Q4_0 weights run gemv.cu's v4 row loops, Q8_0 its dp4a loop on activations the
+ * as epilogues). F16 and BF16 weights run gemv.cu's v4 row loops, Q8_0 and Q4_0 its dp4a loops on activations the
  * prologue quantises, so no {@code quantize_q8_f32} launch either. For 1 to {@value #MAX_ROWS} activation rows.
  *
  * <p>Grid: one block per row-block of the entry (4 rows; {@code qkv_rope_*} 8), or at most
@@ -62,7 +62,7 @@ final class LayerKernels {
 
     /** Dynamic shared memory of one launch: the staged activations (layer.cu's header). */
     static long smemBytes(DType dt, boolean norm, int nb, int K) {
-        if (dt == DType.Q8_0) return (long) nb * K + (long) nb * (K / 32) * 4;
+        if (dt == DType.Q8_0 || dt == DType.Q4_0) return (long) nb * K + (long) nb * (K / 32) * 4;
         return norm ? 4L * nb * K : 0;
     }
 

@@ -59,7 +59,10 @@ class KernelVersionsTest {
             assertEquals("gemv_q8_0_v4_nb4", CudaBackend.gemvEntry("gemv", q8, GemvKernel.V4.infix(3, q8.dtype()), 3, 32));
             assertEquals("gemv_q8_0_nb16", CudaBackend.gemvEntry("gemv", q8, GemvKernel.V4.infix(9, q8.dtype()), 9, 32), "no v4 above 8 rows");
             assertEquals("gemv3_q8_0_dp4a_nb8", CudaBackend.gemvEntry("gemv3", q8, GemvKernel.DP4A.infix(8, q8.dtype()), 8, 8));
-            assertEquals("gemv_f16_v4_nb1", CudaBackend.gemvEntry("gemv", f16, GemvKernel.DP4A.infix(1, f16.dtype()), 1, 32), "dp4a is Q8_0 only");
+            assertEquals("gemv_f16_v4_nb1", CudaBackend.gemvEntry("gemv", f16, GemvKernel.DP4A.infix(1, f16.dtype()), 1, 32), "dp4a is for quantised weights only");
+            dev.minerva.tensor.Tensor q4 = dev.minerva.tensor.TensorCodec.convert(f32, dev.minerva.tensor.DType.Q4_0, arena);
+            assertEquals("gemv_q4_0_dp4a_nb4", CudaBackend.gemvEntry("gemv", q4, GemvKernel.DP4A.infix(3, q4.dtype()), 3, 32));
+            assertEquals("gemv_q4_0_nb4", CudaBackend.gemvEntry("gemv", q4, GemvKernel.AUTO.infix(3, q4.dtype()), 3, 32), "auto keeps the measured v1 for Q4_0");
             assertEquals("gemv_f16_v4_nb2", CudaBackend.gemvEntry("gemv", f16, GemvKernel.AUTO.infix(2, f16.dtype()), 2, 32));
             assertEquals("gemv_q8_0_dp4a_nb2", CudaBackend.gemvEntry("gemv", q8, GemvKernel.AUTO.infix(2, q8.dtype()), 2, 32));
             assertEquals("gemv_q8_0_nb2", CudaBackend.gemvEntry("gemv", q8, GemvKernel.V1.infix(2, q8.dtype()), 2, 32));

@@ -15,8 +15,8 @@ class LayerKernelsTest {
         // f32 staging: nb * K floats with the norm prologue, nothing for residual_ (x read from global)
         assertEquals(4L * 8 * 2048, LayerKernels.smemBytes(DType.F16, true, 8, 2048));
         assertEquals(0, LayerKernels.smemBytes(DType.BF16, false, 8, 2048));
-        assertEquals(4L * 3 * 800, LayerKernels.smemBytes(DType.Q4_0, true, 3, 800));
-        // q8_0: int8 values then one f32 scale per 32, with or without the norm
+        assertEquals(3L * 800 + 3L * (800 / 32) * 4, LayerKernels.smemBytes(DType.Q4_0, true, 3, 800));
+        // q8_0 and q4_0 (dp4a): int8 values then one f32 scale per 32, with or without the norm
         assertEquals(8L * 5632 + 8L * (5632 / 32) * 4, LayerKernels.smemBytes(DType.Q8_0, false, 8, 5632));
         assertEquals(LayerKernels.smemBytes(DType.Q8_0, false, 2, 2048), LayerKernels.smemBytes(DType.Q8_0, true, 2, 2048));
         // TinyLlama at 8 rows fits an H100's 227 KB per block

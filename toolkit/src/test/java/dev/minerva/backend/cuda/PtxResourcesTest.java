@@ -41,7 +41,8 @@ class PtxResourcesTest {
                 e.add("gemv_" + d + "_v4_nb" + nb);
             }
         e.add("quantize_q8_f32");
-        for (int nb : new int[]{1, 2, 4, 8}) for (String f : List.of("gemv", "gemv3", "gemv_swiglu")) e.add(f + "_q8_0_dp4a_nb" + nb);
+        for (int nb : new int[]{1, 2, 4, 8})
+            for (String f : List.of("gemv", "gemv3", "gemv_swiglu")) for (String d : List.of("q8_0", "q4_0")) e.add(f + "_" + d + "_dp4a_nb" + nb);
         return e;
     }
 

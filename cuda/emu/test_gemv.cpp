@@ -202,30 +202,26 @@ void gemv3(DT dt, int nb, int r0, int r1, int r2, int K) {
     const std::string shape = " nb " + std::to_string(nb) + " rows " + std::to_string(r0) + "/" + std::to_string(r1) + "/" +
                               std::to_string(r2) + " K " + std::to_string(K);
     const dim3 grid((r0 + 3) / 4 + (r1 + 3) / 4 + (r2 + 3) / 4), b128(128);
+    // Q8_0 / Q4_0 (values of type QT): the dp4a entry on quantised activations, or the f32-activation one
+    auto quantised3 = [&](auto qt, auto dp4a_kernel, auto kernel, float* y0, float* y1, float* y2) {
+        using QT = decltype(qt);
+        const char* nm = name.c_str();
+        if (qx) {
+            const DevQX q = quantize_dev(x.data(), nb, K);
+            emu::launch(nm, dp4a_kernel, grid, b128, 0, as<QT>(wptr(w0)), wscales(w0), as<QT>(wptr(w1)), wscales(w1), as<QT>(wptr(w2)), wscales(w2),
+                        as<int8_t>(q.q.data()), q.d.data(), y0, y1, y2, r0, r1, r2, K, nb);
+        } else {
+            emu::launch(nm, kernel, grid, b128, 0, as<QT>(wptr(w0)), wscales(w0), as<QT>(wptr(w1)), wscales(w1), as<QT>(wptr(w2)), wscales(w2), x.data(), y0, y1, y2, r0, r1, r2, K, nb);
+        }
+    };
     auto out = chk::both_orders(name + shape, chk::poisoned(off2 + n2 + kGuard), [&](std::vector<float>& o) {
         float *y0 = o.data(), *y1 = o.data() + off1, *y2 = o.data() + off2;
         const char* nm = name.c_str();
         switch (dt) {
             case DT::F16: emu::launch(nm, (g_v4 ? k3F16v4 : k3F16)[s], grid, b128, 0, as<__half>(wptr(w0)), as<__half>(wptr(w1)), as<__half>(wptr(w2)), x.data(), y0, y1, y2, r0, r1, r2, K, nb); break;
             case DT::BF16: emu::launch(nm, (g_v4 ? k3BF16v4 : k3BF16)[s], grid, b128, 0, as<__nv_bfloat16>(wptr(w0)), as<__nv_bfloat16>(wptr(w1)), as<__nv_bfloat16>(wptr(w2)), x.data(), y0, y1, y2, r0, r1, r2, K, nb); break;
-            case DT::Q8_0:
-                if (qx) {
-                    const DevQX q = quantize_dev(x.data(), nb, K);
-                    emu::launch(nm, k3Q8dp4a[s], grid, b128, 0, as<int8_t>(wptr(w0)), wscales(w0), as<int8_t>(wptr(w1)), wscales(w1), as<int8_t>(wptr(w2)), wscales(w2),
-                                as<int8_t>(q.q.data()), q.d.data(), y0, y1, y2, r0, r1, r2, K, nb);
-                } else {
-                    emu::launch(nm, (g_v4 ? k3Q8v4 : k3Q8)[s], grid, b128, 0, as<int8_t>(wptr(w0)), wscales(w0), as<int8_t>(wptr(w1)), wscales(w1), as<int8_t>(wptr(w2)), wscales(w2), x.data(), y0, y1, y2, r0, r1, r2, K, nb);
-                }
-                break;
-            case DT::Q4_0:
-                if (qx) {
-                    const DevQX q = quantize_dev(x.data(), nb, K);
-                    emu::launch(nm, k3Q4dp4a[s], grid, b128, 0, as<uint8_t>(wptr(w0)), wscales(w0), as<uint8_t>(wptr(w1)), wscales(w1), as<uint8_t>(wptr(w2)), wscales(w2),
-                                as<int8_t>(q.q.data()), q.d.data(), y0, y1, y2, r0, r1, r2, K, nb);
-                } else {
-                    emu::launch(nm, (g_v4 ? k3Q4v4 : k3Q4)[s], grid, b128, 0, as<uint8_t>(wptr(w0)), wscales(w0), as<uint8_t>(wptr(w1)), wscales(w1), as<uint8_t>(wptr(w2)), wscales(w2), x.data(), y0, y1, y2, r0, r1, r2, K, nb);
-                }
-                break;
+            case DT::Q8_0: quantised3(int8_t{}, k3Q8dp4a[s], (g_v4 ? k3Q8v4 : k3Q8)[s], y0, y1, y2); break;
+            case DT::Q4_0: quantised3(uint8_t{}, k3Q4dp4a[s], (g_v4 ? k3Q4v4 : k3Q4)[s], y0, y1, y2); break;
             default: break;
         }
     });
@@ -256,29 +252,24 @@ void swiglu(DT dt, int nb, int rows, int K) {
                              "_nb" + std::to_string(bucket);
     const std::string shape = " nb " + std::to_string(nb) + " rows " + std::to_string(rows) + " K " + std::to_string(K);
     const dim3 grid((rows + 3) / 4), b128(128);
+    // Q8_0 / Q4_0 (values of type QT): the dp4a entry on quantised activations, or the f32-activation one
+    auto quantised_sw = [&](auto qt, auto dp4a_kernel, auto kernel, float* h) {
+        using QT = decltype(qt);
+        const char* nm = name.c_str();
+        if (qx) {
+            const DevQX q = quantize_dev(x.data(), nb, K);
+            emu::launch(nm, dp4a_kernel, grid, b128, 0, as<QT>(wptr(wg)), wscales(wg), as<QT>(wptr(wu)), wscales(wu), as<int8_t>(q.q.data()), q.d.data(), h, rows, K, nb);
+        } else {
+            emu::launch(nm, kernel, grid, b128, 0, as<QT>(wptr(wg)), wscales(wg), as<QT>(wptr(wu)), wscales(wu), x.data(), h, rows, K, nb);
+        }
+    };
     auto out = chk::both_orders(name + shape, chk::poisoned(want.size() + kGuard), [&](std::vector<float>& o) {
         const char* nm = name.c_str();
         switch (dt) {
             case DT::F16: emu::launch(nm, (g_v4 ? kSwF16v4 : kSwF16)[s], grid, b128, 0, as<__half>(wptr(wg)), as<__half>(wptr(wu)), x.data(), o.data(), rows, K, nb); break;
             case DT::BF16: emu::launch(nm, (g_v4 ? kSwBF16v4 : kSwBF16)[s], grid, b128, 0, as<__nv_bfloat16>(wptr(wg)), as<__nv_bfloat16>(wptr(wu)), x.data(), o.data(), rows, K, nb); break;
-            case DT::Q8_0:
-                if (qx) {
-                    const DevQX q = quantize_dev(x.data(), nb, K);
-                    emu::launch(nm, kSwQ8dp4a[s], grid, b128, 0, as<int8_t>(wptr(wg)), wscales(wg), as<int8_t>(wptr(wu)), wscales(wu),
-                                as<int8_t>(q.q.data()), q.d.data(), o.data(), rows, K, nb);
-                } else {
-                    emu::launch(nm, (g_v4 ? kSwQ8v4 : kSwQ8)[s], grid, b128, 0, as<int8_t>(wptr(wg)), wscales(wg), as<int8_t>(wptr(wu)), wscales(wu), x.data(), o.data(), rows, K, nb);
-                }
-                break;
-            case DT::Q4_0:
-                if (qx) {
-                    const DevQX q = quantize_dev(x.data(), nb, K);
-                    emu::launch(nm, kSwQ4dp4a[s], grid, b128, 0, as<uint8_t>(wptr(wg)), wscales(wg), as<uint8_t>(wptr(wu)), wscales(wu),
-                                as<int8_t>(q.q.data()), q.d.data(), o.data(), rows, K, nb);
-                } else {
-                    emu::launch(nm, (g_v4 ? kSwQ4v4 : kSwQ4)[s], grid, b128, 0, as<uint8_t>(wptr(wg)), wscales(wg), as<uint8_t>(wptr(wu)), wscales(wu), x.data(), o.data(), rows, K, nb);
-                }
-                break;
+            case DT::Q8_0: quantised_sw(int8_t{}, kSwQ8dp4a[s], (g_v4 ? kSwQ8v4 : kSwQ8)[s], o.data()); break;
+            case DT::Q4_0: quantised_sw(uint8_t{}, kSwQ4dp4a[s], (g_v4 ? kSwQ4v4 : kSwQ4)[s], o.data()); break;
             default: break;
         }
     });
@@ -286,6 +277,17 @@ void swiglu(DT dt, int nb, int rows, int K) {
     guard_ok(name + shape, out, want.size());
 }
 }  // namespace
+
+// The newer versions' shapes (batches up to 8; splits included: same split rule), under g_v4 or g_dp4a.
+void up_to_8_rows(DT dt) {
+    matmul(dt, false, 21, 800, {1, 2, 3, 8});
+    matmul(dt, false, 22, 2080, {1, 3});
+    matmul(dt, false, 13, 4096, {8});
+    for (int nb : {1, 3, 8}) gemv3(dt, nb, 70, 18, 18, 800);
+    for (int nb : {2, 5}) gemv3(dt, nb, 37, 21, 13, 544);
+    for (int nb : {1, 3, 8}) swiglu(dt, nb, 45, 800);
+    for (int nb : {2, 5}) swiglu(dt, nb, 30, 544);
+}
 
 // quantize_q8_f32 against quantize_ref, bit for bit: random rows, an all-zero block, and values on rounding ties
 void quantize_exact() {
@@ -339,28 +341,12 @@ int main() {
     }
     // v4: every entry at the shapes above with batches up to 8 (splits included: same split rule)
     g_v4 = true;
-    for (DT dt : vec) {
-        matmul(dt, false, 21, 800, {1, 2, 3, 8});
-        matmul(dt, false, 22, 2080, {1, 3});
-        matmul(dt, false, 13, 4096, {8});
-        for (int nb : {1, 3, 8}) gemv3(dt, nb, 70, 18, 18, 800);
-        for (int nb : {2, 5}) gemv3(dt, nb, 37, 21, 13, 544);
-        for (int nb : {1, 3, 8}) swiglu(dt, nb, 45, 800);
-        for (int nb : {2, 5}) swiglu(dt, nb, 30, 544);
-    }
+    for (DT dt : vec) up_to_8_rows(dt);
     g_v4 = false;
     // v5: Q8_0 and Q4_0 with dp4a on quantised activations (the references multiply the Q8_0-rounded activations)
     quantize_exact();
     g_dp4a = true;
-    for (DT dt : {DT::Q8_0, DT::Q4_0}) {
-        matmul(dt, false, 21, 800, {1, 2, 3, 8});
-        matmul(dt, false, 22, 2080, {1, 3});
-        matmul(dt, false, 13, 4096, {8});
-        for (int nb : {1, 3, 8}) gemv3(dt, nb, 70, 18, 18, 800);
-        for (int nb : {2, 5}) gemv3(dt, nb, 37, 21, 13, 544);
-        for (int nb : {1, 3, 8}) swiglu(dt, nb, 45, 800);
-        for (int nb : {2, 5}) swiglu(dt, nb, 30, 544);
-    }
+    for (DT dt : {DT::Q8_0, DT::Q4_0}) up_to_8_rows(dt);
     g_dp4a = false;
     std::printf("(%.1f s)\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     return chk::summary("gemv");

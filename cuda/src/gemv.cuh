@@ -250,16 +250,61 @@ __device__ __forceinline__ int8_t quantize_q8_lane(float v, float* d_out) {
 }
 
 // v5: acc[b] += row r of a quantised matrix (qs, d) . row b of the Q8_0 activations (xq, xd) over columns [k0, k1),
-// GEMV_V4_DEPTH 16-byte weight loads per lane in flight. Overloaded on the values' type: int8_t for Q8_0, uint8_t (packed
-// nibbles) for Q4_0.
-// Q8_0: a lane takes 16 values (half a block) per load; per half block the int32 dot times both scales.
-template <int NB>
-__device__ __forceinline__ void dp4a_row(const int8_t* __restrict__ qs, const __half* __restrict__ d,
+// GEMV_V4_DEPTH 16-byte weight loads per lane in flight, then per load and batch row the int32 dot (__dp4a) times both
+// scales. W is the format: Q8DotBytes (16 int8 values, half a block, per load) or Q4DotBytes (16 bytes of nibbles, one
+// block); W::prepare turns a load into what W::dot multiplies against E activation bytes.
+struct Q8DotBytes {
+    using QT = int8_t;
+    static constexpr int E = 16;
+    using Prep = uint4;
+    __device__ __forceinline__ static Prep prepare(const uint4& w) { return w; }
+    __device__ __forceinline__ static int dot(const Prep& w, const int8_t* __restrict__ x) {
+        const uint4 xv = *reinterpret_cast<const uint4*>(x);
+        int s = __dp4a((int)w.x, (int)xv.x, 0);
+        s = __dp4a((int)w.y, (int)xv.y, s);
+        s = __dp4a((int)w.z, (int)xv.z, s);
+        return __dp4a((int)w.w, (int)xv.w, s);
+    }
+};
+
+// Q4_0: element j in the low nibble of byte j, element j + 16 in the high one (ggml's order); each nibble n becomes the
+// int8 n - 8 (__vsub4 per 4 bytes: n - 8 fits a byte, so no borrow crosses bytes), once per load for all batch rows.
+struct Q4DotBytes {
+    using QT = uint8_t;
+    static constexpr int E = 32;
+    struct Prep { int lo[4], hi[4]; };   // elements 4t..4t+3 and 16+4t..16+4t+3
+    __device__ __forceinline__ static Prep prepare(const uint4& w) {
+        const unsigned u[4] = {w.x, w.y, w.z, w.w};
+        Prep p;
+#pragma unroll
+        for (int t = 0; t < 4; t++) {
+            p.lo[t] = (int)__vsub4(u[t] & 0x0F0F0F0Fu, 0x08080808u);
+            p.hi[t] = (int)__vsub4((u[t] >> 4) & 0x0F0F0F0Fu, 0x08080808u);
+        }
+        return p;
+    }
+    __device__ __forceinline__ static int dot(const Prep& w, const int8_t* __restrict__ x) {
+        const int4* xv = reinterpret_cast<const int4*>(x);
+        const int4 x0 = xv[0], x1 = xv[1];   // elements 0..15, 16..31
+        int s = __dp4a(w.lo[0], x0.x, 0);
+        s = __dp4a(w.lo[1], x0.y, s);
+        s = __dp4a(w.lo[2], x0.z, s);
+        s = __dp4a(w.lo[3], x0.w, s);
+        s = __dp4a(w.hi[0], x1.x, s);
+        s = __dp4a(w.hi[1], x1.y, s);
+        s = __dp4a(w.hi[2], x1.z, s);
+        return __dp4a(w.hi[3], x1.w, s);
+    }
+};
+
+template <int NB, class W>
+__device__ __forceinline__ void dp4a_row_of(const typename W::QT* __restrict__ qs, const __half* __restrict__ d,
                                             const int8_t* __restrict__ xq, const float* __restrict__ xd,
                                             int r, int K, int nb, int k0, int k1, float (&acc)[NB]) {
-    constexpr int E = 16, STEP = 32 * E, U = GEMV_V4_DEPTH;
+    constexpr int E = W::E, STEP = 32 * E, U = GEMV_V4_DEPTH;
     const int lane = threadIdx.x & 31;
     const int kb = K / MINERVA_QK;
+    const uint8_t* row = reinterpret_cast<const uint8_t*>(qs) + (long long)r * K * 16 / E;   // 16 bytes per E values
     for (int c0 = k0 + lane * E; c0 < k1; c0 += U * STEP) {
         uint4 wq[U];
         float wd[U];
@@ -267,7 +312,7 @@ __device__ __forceinline__ void dp4a_row(const int8_t* __restrict__ qs, const __
         for (int u = 0; u < U; u++) {
             const int c = c0 + u * STEP;
             if (c < k1) {
-                wq[u] = __ldcs(reinterpret_cast<const uint4*>(qs + (long long)r * K + c));
+                wq[u] = __ldcs(reinterpret_cast<const uint4*>(row + (long long)c * 16 / E));
                 wd[u] = __half2float(d[(long long)r * kb + c / MINERVA_QK]);
             }
         }
@@ -275,14 +320,11 @@ __device__ __forceinline__ void dp4a_row(const int8_t* __restrict__ qs, const __
         for (int u = 0; u < U; u++) {
             const int c = c0 + u * STEP;
             if (c >= k1) break;
+            const typename W::Prep w = W::prepare(wq[u]);
 #pragma unroll
             for (int b = 0; b < NB; b++) {
                 if (b < nb) {
-                    const uint4 xv = *reinterpret_cast<const uint4*>(xq + (long long)b * K + c);
-                    int s = __dp4a((int)wq[u].x, (int)xv.x, 0);
-                    s = __dp4a((int)wq[u].y, (int)xv.y, s);
-                    s = __dp4a((int)wq[u].z, (int)xv.z, s);
-                    s = __dp4a((int)wq[u].w, (int)xv.w, s);
+                    const int s = W::dot(w, xq + (long long)b * K + c);
                     acc[b] += (float)s * (wd[u] * xd[(long long)b * kb + c / MINERVA_QK]);
                 }
             }
@@ -290,54 +332,16 @@ __device__ __forceinline__ void dp4a_row(const int8_t* __restrict__ qs, const __
     }
 }
 
-// Q4_0: a lane takes one block (16 bytes: element j in the low nibble of byte j, element j + 16 in the high one, ggml's
-// order) per load; each nibble n becomes the int8 n - 8 (__vsub4 per 4 bytes, no borrow between them as n - 8 fits a
-// byte), then 8 __dp4a against the block's 32 activation bytes; per block the int32 dot times both scales.
+// Overloaded on the values' type: int8_t for Q8_0, uint8_t (packed nibbles) for Q4_0.
+template <int NB>
+__device__ __forceinline__ void dp4a_row(const int8_t* __restrict__ qs, const __half* __restrict__ d,
+                                         const int8_t* __restrict__ xq, const float* __restrict__ xd,
+                                         int r, int K, int nb, int k0, int k1, float (&acc)[NB]) {
+    dp4a_row_of<NB, Q8DotBytes>(qs, d, xq, xd, r, K, nb, k0, k1, acc);
+}
 template <int NB>
 __device__ __forceinline__ void dp4a_row(const uint8_t* __restrict__ qs, const __half* __restrict__ d,
                                          const int8_t* __restrict__ xq, const float* __restrict__ xd,
                                          int r, int K, int nb, int k0, int k1, float (&acc)[NB]) {
-    constexpr int E = 32, STEP = 32 * E, U = GEMV_V4_DEPTH;
-    const int lane = threadIdx.x & 31;
-    const int kb = K / MINERVA_QK;
-    for (int c0 = k0 + lane * E; c0 < k1; c0 += U * STEP) {
-        uint4 wq[U];
-        float wd[U];
-#pragma unroll
-        for (int u = 0; u < U; u++) {
-            const int c = c0 + u * STEP;
-            if (c < k1) {
-                wq[u] = __ldcs(reinterpret_cast<const uint4*>(qs + (long long)r * (K / 2) + c / 2));
-                wd[u] = __half2float(d[(long long)r * kb + c / MINERVA_QK]);
-            }
-        }
-#pragma unroll
-        for (int u = 0; u < U; u++) {
-            const int c = c0 + u * STEP;
-            if (c >= k1) break;
-            const unsigned w[4] = {wq[u].x, wq[u].y, wq[u].z, wq[u].w};
-            int lo[4], hi[4];   // elements 4t..4t+3 and 16+4t..16+4t+3 as int8 in [-8, 7]
-#pragma unroll
-            for (int t = 0; t < 4; t++) {
-                lo[t] = (int)__vsub4(w[t] & 0x0F0F0F0Fu, 0x08080808u);
-                hi[t] = (int)__vsub4((w[t] >> 4) & 0x0F0F0F0Fu, 0x08080808u);
-            }
-#pragma unroll
-            for (int b = 0; b < NB; b++) {
-                if (b < nb) {
-                    const int4* xv = reinterpret_cast<const int4*>(xq + (long long)b * K + c);
-                    const int4 x0 = xv[0], x1 = xv[1];   // elements 0..15, 16..31
-                    int s = __dp4a(lo[0], x0.x, 0);
-                    s = __dp4a(lo[1], x0.y, s);
-                    s = __dp4a(lo[2], x0.z, s);
-                    s = __dp4a(lo[3], x0.w, s);
-                    s = __dp4a(hi[0], x1.x, s);
-                    s = __dp4a(hi[1], x1.y, s);
-                    s = __dp4a(hi[2], x1.z, s);
-                    s = __dp4a(hi[3], x1.w, s);
-                    acc[b] += (float)s * (wd[u] * xd[(long long)b * kb + c / MINERVA_QK]);
-                }
-            }
-        }
-    }
+    dp4a_row_of<NB, Q4DotBytes>(qs, d, xq, xd, r, K, nb, k0, k1, acc);
 }

@@ -91,7 +91,11 @@ def main():
     p.add_argument("--steps", type=int, default=32)
     p.add_argument("--prompt-len", type=int, default=16)
     p.add_argument("--prefill", type=int, default=512, help="also time one prefill of this many tokens (0 = skip)")
-    p.add_argument("--compile", action="store_true", help="also static cache + torch.compile(mode='reduce-overhead')")
+    p.add_argument("--compile", action="store_true", help="also static cache + torch.compile, in each of --compile-modes")
+    p.add_argument("--compile-modes", default="default,reduce-overhead",
+                   help="torch.compile modes to try, in order, comma-separated (default %(default)s: under transformers 5.17 "
+                        "reduce-overhead's CUDA graphs failed with 'accessing tensor output of CUDAGraphs that has been "
+                        "overwritten'; default mode compiles without CUDA graphs)")
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--out", help="also (re)write the JSON to this file after every measurement, so a run cut off by a "
                                  "time limit keeps what it measured")
@@ -149,20 +153,27 @@ def main():
                 result["eager"].append({"batch": b, "error": repr(e)[:300]})
             save()
     if args.compile:
-        result["compiled_static_cache"] = []
-        try:
-            model.forward = torch.compile(model.forward, mode="reduce-overhead", fullgraph=True)
-            for b in batches:
-                try:
-                    result["compiled_static_cache"].append(
-                        decode_speed(model, b, args.steps, args.prompt_len, cache_implementation="static"))
-                    log("compiled", result["compiled_static_cache"][-1])
-                except Exception as e:
-                    result["compiled_static_cache"].append({"batch": b, "error": repr(e)[:300]})
+        # one key per mode: "compiled_static_cache" (reduce-overhead, as earlier runs recorded it) and
+        # "compiled_static_cache_<mode>" for the others
+        eager_forward = model.forward
+        for mode in [m.strip() for m in args.compile_modes.split(",") if m.strip()]:
+            key = "compiled_static_cache" if mode == "reduce-overhead" else "compiled_static_cache_" + mode.replace("-", "_")
+            result[key] = []
+            try:
+                torch._dynamo.reset()
+                model.forward = torch.compile(eager_forward, mode=None if mode == "default" else mode, fullgraph=True)
+                for b in batches:
+                    try:
+                        result[key].append(decode_speed(model, b, args.steps, args.prompt_len, cache_implementation="static"))
+                        log(key, result[key][-1])
+                    except Exception as e:
+                        result[key].append({"batch": b, "error": repr(e)[:300]})
+                    save()
+            except Exception as e:
+                result[key] = {"error": repr(e)[:300]}
                 save()
-        except Exception as e:
-            result["compiled_static_cache"] = {"error": repr(e)[:300]}
-            save()
+            finally:
+                model.forward = eager_forward
     print(json.dumps(result, indent=2))
 
 

@@ -22,6 +22,8 @@ import java.util.Map;
 final class LayerKernels {
     /** Most activation rows an entry takes (its batch buckets are 1, 2, 4, 8). */
     static final int MAX_ROWS = 8;
+    /** Static shared memory of a layer.cu entry, at most (two 32-float reduction scratches), counted against the same limit. */
+    private static final int STATIC_SMEM = 1024;
     /** Dynamic shared memory a launch gets without opting in. */
     private static final int SMEM_DEFAULT = 48 * 1024;
 
@@ -57,7 +59,7 @@ final class LayerKernels {
     boolean applies(int nb, int K, boolean norm, Tensor... ws) {
         if (nb < 1 || nb > MAX_ROWS || K % 32 != 0) return false;
         for (Tensor w : ws) if (w.dtype() == DType.F32 || w.dtype() != ws[0].dtype() || w.cols() != K) return false;
-        return smemBytes(ws[0].dtype(), norm, nb, K) <= ctx.info().smemOptinPerBlock();
+        return smemBytes(ws[0].dtype(), norm, nb, K) + STATIC_SMEM <= ctx.info().smemOptinPerBlock();
     }
 
     /** Dynamic shared memory of one launch: the staged activations (layer.cu's header). */

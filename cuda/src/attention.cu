@@ -472,6 +472,8 @@ attn_decode_f32(const float* __restrict__ q, const float* __restrict__ kcache, c
                 int n_kv_heads, int head_dim, float scale, int chunk, float* __restrict__ partial_o,
                 float* __restrict__ partial_ml, float* __restrict__ out, unsigned* __restrict__ counters) {
     __shared__ bool last;
+    pdl_wait();   // q and the cache rows come from the kernel before (the lean step may launch this one early)
+    pdl_launch_dependents();
     attn_decode_split_body(q, kcache, vcache, slots, lens, slot_stride, n_heads, n_kv_heads, head_dim, scale, chunk,
                            partial_o, partial_ml);
     __threadfence();

@@ -56,3 +56,19 @@ __device__ __forceinline__ uint32_t float_key(float f) {
 __device__ __forceinline__ float key_float(uint32_t k) {
     return __uint_as_float((k & 0x80000000u) ? (k & 0x7fffffffu) : ~k);
 }
+
+// Programmatic dependent launch (sm_90+; ProgrammaticLaunch on the host): a kernel launched with the PDL attribute may
+// start while the kernel before it in the stream is still running. pdl_wait() returns once that kernel has finished
+// and its writes are visible, so a PDL-launched kernel calls it before reading anything an earlier kernel wrote;
+// pdl_launch_dependents() lets the next kernel start launching (once every block of this one has called it or exited).
+// Both do nothing in a normal launch, below sm_90 and on the emulator.
+__device__ __forceinline__ void pdl_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void pdl_launch_dependents() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" :::);
+#endif
+}

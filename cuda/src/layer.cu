@@ -24,6 +24,8 @@
 // b, b + gridDim.x, ...: the host may launch fewer blocks than row-blocks, so fewer blocks pay the prologue
 // (-Dminerva.cuda.layerBlocksPerSm). Block 128 threads.
 // Requirements (checked on the host): K % 32 == 0; rows of wq, wk, wv even; nb <= 8; x and W 16-byte aligned.
+// Every entry starts with pdl_wait() (common.cuh), so the host may launch them as programmatic dependent launches
+// (-Dminerva.cuda.pdl=true): nothing an earlier kernel writes is read before it.
 // Reference: cuda/emu/test_layer.cpp checks each entry against float64 and the fused step's kernels.
 #include "gemv.cuh"
 #include "rmsnorm.cuh"
@@ -214,6 +216,8 @@ __device__ __forceinline__ void qkv_rope_rows(const Dot& dq, const Dot& dk, cons
                            long long slot_stride, const float* __restrict__ inv_freq, int rows0, int rows1, int rows2,  \
                            int K, int nb, int head_dim) {                                                               \
         extern __shared__ float4 layer_smem[];                                                                          \
+        pdl_wait();                                                                                                     \
+        pdl_launch_dependents();                                                                                        \
         const ACT act = ACT::template stage<true>(x, g, eps, K, nb, layer_smem);                                        \
         const DOT dq(LAYER_UNPAREN M0, act, K, nb), dk(LAYER_UNPAREN M1, act, K, nb), dv(LAYER_UNPAREN M2, act, K, nb);  \
         qkv_rope_rows<NB>(dq, dk, dv, q, kcache, vcache, pos, slots, slot_stride, inv_freq, rows0, rows1, rows2, nb,     \
@@ -223,6 +227,8 @@ __device__ __forceinline__ void qkv_rope_rows(const Dot& dq, const Dot& dk, cons
     swiglu_norm_##DT##_nb##NB(LAYER_UNPAREN P0, LAYER_UNPAREN P1, const float* __restrict__ x,                          \
                               const float* __restrict__ g, float eps, float* __restrict__ h, int rows, int K, int nb) { \
         extern __shared__ float4 layer_smem[];                                                                          \
+        pdl_wait();                                                                                                     \
+        pdl_launch_dependents();                                                                                        \
         const ACT act = ACT::template stage<true>(x, g, eps, K, nb, layer_smem);                                        \
         const DOT dg(LAYER_UNPAREN M0, act, K, nb), du(LAYER_UNPAREN M1, act, K, nb);                                   \
         swiglu_rows<NB>(dg, du, h, rows, nb);                                                                           \
@@ -231,6 +237,8 @@ __device__ __forceinline__ void qkv_rope_rows(const Dot& dq, const Dot& dk, cons
     residual_##DT##_nb##NB(LAYER_UNPAREN P0, const float* __restrict__ x, float* __restrict__ y, int rows, int K,       \
                            int nb) {                                                                                    \
         extern __shared__ float4 layer_smem[];                                                                          \
+        pdl_wait();                                                                                                     \
+        pdl_launch_dependents();                                                                                        \
         const ACT act = ACT::template stage<false>(x, nullptr, 0.f, K, nb, layer_smem);                                 \
         const DOT dot(LAYER_UNPAREN M0, act, K, nb);                                                                    \
         layer_rows<NB, true>(dot, y, rows, nb);                                                                         \
@@ -239,6 +247,8 @@ __device__ __forceinline__ void qkv_rope_rows(const Dot& dq, const Dot& dk, cons
     norm_gemv_##DT##_nb##NB(LAYER_UNPAREN P0, const float* __restrict__ x, const float* __restrict__ g, float eps,       \
                             float* __restrict__ y, int rows, int K, int nb) {                                           \
         extern __shared__ float4 layer_smem[];                                                                          \
+        pdl_wait();                                                                                                     \
+        pdl_launch_dependents();                                                                                        \
         const ACT act = ACT::template stage<true>(x, g, eps, K, nb, layer_smem);                                        \
         const DOT dot(LAYER_UNPAREN M0, act, K, nb);                                                                    \
         layer_rows<NB, false>(dot, y, rows, nb);                                                                        \

@@ -51,7 +51,8 @@ public final class CudaDecoder implements AutoCloseable {
          * the rmsnorm becomes the prologue of the GEMV after it, RoPE and the cache write the epilogue of wq/wk/wv, the
          * residual adds the epilogues of wo and w2, the attention merge the last block of the split kernel
          * ({@code attn_decode_f32}), and Q8_0's activation quantisation the prologue of its dp4a GEMVs. Larger batches,
-         * and weights the layer kernels do not take, run {@link #FUSED}. Checked on the emulator only so far.
+         * and weights the layer kernels do not take, run {@link #FUSED}. With {@code -Dminerva.cuda.pdl=true} those
+         * launches are programmatic dependent launches. Checked on the emulator only so far.
          */
         LEAN;
 
@@ -134,7 +135,7 @@ public final class CudaDecoder implements AutoCloseable {
         hb = gpu.allocate("hb", maxBatch, c.hiddenDim());
         hb2 = gpu.allocate("hb2", maxBatch, c.hiddenDim());
         logits = gpu.allocate("logits", maxBatch, c.vocabSize());
-        layer = new LayerKernels(gpu, LayerKernels.configuredBlocksPerSm());
+        layer = new LayerKernels(gpu, LayerKernels.configuredBlocksPerSm(), LayerKernels.configuredPdl());
         boolean lean = true;
         int n = LayerKernels.MAX_ROWS;
         for (Tensor[] L : layers) {
@@ -235,7 +236,6 @@ public final class CudaDecoder implements AutoCloseable {
      * into x, swiglu_norm (norm, w1/w3, SwiGLU), w2 adding into x. x holds the whole residual stream after every layer.
      */
     private void enqueueLeanStep(int B) {
-        CudaStream s = ctx.stream();
         int dim = c.dim(), kvDim = c.kvDim(), hs = c.headSize(), nH = c.nHeads(), nKv = c.nKvHeads();
         float eps = (float) c.rmsEps(), scale = (float) (1.0 / Math.sqrt(hs));
         long layerStride = 4L * maxBatch * capacity * kvDim;
@@ -245,7 +245,7 @@ public final class CudaDecoder implements AutoCloseable {
             Tensor[] L = layers[l];
             CUdeviceptr kc = kcache.pointer(l * layerStride), vc = vcache.pointer(l * layerStride);
             layer.qkvRope(p(x), L[0], eps, L[1], L[2], L[3], p(q), kc, vc, pos, slots, slotStride, invFreq, B, dim, hs);
-            ctx.kernel("attention", "attn_decode_f32").launch(s, maxSplits, nH, B, 128, 0,
+            layer.launch(ctx.kernel("attention", "attn_decode_f32"), maxSplits, nH, B, 0,
                     p(q), kc, vc, slots, lens, slotStride, nH, nKv, hs, scale, CHUNK, partialO, partialMl, p(att), attnCounters);
             layer.residual(p(att), L[4], p(x), B, dim);                 // x += att . wo^T
             layer.swigluNorm(p(x), L[5], eps, L[6], L[8], p(hb), B, dim);

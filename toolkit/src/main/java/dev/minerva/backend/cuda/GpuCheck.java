@@ -386,7 +386,7 @@ public final class GpuCheck {
         float eps = 1e-5f;
         boolean q8x = dt == DType.Q8_0 || dt == DType.Q4_0;   // dp4a: Q8_0 activations
         double tol = q8x ? 1e-3 : 1e-5;
-        LayerKernels layer = new LayerKernels(gpu, 0);
+        LayerKernels layer = new LayerKernels(gpu, 0, false);
         int[] rows = {rq, rkv, rkv, hidden, hidden, K}, cols = {K, K, K, K, K, hidden};   // wq wk wv w1 w3 w2
         Tensor[] w = new Tensor[6];
         float[][] wf = new float[6][];
@@ -897,22 +897,31 @@ public final class GpuCheck {
     }
 
     /**
-     * The lean step (layer.cu; its own GEMV versions): checked and timed as the others, then timed at batches 1 and 8 with
-     * the layer kernels' grid capped at 2, 4 and 8 blocks per SM ({@code -Dminerva.cuda.layerBlocksPerSm}).
+     * The lean step (layer.cu; its own GEMV versions): checked and timed as the others, then with programmatic dependent
+     * launches ({@code -Dminerva.cuda.pdl=true}, checked and timed the same way), then timed at batches 1 and 8 with the
+     * layer kernels' grid capped at 2, 4 and 8 blocks per SM ({@code -Dminerva.cuda.layerBlocksPerSm}).
      */
     private void leanPaths(ModelConfig c, DType dt, dev.minerva.model.Weights weights) {
         graphPath(c, dt, weights, CudaDecoder.Step.LEAN);
-        String before = System.getProperty("minerva.cuda.layerBlocksPerSm");
-        try {
-            for (int perSm : new int[]{2, 4, 8}) {
-                System.setProperty("minerva.cuda.layerBlocksPerSm", Integer.toString(perSm));
+        withProperty("minerva.cuda.pdl", "true", () -> graphPath(c, dt, weights, CudaDecoder.Step.LEAN));
+        for (int perSm : new int[]{2, 4, 8}) {
+            withProperty("minerva.cuda.layerBlocksPerSm", Integer.toString(perSm), () -> {
                 try (CudaDecoder dec = new CudaDecoder(gpu, weights, 8, 64 + 4, CudaDecoder.Step.LEAN)) {
                     timeDecode(dec, c, dt, weights, new int[]{1, 8}, 64, "lean step, " + perSm + " blocks/SM");
                 }
-            }
+            });
+        }
+    }
+
+    /** Runs {@code body} with the system property {@code name} set to {@code value}, then restores it. */
+    private static void withProperty(String name, String value, Runnable body) {
+        String before = System.getProperty(name);
+        System.setProperty(name, value);
+        try {
+            body.run();
         } finally {
-            if (before == null) System.clearProperty("minerva.cuda.layerBlocksPerSm");
-            else System.setProperty("minerva.cuda.layerBlocksPerSm", before);
+            if (before == null) System.clearProperty(name);
+            else System.setProperty(name, before);
         }
     }
 
@@ -946,7 +955,7 @@ public final class GpuCheck {
     /** The CUDA-graph decoder with one step version: its first logits against the CPU engine, graph replay against eager, tok/s. */
     private void graphPath(ModelConfig c, DType dt, dev.minerva.model.Weights weights, CudaDecoder.Step step) {
         int steps = 64;
-        String version = step == CudaDecoder.Step.LEAN ? ", layer.cu" : ", " + gemvPath();
+        String version = step == CudaDecoder.Step.LEAN ? ", layer.cu" + (LayerKernels.configuredPdl() ? " + pdl" : "") : ", " + gemvPath();
         String tag = " (" + step.name().toLowerCase() + " step" + version + ")";
         try (CudaDecoder dec = new CudaDecoder(gpu, weights, 128, steps + 4, step)) {
             // correctness: the first step's logits against the CPU engine, graph replay against eager launches

@@ -55,16 +55,31 @@ public final class Kernel {
      * @throws CudaCallException naming this kernel and the grid if the launch is rejected
      */
     public void launch(CudaStream stream, int gx, int gy, int gz, int block, int smem, Object... args) {
-        if (gx <= 0 || gy <= 0 || gz <= 0 || block <= 0) {
-            throw new IllegalArgumentException("empty launch of " + qualifiedName() + ": grid (" + gx + "," + gy + "," + gz + "), block " + block);
-        }
-        checkArgs(qualifiedName(), paramTypes, args);
+        checkLaunch(gx, gy, gz, block, args);
         NativePointerObject[] packed = new NativePointerObject[args.length];
         for (int i = 0; i < args.length; i++) packed[i] = pack(args[i], i);
         Pointer params = Pointer.to(packed);
         String what = "cuLaunchKernel(" + qualifiedName() + ", grid (" + gx + "," + gy + "," + gz + "), block " + block + ")";
         Cu.call(what, () -> JCudaDriver.cuLaunchKernel(function, gx, gy, gz, block, 1, 1, smem, stream.handle(), params, null));
         if (SYNC_EACH_LAUNCH) stream.synchronize(qualifiedName());
+    }
+
+    /**
+     * As {@link #launch}, as a programmatic dependent launch ({@link ProgrammaticLaunch}): the kernel may start before
+     * the previous one in the stream has finished. Only for kernels that call {@code pdl_wait()} before reading what an
+     * earlier kernel writes (layer.cu's entries, {@code attn_decode_f32}).
+     */
+    public void launchProgrammatic(CudaStream stream, int gx, int gy, int gz, int block, int smem, Object... args) {
+        checkLaunch(gx, gy, gz, block, args);
+        ProgrammaticLaunch.launch(this, function, stream, gx, gy, gz, block, smem, args);
+        if (SYNC_EACH_LAUNCH) stream.synchronize(qualifiedName());
+    }
+
+    private void checkLaunch(int gx, int gy, int gz, int block, Object[] args) {
+        if (gx <= 0 || gy <= 0 || gz <= 0 || block <= 0) {
+            throw new IllegalArgumentException("empty launch of " + qualifiedName() + ": grid (" + gx + "," + gy + "," + gz + "), block " + block);
+        }
+        checkArgs(qualifiedName(), paramTypes, args);
     }
 
     /**

@@ -30,13 +30,32 @@ final class LayerKernels {
     private final CudaBackend gpu;
     private final CudaContext ctx;
     private final int gridCap;                                  // 0: one block per row-block
+    private final boolean pdl;                                  // programmatic dependent launches
     private final Map<String, Integer> smemOptIn = new HashMap<>();
 
-    LayerKernels(CudaBackend gpu, int blocksPerSm) {
+    LayerKernels(CudaBackend gpu, int blocksPerSm, boolean pdl) {
         if (blocksPerSm < 0) throw new IllegalArgumentException("layer blocks per SM must be >= 0 (0: no cap), got " + blocksPerSm);
         this.gpu = gpu;
         this.ctx = gpu.context();
         this.gridCap = blocksPerSm * ctx.info().smCount();
+        this.pdl = pdl;
+    }
+
+    /**
+     * {@code -Dminerva.cuda.pdl=true|false}, default false: launch the layer kernels and {@code attn_decode_f32} as
+     * programmatic dependent launches ({@link ProgrammaticLaunch}; sm_90+). Not yet run on a GPU.
+     */
+    static boolean configuredPdl() {
+        String v = System.getProperty("minerva.cuda.pdl", "false").trim();
+        if (v.equalsIgnoreCase("true")) return true;
+        if (v.equalsIgnoreCase("false")) return false;
+        throw new IllegalArgumentException("-Dminerva.cuda.pdl must be true or false, got '" + v + "'");
+    }
+
+    /** Launches {@code k} as {@code LayerKernels} launches its own entries: programmatic when PDL is on. */
+    void launch(Kernel k, int gx, int gy, int gz, int smem, Object... args) {
+        if (pdl) k.launchProgrammatic(ctx.stream(), gx, gy, gz, 128, smem, args);
+        else k.launch(ctx.stream(), gx, gy, gz, 128, smem, args);
     }
 
     /** {@code -Dminerva.cuda.layerBlocksPerSm}, default 0 (no cap). */
@@ -118,9 +137,11 @@ final class LayerKernels {
             smemOptIn.put(k.name(), (int) smem);
         }
         int grid = gridCap > 0 ? Math.min(rowBlocks, gridCap) : rowBlocks;
-        k.launch(ctx.stream(), grid, 1, 1, 128, (int) smem, args.toArray());
+        launch(k, grid, 1, 1, (int) smem, args.toArray());
     }
 
     /** The grid cap in blocks (0: none), for reports. */
     int gridCap() { return gridCap; }
+
+    boolean pdl() { return pdl; }
 }

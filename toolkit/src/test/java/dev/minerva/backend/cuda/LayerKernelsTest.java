@@ -24,6 +24,23 @@ class LayerKernelsTest {
     }
 
     @Test
+    void pdlIsOffUnlessToldAndOnlyTrueOrFalse() {
+        String before = System.getProperty("minerva.cuda.pdl");
+        try {
+            System.clearProperty("minerva.cuda.pdl");
+            assertEquals(false, LayerKernels.configuredPdl());
+            System.setProperty("minerva.cuda.pdl", " TRUE ");
+            assertEquals(true, LayerKernels.configuredPdl());
+            System.setProperty("minerva.cuda.pdl", "yes");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, LayerKernels::configuredPdl);
+            assertTrue(e.getMessage().contains("minerva.cuda.pdl") && e.getMessage().contains("'yes'"), e.getMessage());
+        } finally {
+            if (before == null) System.clearProperty("minerva.cuda.pdl");
+            else System.setProperty("minerva.cuda.pdl", before);
+        }
+    }
+
+    @Test
     void blocksPerSmPropertyIsCheckedAndNamed() {
         String before = System.getProperty("minerva.cuda.layerBlocksPerSm");
         try {

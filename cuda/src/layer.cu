@@ -26,7 +26,8 @@
 // Requirements (checked on the host): K % 32 == 0; rows of wq, wk, wv even; nb <= 8; x and W 16-byte aligned.
 // Every entry starts with pdl_wait() (common.cuh), so the host may launch them as programmatic dependent launches
 // (-Dminerva.cuda.pdl=true): nothing an earlier kernel writes is read before it.
-// Reference: cuda/emu/test_layer.cpp checks each entry against float64 and the fused step's kernels.
+// Reference: cuda/emu/test_layer.cpp checks each entry against float64 (q8_0/q4_0: times the Q8_0 rounding of the values
+// rmsnorm_f32 writes); gpu-check against float64 and, composed into the lean step, against the CPU engine's logits.
 #include "gemv.cuh"
 #include "rmsnorm.cuh"
 #include "rope.cuh"

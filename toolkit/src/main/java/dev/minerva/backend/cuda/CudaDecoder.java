@@ -50,7 +50,7 @@ public final class CudaDecoder implements AutoCloseable {
          * v3: for batches up to {@value LayerKernels#MAX_ROWS} a layer is 5 launches ({@link LayerKernels}, {@code layer.cu}):
          * the rmsnorm becomes the prologue of the GEMV after it, RoPE and the cache write the epilogue of wq/wk/wv, the
          * residual adds the epilogues of wo and w2, the attention merge the last block of the split kernel
-         * ({@code attn_decode_f32}), and Q8_0's activation quantisation the prologue of its dp4a GEMVs. Larger batches,
+         * ({@code attn_decode_f32}), and Q8_0's and Q4_0's activation quantisation the prologue of their dp4a GEMVs. Larger batches,
          * and weights the layer kernels do not take, run {@link #FUSED}. With {@code -Dminerva.cuda.pdl=true} those
          * launches are programmatic dependent launches. Checked on the emulator only so far.
          */

@@ -98,7 +98,7 @@ final class LayerKernels {
         List<Object> args = new ArrayList<>();
         for (Tensor w : new Tensor[]{wq, wk, wv}) gpu.addWeightArgs(args, w);
         args.addAll(List.of(x, gpu.buffer(g), eps, q, kcache, vcache, pos, slots, slotStride, invFreq, r0, r1, r2, K, nb, headDim));
-        launch("qkv_rope", wq, (r0 + 7) / 8 + (r1 + 7) / 8 + (r2 + 7) / 8, nb, smemBytes(wq.dtype(), true, nb, K), args);
+        launch("qkv_rope", wq, K, (r0 + 7) / 8 + (r1 + 7) / 8 + (r2 + 7) / 8, nb, smemBytes(wq.dtype(), true, nb, K), args);
     }
 
     /** {@code swiglu_norm_*}: h (nb, rows) = silu(xn . w1^T) * (xn . w3^T), xn = rmsnorm(x) * g. */
@@ -109,7 +109,7 @@ final class LayerKernels {
         gpu.addWeightArgs(args, w1);
         gpu.addWeightArgs(args, w3);
         args.addAll(List.of(x, gpu.buffer(g), eps, h, rows, K, nb));
-        launch("swiglu_norm", w1, (rows + 3) / 4, nb, smemBytes(w1.dtype(), true, nb, K), args);
+        launch("swiglu_norm", w1, K, (rows + 3) / 4, nb, smemBytes(w1.dtype(), true, nb, K), args);
     }
 
     /** {@code residual_*}: y (nb, rows) += x . w^T (wo and w2 adding into the residual stream). */
@@ -118,7 +118,7 @@ final class LayerKernels {
         List<Object> args = new ArrayList<>();
         gpu.addWeightArgs(args, w);
         args.addAll(List.of(x, y, rows, K, nb));
-        launch("residual", w, (rows + 3) / 4, nb, smemBytes(w.dtype(), false, nb, K), args);
+        launch("residual", w, K, (rows + 3) / 4, nb, smemBytes(w.dtype(), false, nb, K), args);
     }
 
     /** {@code norm_gemv_*}: y (nb, rows) = (rmsnorm(x) * g) . w^T (final norm and classifier). */
@@ -127,10 +127,14 @@ final class LayerKernels {
         List<Object> args = new ArrayList<>();
         gpu.addWeightArgs(args, w);
         args.addAll(List.of(x, gpu.buffer(g), eps, y, rows, K, nb));
-        launch("norm_gemv", w, (rows + 3) / 4, nb, smemBytes(w.dtype(), true, nb, K), args);
+        launch("norm_gemv", w, K, (rows + 3) / 4, nb, smemBytes(w.dtype(), true, nb, K), args);
     }
 
-    private void launch(String family, Tensor w, int rowBlocks, int nb, long smem, List<Object> args) {
+    private void launch(String family, Tensor w, int K, int rowBlocks, int nb, long smem, List<Object> args) {
+        if (nb < 1 || nb > MAX_ROWS || K % 32 != 0 || w.cols() != K || w.dtype() == DType.F32) {   // the kernels' own requirements
+            throw new IllegalArgumentException(family + " takes 1.." + MAX_ROWS + " rows of width K % 32 == 0 against non-F32 weights of K"
+                    + " columns: got " + nb + " rows of width " + K + " against " + w);
+        }
         Kernel k = ctx.kernel("layer", CudaBackend.gemvEntry(family, w, "", nb, MAX_ROWS));
         if (smem > SMEM_DEFAULT && smem > smemOptIn.getOrDefault(k.name(), 0)) {
             k.setMaxDynamicSharedMemory((int) smem);    // once per kernel and size; the decoder's warm-up reaches the largest

@@ -90,15 +90,22 @@ const __half* wscales(const Weight& w) {
     return reinterpret_cast<const __half*>(w.dev.data() + (w.dt == DT::Q8_0 ? rowsK : rowsK / 2));
 }
 
-// y[b*n + r] = sum_c w[r][c] x[b][c] in double; mag = sum |w x| (the accumulation error's scale)
+// The host's batch buckets (CudaBackend.gemvEntry): the smallest power of two >= nb, at most max_bucket; and the
+// bucket's index in a table of entries nb1, nb2, nb4, ...
+int bucket_of(int nb, int max_bucket) { int b = 1; while (b < nb && b < max_bucket) b *= 2; return b; }
+int slot_of(int bucket) { return __builtin_ctz((unsigned)bucket); }
+#define NB4(N) {N##_nb1, N##_nb2, N##_nb4, N##_nb8}
+
+// y[b*n + r] = sum_c w[r][c] x[b][c] in double; mag = sum |w x| (the accumulation error's scale). X: float or double.
 struct Ref { std::vector<double> y, mag; };
-Ref reference(const Weight& w, const std::vector<float>& x, int T) {
+template <class X>
+Ref reference(const Weight& w, const std::vector<X>& x, int T) {
     Ref r{std::vector<double>((size_t)T * w.rows), std::vector<double>((size_t)T * w.rows)};
     for (int b = 0; b < T; b++)
         for (int i = 0; i < w.rows; i++) {
             double s = 0, m = 0;
             const double* wr = &w.ref[(size_t)i * w.K];
-            const float* xb = &x[(size_t)b * w.K];
+            const X* xb = &x[(size_t)b * w.K];
             for (int c = 0; c < w.K; c++) { const double t = wr[c] * xb[c]; s += t; m += std::fabs(t); }
             r.y[(size_t)b * w.rows + i] = s;
             r.mag[(size_t)b * w.rows + i] = m;

@@ -40,11 +40,7 @@ namespace {
 using namespace gemvchk;
 
 // ------------------------------------------------------------------ the host's launches (CudaBackend)
-int bucket_of(int nb, int max_bucket) { int b = 1; while (b < nb && b < max_bucket) b *= 2; return b; }   // gemvSuffix
-int slot_of(int bucket) { return __builtin_ctz((unsigned)bucket); }
-
 #define NB6(N) {N##_nb1, N##_nb2, N##_nb4, N##_nb8, N##_nb16, N##_nb32}
-#define NB4(N) {N##_nb1, N##_nb2, N##_nb4, N##_nb8}
 decltype(&gemv_f16_nb1) const kF16[] = NB6(gemv_f16);
 decltype(&gemv_bf16_nb1) const kBF16[] = NB6(gemv_bf16);
 decltype(&gemv_q8_0_nb1) const kQ8[] = NB6(gemv_q8_0);

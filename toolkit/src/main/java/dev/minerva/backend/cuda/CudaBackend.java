@@ -91,16 +91,7 @@ public final class CudaBackend implements Backend {
 
     static final int GEMM_MIN_ROWS = 16;
 
-    static int configuredGemmMinRows() {
-        String v = System.getProperty("minerva.cuda.gemmMinRows", String.valueOf(GEMM_MIN_ROWS)).trim();
-        try {
-            int n = Integer.parseInt(v);
-            if (n >= 1) return n;
-        } catch (NumberFormatException e) {
-            // fall through to the error below
-        }
-        throw new IllegalArgumentException("-Dminerva.cuda.gemmMinRows must be a whole number >= 1, got '" + v + "'");
-    }
+    static int configuredGemmMinRows() { return KernelVersion.configuredInt("minerva.cuda.gemmMinRows", GEMM_MIN_ROWS, 1, ""); }
 
     @Override public String name() { return "cuda"; }
 

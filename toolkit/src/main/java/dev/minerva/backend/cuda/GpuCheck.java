@@ -376,10 +376,11 @@ public final class GpuCheck {
     }
 
     /**
-     * layer.cu (the lean step's kernels) against float64 on the stored weights: qkv_rope (norm, wq/wk/wv, RoPE, the cache
-     * rows at scattered slots and positions, nothing else written), swiglu_norm, residual (w2 shape) and norm_gemv. Q8_0
-     * and Q4_0 (dp4a): the reference multiplies the Q8_0-rounded norm values; the GPU's norm sums in another order, so a value on a
-     * rounding tie may quantise one step apart (about 3e-4 of a dot product each): 1e-3 there, 1e-5 otherwise.
+     * layer.cu (the lean step's kernels) against float64 products of the stored weights and the CPU backend's rmsnorm
+     * (and, for q and k, its rope): qkv_rope (norm, wq/wk/wv, RoPE, the cache rows at scattered slots and positions,
+     * nothing else written), swiglu_norm, residual (w2 shape) and norm_gemv. Q8_0 and Q4_0 (dp4a): the reference
+     * multiplies the Q8_0-rounded norm values; the GPU's norm sums in another order, so a value on a rounding tie may
+     * quantise one step apart (about 3e-4 of a dot product each): 1e-3 there, 1e-5 otherwise.
      */
     private void layerConformance(Arena arena, DType dt, int nb) {
         // 1377 w1/w3 rows leave the last row-block part-empty; w2 reads 1376 columns (layer.cu needs K % 32 == 0)
@@ -398,27 +399,18 @@ public final class GpuCheck {
         }
         float[] x = randn(nb * K, 1.0), g = new float[K];
         for (int i = 0; i < K; i++) g[i] = (float) (1 + 0.1 * rnd.nextGaussian());
-        float[] xn = new float[nb * K];                       // rmsnorm rows, as rmsnorm_f32 forms them
-        for (int b = 0; b < nb; b++) {
-            double ss = 0;
-            for (int i = 0; i < K; i++) ss += (double) x[b * K + i] * x[b * K + i];
-            float scale = (float) (1 / Math.sqrt(ss / K + eps));
-            for (int i = 0; i < K; i++) xn[b * K + i] = g[i] * (scale * x[b * K + i]);
-        }
-        float[] xr = q8x ? q8RoundTrip(xn) : xn;
+        Tensor rn = cpu.allocate("xn", nb, K);                // the CPU engine's norm: what the prologues stage
+        cpu.rmsnorm(rn, Tensor.ofF32("x", x.clone(), nb, K), Tensor.ofF32("g", g.clone(), K), eps);
+        float[] xr = q8x ? q8RoundTrip(rn.heapFloats()) : rn.heapFloats();
         int[] pos = Arrays.copyOf(new int[]{3, 0, 11, 7, 1, 15, 9, 4}, nb), slots = Arrays.copyOf(new int[]{5, 2, 0, 7, 1, 3, 6, 4}, nb);
         float[] invFreq = new float[hd / 2];
         for (int i = 0; i < hd / 2; i++) invFreq[i] = (float) Math.pow(10000.0, -2.0 * i / hd);
-        double[] q = exactMatmul(wf[0], xr, nb, rq, K), k = exactMatmul(wf[1], xr, nb, rkv, K), v = exactMatmul(wf[2], xr, nb, rkv, K);
-        for (double[] t : new double[][]{q, k}) {
-            int width = t.length / nb;
-            for (int b = 0; b < nb; b++)
-                for (int r = 0; r < width; r += 2) {
-                    double ang = (double) pos[b] * invFreq[(r % hd) / 2], a = t[b * width + r], c = t[b * width + r + 1];
-                    t[b * width + r] = a * Math.cos(ang) - c * Math.sin(ang);
-                    t[b * width + r + 1] = a * Math.sin(ang) + c * Math.cos(ang);
-                }
-        }
+        // q and k: the float64 products rotated by the CPU backend's rope at each row's position
+        Tensor rq32 = Tensor.ofF32("q", toF(exactMatmul(wf[0], xr, nb, rq, K)), nb, rq), rk32 = Tensor.ofF32("k", toF(exactMatmul(wf[1], xr, nb, rkv, K)), nb, rkv);
+        cpu.rope(rq32, pos, hd, invFreq);
+        cpu.rope(rk32, pos, hd, invFreq);
+        float[] q = rq32.heapFloats(), k = rk32.heapFloats();
+        double[] v = exactMatmul(wf[2], xr, nb, rkv, K);
         DeviceMemoryPool pool = ctx.pool();
         DeviceBuffer dPos = pool.allocate(4L * nb, "pos"), dSlots = pool.allocate(4L * nb, "slots"), dFreq = pool.allocate(4L * invFreq.length, "inv_freq");
         ctx.upload(dPos, 0, pos, "pos");
@@ -430,9 +422,9 @@ public final class GpuCheck {
                 gpu.buffer(vc).pointer(), dPos, dSlots, (long) cap * rkv, dFreq, nb, K, hd);
         String shape = nb + "x" + rq + "/" + rkv + "x" + K;
         float[] gotQ = gpu.read(gq);
-        check("qkv_rope q (lean step) vs float64", dt.name(), shape, relErr(q, gotQ), tol, firstDiff(toF(q), gotQ));
+        check("qkv_rope q (lean step) vs float64 + cpu rope", dt.name(), shape, relErr(q, gotQ), tol, firstDiff(q, gotQ));
         float[][] caches = {gpu.read(kc), gpu.read(vc)};
-        double[][] want = {k, v};
+        float[][] want = {k, toF(v)};
         for (int m = 0; m < 2; m++) {
             float[] got = new float[nb * rkv];
             int stray = 0;
@@ -443,8 +435,8 @@ public final class GpuCheck {
                 else if (!Float.isNaN(caches[m][i])) stray++;
             }
             double err = stray > 0 ? Double.POSITIVE_INFINITY : relErr(want[m], got);
-            check("qkv_rope " + (m == 0 ? "k" : "v") + " cache rows (lean step) vs float64", dt.name(), shape, err, tol,
-                    stray > 0 ? stray + " values written outside the (slot, pos) rows" : firstDiff(toF(want[m]), got));
+            check("qkv_rope " + (m == 0 ? "k cache rows (lean step) vs float64 + cpu rope" : "v cache rows (lean step) vs float64"), dt.name(), shape,
+                    err, tol, stray > 0 ? stray + " values written outside the (slot, pos) rows" : firstDiff(want[m], got));
         }
         // swiglu_norm on w1/w3, norm_gemv on w1, residual on w2
         double[] g1 = exactMatmul(wf[3], xr, nb, hidden, K), u3 = exactMatmul(wf[4], xr, nb, hidden, K), h = new double[g1.length];
@@ -838,31 +830,11 @@ public final class GpuCheck {
         for (int i = 0; i < prompt.length; i++) prompt[i] = 1 + rnd.nextInt(c.vocabSize() - 1);
         gpu.read(llama.forward(Batch.of(0, prompt, 0, false), cache, ForwardHooks.NONE));   // warm-up: scratch buffers at this shape
         cache.free(0);
-        eachGemm("e2e", "prefill 512 tokens " + dt, g -> {
-            try {
-                long p0 = System.nanoTime();
-                gpu.read(llama.forward(Batch.of(0, prompt, 0, false), cache, ForwardHooks.NONE));
-                double ttft = (System.nanoTime() - p0) / 1e6;
-                add("e2e", "prefill 512 tokens (TTFT), gemm " + g + ", attention " + gpu.prefillAttentionVersion(), dt.name(), "tinyllama-1.1b", ttft,
-                        "ms", Double.NaN, "info", "engine path");
-            } finally {
-                cache.free(0);
-            }
-        });
+        eachGemm("e2e", "prefill 512 tokens " + dt, g -> prefillTtft(llama, prompt, cache, dt));
         // the configured GEMM with every other prefill attention kernel
         for (PrefillAttention a : PrefillAttention.values()) {
             if (a == gpu.prefillAttentionVersion()) continue;
-            with(a, gpu::prefillAttentionVersion, gpu::usePrefillAttention, () -> {
-                try {
-                    long p0 = System.nanoTime();
-                    gpu.read(llama.forward(Batch.of(0, prompt, 0, false), cache, ForwardHooks.NONE));
-                    double ttft = (System.nanoTime() - p0) / 1e6;
-                    add("e2e", "prefill 512 tokens (TTFT), gemm " + gpu.gemmVersion() + ", attention " + a, dt.name(), "tinyllama-1.1b", ttft,
-                            "ms", Double.NaN, "info", "engine path");
-                } finally {
-                    cache.free(0);
-                }
-            });
+            with(a, gpu::prefillAttentionVersion, gpu::usePrefillAttention, () -> prefillTtft(llama, prompt, cache, dt));
         }
         for (int B : new int[]{1, 8, 32, 128}) {
             DenseKvCache kc = new DenseKvCache(gpu, c, capacity);
@@ -880,6 +852,19 @@ public final class GpuCheck {
             add("e2e", "decode batch " + B + " (engine, no graph)", dt.name(), "tinyllama-1.1b", (double) B * steps / sec, "tok/s", Double.NaN, "info",
                     String.format("%.2f ms/step", 1e3 * sec / steps));
             for (int s = 0; s < B; s++) kc.free(s);
+        }
+    }
+
+    /** One timed prefill of {@code prompt} through the engine, with the GEMM and attention versions in force, as a row. */
+    private void prefillTtft(Llama llama, int[] prompt, DenseKvCache cache, DType dt) {
+        try {
+            long p0 = System.nanoTime();
+            gpu.read(llama.forward(Batch.of(0, prompt, 0, false), cache, ForwardHooks.NONE));
+            double ttft = (System.nanoTime() - p0) / 1e6;
+            add("e2e", "prefill 512 tokens (TTFT), gemm " + gpu.gemmVersion() + ", attention " + gpu.prefillAttentionVersion(), dt.name(),
+                    "tinyllama-1.1b", ttft, "ms", Double.NaN, "info", "engine path");
+        } finally {
+            cache.free(0);
         }
     }
 
@@ -914,16 +899,12 @@ public final class GpuCheck {
         }
     }
 
-    /** Runs {@code body} with the system property {@code name} set to {@code value}, then restores it. */
+    /** Runs {@code body} with the system property {@code name} set to {@code value}, then restores it (unset if it was). */
     private static void withProperty(String name, String value, Runnable body) {
-        String before = System.getProperty(name);
-        System.setProperty(name, value);
-        try {
-            body.run();
-        } finally {
-            if (before == null) System.clearProperty(name);
-            else System.setProperty(name, before);
-        }
+        with(value, () -> System.getProperty(name), v -> {
+            if (v == null) System.clearProperty(name);
+            else System.setProperty(name, v);
+        }, body);
     }
 
     /** The decoder's first-step logits for {@code first} (one sequence per token) against the CPU engine's. */
@@ -960,25 +941,23 @@ public final class GpuCheck {
         String tag = " (" + step.name().toLowerCase() + " step" + version + ")";
         try (CudaDecoder dec = new CudaDecoder(gpu, weights, 128, steps + 4, step)) {
             // correctness: the first step's logits against the CPU engine, graph replay against eager launches
-            {
-                int[] first = {5, 9};
-                // Q8_0: the GPU's rmsnorm sums in another order than the CPU's, so an activation on a rounding tie can
-                // quantise one step apart
-                decoderLogitsCheck(dec, weights, dt, first, dt == DType.F16 ? 1e-4 : 1e-3, tag);
-                int gemmB = gpu.gemmMinRows();
-                if (dt == DType.F16 && gemmB <= 128) {   // the same on the tensor-core GEMM, whose activations are rounded to f16
-                    int[] many = new int[gemmB];
-                    for (int i = 0; i < gemmB; i++) many[i] = 1 + rnd.nextInt(c.vocabSize() - 1);
-                    decoderLogitsCheck(dec, weights, dt, many, 1e-2, tag);
-                }
-                dec.start(first);
-                int[][] eager = dec.run(2, 8, false);
-                dec.start(first);
-                int[][] graph = dec.run(2, 8, true);
-                boolean same = Arrays.deepEquals(eager, graph);
-                add("conformance", "decoder graph replay == eager launches" + tag, dt.name(), "8 steps B2", same ? 1 : 0, "equal", 1,
-                        same ? "pass" : "FAIL", same ? "" : "eager " + Arrays.deepToString(eager) + " graph " + Arrays.deepToString(graph));
+            int[] first = {5, 9};
+            // Q8_0: the GPU's rmsnorm sums in another order than the CPU's, so an activation on a rounding tie can
+            // quantise one step apart
+            decoderLogitsCheck(dec, weights, dt, first, dt == DType.F16 ? 1e-4 : 1e-3, tag);
+            int gemmB = gpu.gemmMinRows();
+            if (dt == DType.F16 && gemmB <= 128) {   // the same on the tensor-core GEMM, whose activations are rounded to f16
+                int[] many = new int[gemmB];
+                for (int i = 0; i < gemmB; i++) many[i] = 1 + rnd.nextInt(c.vocabSize() - 1);
+                decoderLogitsCheck(dec, weights, dt, many, 1e-2, tag);
             }
+            dec.start(first);
+            int[][] eager = dec.run(2, 8, false);
+            dec.start(first);
+            int[][] graph = dec.run(2, 8, true);
+            boolean same = Arrays.deepEquals(eager, graph);
+            add("conformance", "decoder graph replay == eager launches" + tag, dt.name(), "8 steps B2", same ? 1 : 0, "equal", 1,
+                    same ? "pass" : "FAIL", same ? "" : "eager " + Arrays.deepToString(eager) + " graph " + Arrays.deepToString(graph));
             timeDecode(dec, c, dt, weights, new int[]{1, 8, 32, 128}, steps, step.name().toLowerCase() + " step" + version);
         }
     }

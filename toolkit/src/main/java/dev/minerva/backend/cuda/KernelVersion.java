@@ -24,4 +24,21 @@ final class KernelVersion {
         }
         throw new IllegalArgumentException("-D" + property + " must be " + names + ", got '" + v + "'");
     }
+
+    /**
+     * The whole number {@code -D<property>} holds (surrounding blanks ignored), {@code fallback} when it is unset.
+     *
+     * @param meaning appended to the error, e.g. {@code " (0: no cap)"}
+     * @throws IllegalArgumentException naming the property, the bound and the value, for anything else or below {@code min}
+     */
+    static int configuredInt(String property, int fallback, int min, String meaning) {
+        String v = System.getProperty(property, String.valueOf(fallback)).trim();
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= min) return n;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-D" + property + " must be a whole number >= " + min + meaning + ", got '" + v + "'");
+    }
 }

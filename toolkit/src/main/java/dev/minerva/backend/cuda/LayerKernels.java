@@ -20,8 +20,8 @@ import java.util.Map;
  * row-blocks so fewer blocks pay the prologue. Not yet measured on a GPU: gpu-check times the lean step at each setting.
  */
 final class LayerKernels {
-    /** Most activation rows an entry takes (its batch buckets are 1, 2, 4, 8). */
-    static final int MAX_ROWS = 8;
+    /** Most activation rows an entry takes (its batch buckets are 1, 2, 4, 8, as the fused GEMVs'). */
+    static final int MAX_ROWS = CudaBackend.FUSED_GEMV_MAX_ROWS;
     /** Static shared memory of a layer.cu entry, at most (two 32-float reduction scratches), counted against the same limit. */
     private static final int STATIC_SMEM = 1024;
     /** Dynamic shared memory a launch gets without opting in. */
@@ -59,16 +59,7 @@ final class LayerKernels {
     }
 
     /** {@code -Dminerva.cuda.layerBlocksPerSm}, default 0 (no cap). */
-    static int configuredBlocksPerSm() {
-        String v = System.getProperty("minerva.cuda.layerBlocksPerSm", "0");
-        try {
-            int n = Integer.parseInt(v.trim());
-            if (n >= 0) return n;
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        throw new IllegalArgumentException("-Dminerva.cuda.layerBlocksPerSm must be an integer >= 0 (0: no cap), got '" + v + "'");
-    }
+    static int configuredBlocksPerSm() { return KernelVersion.configuredInt("minerva.cuda.layerBlocksPerSm", 0, 0, " (0: no cap)"); }
 
     /**
      * Whether the layer kernels serve these matrices (one family launch: wq/wk/wv, w1/w3, or one matrix) for up to
@@ -76,9 +67,7 @@ final class LayerKernels {
      * within the device's shared memory per block.
      */
     boolean applies(int nb, int K, boolean norm, Tensor... ws) {
-        if (nb < 1 || nb > MAX_ROWS || K % 32 != 0) return false;
-        for (Tensor w : ws) if (w.dtype() == DType.F32 || w.dtype() != ws[0].dtype() || w.cols() != K) return false;
-        return smemBytes(ws[0].dtype(), norm, nb, K) + STATIC_SMEM <= ctx.info().smemOptinPerBlock();
+        return CudaBackend.fusedGemvApplies(nb, K, ws) && smemBytes(ws[0].dtype(), norm, nb, K) + STATIC_SMEM <= ctx.info().smemOptinPerBlock();
     }
 
     /** Dynamic shared memory of one launch: the staged activations (layer.cu's header). */
@@ -131,7 +120,7 @@ final class LayerKernels {
     }
 
     private void launch(String family, Tensor w, int K, int rowBlocks, int nb, long smem, List<Object> args) {
-        if (nb < 1 || nb > MAX_ROWS || K % 32 != 0 || w.cols() != K || w.dtype() == DType.F32) {   // the kernels' own requirements
+        if (!CudaBackend.fusedGemvApplies(nb, K, w)) {   // the kernels' own requirements
             throw new IllegalArgumentException(family + " takes 1.." + MAX_ROWS + " rows of width K % 32 == 0 against non-F32 weights of K"
                     + " columns: got " + nb + " rows of width " + K + " against " + w);
         }

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class KernelVersionsTest {
 
-    private static <T> T with(String property, String value, java.util.function.Supplier<T> read) {
+    static <T> T with(String property, String value, java.util.function.Supplier<T> read) {
         String old = System.getProperty(property);
         try {
             if (value == null) System.clearProperty(property);

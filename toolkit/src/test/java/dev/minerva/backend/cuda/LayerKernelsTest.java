@@ -3,6 +3,7 @@ package dev.minerva.backend.cuda;
 import dev.minerva.tensor.DType;
 import org.junit.jupiter.api.Test;
 
+import static dev.minerva.backend.cuda.KernelVersionsTest.with;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,37 +26,20 @@ class LayerKernelsTest {
 
     @Test
     void pdlIsOffUnlessToldAndOnlyTrueOrFalse() {
-        String before = System.getProperty("minerva.cuda.pdl");
-        try {
-            System.clearProperty("minerva.cuda.pdl");
-            assertEquals(false, LayerKernels.configuredPdl());
-            System.setProperty("minerva.cuda.pdl", " TRUE ");
-            assertEquals(true, LayerKernels.configuredPdl());
-            System.setProperty("minerva.cuda.pdl", "yes");
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, LayerKernels::configuredPdl);
-            assertTrue(e.getMessage().contains("minerva.cuda.pdl") && e.getMessage().contains("'yes'"), e.getMessage());
-        } finally {
-            if (before == null) System.clearProperty("minerva.cuda.pdl");
-            else System.setProperty("minerva.cuda.pdl", before);
-        }
+        assertEquals(false, with("minerva.cuda.pdl", null, LayerKernels::configuredPdl));
+        assertEquals(true, with("minerva.cuda.pdl", " TRUE ", LayerKernels::configuredPdl));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> with("minerva.cuda.pdl", "yes", LayerKernels::configuredPdl));
+        assertTrue(e.getMessage().contains("minerva.cuda.pdl") && e.getMessage().contains("'yes'"), e.getMessage());
     }
 
     @Test
     void blocksPerSmPropertyIsCheckedAndNamed() {
-        String before = System.getProperty("minerva.cuda.layerBlocksPerSm");
-        try {
-            System.clearProperty("minerva.cuda.layerBlocksPerSm");
-            assertEquals(0, LayerKernels.configuredBlocksPerSm());
-            System.setProperty("minerva.cuda.layerBlocksPerSm", " 4 ");
-            assertEquals(4, LayerKernels.configuredBlocksPerSm());
-            for (String bad : new String[]{"-1", "many", ""}) {
-                System.setProperty("minerva.cuda.layerBlocksPerSm", bad);
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, LayerKernels::configuredBlocksPerSm);
-                assertTrue(e.getMessage().contains("minerva.cuda.layerBlocksPerSm") && e.getMessage().contains("'" + bad + "'"), e.getMessage());
-            }
-        } finally {
-            if (before == null) System.clearProperty("minerva.cuda.layerBlocksPerSm");
-            else System.setProperty("minerva.cuda.layerBlocksPerSm", before);
+        assertEquals(0, with("minerva.cuda.layerBlocksPerSm", null, LayerKernels::configuredBlocksPerSm));
+        assertEquals(4, with("minerva.cuda.layerBlocksPerSm", " 4 ", LayerKernels::configuredBlocksPerSm));
+        for (String bad : new String[]{"-1", "many", ""}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> with("minerva.cuda.layerBlocksPerSm", bad, LayerKernels::configuredBlocksPerSm));
+            assertTrue(e.getMessage().contains("minerva.cuda.layerBlocksPerSm") && e.getMessage().contains("'" + bad + "'"), e.getMessage());
         }
     }
 }

@@ -1,7 +1,10 @@
-// sample.cu on the emulator: argmax_f32, sample_topkp_f32, rng_advance, decode_advance.
+// sample.cu on the emulator: argmax_f32, argmax_prob_f32, sample_topkp_f32, rng_advance, decode_advance.
 // argmax_f32 must pick what the CPU's greedy Sampler picks (best = 0; best = i when l[i] > l[best]): ties -> the
 //   smallest index (within a thread, across lanes and warps, -0 == +0), -inf rows -> 0, NaNs never win, and a NaN at
 //   index 0 wins the whole row (every comparison with it is false); all-NaN rows -> 0.
+// argmax_prob_f32 on the same rows: the same token, and the probability the greedy Sampler reports
+//   (softmaxOfArgmax: 1 / sum_j exp(l_j - l_best), the difference in float) to 1e-5 relative of float64; NaN exactly
+//   where the Sampler's is (a NaN logit anywhere, l_best = +inf, a row of -inf).
 // sample_topkp_f32 against a port of dev.minerva.backend.cuda.reference.TopKTopPReference (the Java spec of this
 //   kernel, what gpu-check compares the GPU with): token for token, probability to 1e-5; the token must lie in the
 //   top-k ∩ top-p set computed independently in float64 (ties at the threshold kept); top_k = 1 and a tiny top_p
@@ -9,10 +12,11 @@
 //   tokens must follow the kept distribution (chi-square, p > 0.001; the seeds are fixed, so it is deterministic).
 // rng_advance: counter += rows, seed untouched, once per launch whatever the grid. decode_advance: pos += 1, lens = pos + 1.
 // Launches as the host: CudaDecoder / GpuCheck run argmax_f32 and sample_topkp_f32 with grid = rows, block 1024,
-// rng state {seed, counter} in device memory; decode_advance grid 1, block 128 (CudaDecoder). rng_advance has no host
-// caller: grid 1, block 1. The distribution check alone runs sample_topkp_f32 with 64 threads per row (the kernel
-// takes any multiple of 32; a 1024-thread row costs ~1 s of emulation), in forward order, with large-magnitude
-// logits (2^20 + offsets: their threshold search takes ~7 steps instead of ~31); the exact checks run at 1024.
+// rng state {seed, counter} in device memory (argmax_prob_f32 the same: grid = rows, block 1024); decode_advance
+// grid 1, block 128 (CudaDecoder). rng_advance has no host caller: grid 1, block 1. The distribution check alone
+// runs sample_topkp_f32 with 64 threads per row (the kernel takes any multiple of 32; a 1024-thread row costs ~1 s of
+// emulation), in forward order, with large-magnitude logits (2^20 + offsets: their threshold search takes ~7 steps
+// instead of ~31); the exact checks run at 1024.
 #include "sample.cu"
 #include "check.h"
 
@@ -22,6 +26,14 @@ int cpu_argmax(const float* l, int n) {             // engine.Sampler, temperatu
     int best = 0;
     for (int i = 1; i < n; i++) if (l[i] > l[best]) best = i;
     return best;
+}
+
+// engine.Sampler.softmaxOfArgmax in float64: 1 / sum_j exp(l_j - l_best), l_j - l_best rounded to float as in Java
+// (the Vector API's sub, the tail's float subtraction); NaN when any term is (NaN, inf - inf, -inf - -inf).
+double cpu_softmax_of_argmax(const float* l, int n, int best) {
+    double sum = 0;
+    for (int j = 0; j < n; j++) sum += std::exp((double)(l[j] - l[best]));
+    return 1.0 / sum;
 }
 
 uint64_t splitmix(uint64_t x) {
@@ -116,6 +128,21 @@ void int_check(const std::string& what, const std::vector<int>& got, const std::
     if (bad) chk::failures()++;
 }
 
+// argmax_prob_f32's probabilities: NaN exactly where the reference's is; elsewhere |got - want| <= rtol * |want|.
+void prob_check(const std::string& what, const std::vector<float>& got, const std::vector<double>& want, double rtol) {
+    std::vector<float> g;
+    std::vector<double> w;
+    size_t nans = 0, bad = 0;
+    for (size_t i = 0; i < got.size(); i++) {
+        if (std::isnan(want[i])) { nans++; if (!std::isnan(got[i])) { bad++; std::printf("     row %zu: got %g want NaN\n", i, got[i]); } }
+        else { g.push_back(got[i]); w.push_back(want[i]); }
+    }
+    std::printf("%-4s %-58s n=%-7zu NaN rows %zu, not NaN here %zu\n", bad ? "FAIL" : "ok",
+                ("argmax_prob_f32 prob NaN where the Sampler's is, " + what).c_str(), got.size(), nans, bad);
+    if (bad) chk::failures()++;
+    chk::close("argmax_prob_f32 prob == softmaxOfArgmax, " + what, g, w, rtol, 0);
+}
+
 // ---------------------------------------------------------------- argmax
 void argmax_rows(int vocab, const std::vector<std::vector<float>>& rows, const std::string& what) {
     const int R = (int)rows.size();
@@ -128,6 +155,20 @@ void argmax_rows(int vocab, const std::vector<std::vector<float>>& rows, const s
     for (int r = 0; r < R; r++)
         if (got[r] != want[r]) std::printf("     row %d: got %d (%g) want %d (%g)\n", r, got[r], rows[r][got[r] < 0 || got[r] >= vocab ? 0 : got[r]], want[r], rows[r][want[r]]);
     int_check("argmax_f32 == CPU greedy Sampler, " + what, got, want);
+
+    // argmax_prob_f32: [tokens as float bits | probabilities] in one poisoned buffer, compared bit for bit across orders
+    const auto o = chk::both_orders("argmax_prob_f32 " + what, chk::poisoned(2 * (size_t)R), [&](std::vector<float>& b) {
+        emu::launch("argmax_prob_f32", argmax_prob_f32, dim3(R), dim3(1024), 0, l.data(), vocab, (int*)b.data(), b.data() + R);
+    });
+    std::vector<int> ptok(R);
+    std::vector<float> prob(o.begin() + R, o.end());
+    std::vector<double> want_prob;
+    for (int r = 0; r < R; r++) {
+        std::memcpy(&ptok[r], &o[r], 4);
+        want_prob.push_back(cpu_softmax_of_argmax(rows[r].data(), vocab, want[r]));
+    }
+    int_check("argmax_prob_f32 token == CPU greedy Sampler, " + what, ptok, want);
+    prob_check(what, prob, want_prob, 1e-5);
 }
 
 void argmax_tests() {

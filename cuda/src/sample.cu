@@ -3,6 +3,8 @@
 //
 // argmax_f32: greedy; ties go to the smallest index, NaNs never win except at index 0 (as the CPU loop
 //   best = 0; if (l[i] > l[best]) best = i).
+// argmax_prob_f32: argmax_f32's token and its softmax probability at temperature 1, 1 / sum_i exp(l[i] - l[best]),
+//   what engine.Sampler's greedy path reports (softmaxOfArgmax), NaN where its is (any NaN, l[best] = +inf, all -inf).
 // sample_topkp_f32: temperature, then the intersection of top-k and top-p (nucleus), then a draw.
 //   The kept set is {i : z_i >= tau}. tau is found without sorting: a binary search over the 32-bit
 //   order-preserving keys of the floats for the largest tau with count(z >= tau) >= k  OR
@@ -11,16 +13,17 @@
 //   so a captured CUDA graph replays with fresh randomness; rng_advance bumps it), target = u * kept mass,
 //   and the first kept token in index order whose cumulative mass exceeds the target.
 //   The same algorithm in Java: dev.minerva.backend.cuda.reference.TopKTopPReference.
-// v1: thread-contiguous chunks, warp-shuffle scan of chunk sums.
+// v1: thread-contiguous chunks, warp-shuffle scan of chunk sums. Then argmax_prob_f32, with argmax_f32's selection
+//   moved unchanged into block_argmax so that both entries run the same code.
 #include "common.cuh"
 
 #define SAMPLE_THREADS 1024
 
-extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS)
-argmax_f32(const float* __restrict__ logits, int vocab, int* __restrict__ out_token) {
-    __shared__ float sv[32];
-    __shared__ int si[32];
-    const float* z = logits + (long long)blockIdx.x * vocab;
+// The CPU's greedy pick over one row z[0..vocab) (best = 0; best = i when z[i] > z[best]), by the whole block:
+// every thread must call it; thread 0 alone then calls emit(token). sv, si: 32 shared slots each.
+// (A callback rather than a return value keeps argmax_f32 the same instructions as before it shared this code.)
+template <class Emit>
+__device__ __forceinline__ void block_argmax(const float* __restrict__ z, int vocab, float* sv, int* si, Emit emit) {
     float best = -INFINITY;
     int bi = 0x7fffffff;
     for (int i = threadIdx.x; i < vocab; i += blockDim.x) {
@@ -46,7 +49,35 @@ argmax_f32(const float* __restrict__ logits, int vocab, int* __restrict__ out_to
             if (ov > best || (ov == best && oi < bi)) { best = ov; bi = oi; }
         }
         // all-NaN/-inf row -> 0; a NaN at index 0 wins as in the CPU loop (every '>' against it is false)
-        if (lane == 0) out_token[blockIdx.x] = (bi == 0x7fffffff || z[0] != z[0]) ? 0 : bi;
+        if (lane == 0) emit((bi == 0x7fffffff || z[0] != z[0]) ? 0 : bi);
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS)
+argmax_f32(const float* __restrict__ logits, int vocab, int* __restrict__ out_token) {
+    __shared__ float sv[32];
+    __shared__ int si[32];
+    block_argmax(logits + (long long)blockIdx.x * vocab, vocab, sv, si, [&](int tok) { out_token[blockIdx.x] = tok; });
+}
+
+// out_prob = 1 / sum_i expf(l[i] - l[best]): l[best]'s own term is 1, so the sum is >= 1 unless it is NaN, which
+// it is exactly when the Sampler's double sum is (NaN - x, inf - inf and -inf - -inf are NaN, so is expf of them).
+extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS)
+argmax_prob_f32(const float* __restrict__ logits, int vocab, int* __restrict__ out_token, float* __restrict__ out_prob) {
+    __shared__ float sv[32];
+    __shared__ int si[32];
+    __shared__ int chosen;
+    const float* z = logits + (long long)blockIdx.x * vocab;
+    block_argmax(z, vocab, sv, si, [&](int tok) { chosen = tok; });
+    __syncthreads();
+    const int tok = chosen;
+    const float zb = z[tok];
+    float s = 0.f;
+    for (int i = threadIdx.x; i < vocab; i += blockDim.x) s += expf(z[i] - zb);
+    s = block_sum(s, sv);
+    if (threadIdx.x == 0) {
+        out_token[blockIdx.x] = tok;
+        out_prob[blockIdx.x] = 1.0f / s;
     }
 }
 

@@ -1,10 +1,14 @@
 package dev.minerva.cli;
 
 import dev.minerva.backend.Backend;
+import dev.minerva.backend.cuda.CudaBackend;
+import dev.minerva.backend.cuda.CudaDecoder;
+import dev.minerva.backend.cuda.CudaGeneration;
 import dev.minerva.engine.Generator;
 import dev.minerva.engine.Sampler;
 import dev.minerva.model.Llama;
 import dev.minerva.model.LoadedModel;
+import dev.minerva.model.Weights;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,7 +18,11 @@ import java.lang.foreign.Arena;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 
-/** {@code minerva generate}: streams a completion of a prompt. */
+/**
+ * {@code minerva generate}: streams a completion of a prompt. On the CUDA backend the decode runs as
+ * {@link CudaGeneration} (one CUDA graph replay per token, sampling on the device) when the model's head size suits
+ * the decoder; {@code -Dminerva.cuda.generate=ops} runs the backend's ops one by one instead, as on the CPU.
+ */
 @Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate text from a prompt (streams to stdout).")
 public final class GenerateCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
@@ -48,14 +56,26 @@ public final class GenerateCommand implements Callable<Integer> {
         if (m.tokenizer() == null) throw new IllegalArgumentException("generate needs a tokenizer: pass --tokenizer");
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (Arena arena = Arena.ofShared(); Backend backend = model.backend()) {
-            Llama llama = new Llama(model.planned(m, arena), backend);
-            Generator g = new Generator(llama, m.tokenizer());
-            Generator.Result r = g.generate(prompt, maxTokens, new Sampler(temperature, topK, topP, minP, seed), s -> { out.print(s); out.flush(); });
+            Weights weights = model.planned(m, arena);
+            Sampler sampler = new Sampler(temperature, topK, topP, minP, seed);
+            Generator.Result r;
+            String path;
+            if (backend instanceof CudaBackend gpu && CudaGeneration.applies(weights.config()) && !"ops".equals(System.getProperty("minerva.cuda.generate"))) {
+                path = "cuda decoder (graph step, device sampling" + (CudaDecoder.Sampling.of(sampler) == null ? " off: min-p on the host" : "") + ")";
+                int[] ids = m.tokenizer().encode(prompt, true, false);
+                int room = (int) Math.min(weights.config().seqLen(), (long) ids.length + Math.max(1, maxTokens));
+                try (CudaGeneration dev = new CudaGeneration(gpu, weights, room)) {
+                    r = new Generator(weights.config(), dev, m.tokenizer()).generate(ids, maxTokens, sampler, s -> { out.print(s); out.flush(); });
+                }
+            } else {
+                path = backend.name() + " backend ops";
+                r = new Generator(new Llama(weights, backend), m.tokenizer()).generate(prompt, maxTokens, sampler, s -> { out.print(s); out.flush(); });
+            }
             out.println();
             if (stats) {
-                System.err.printf("prompt %d tokens, generated %d (%s); TTFT %.1f ms, decode %.2f tokens/s%n",
+                System.err.printf("prompt %d tokens, generated %d (%s); TTFT %.1f ms, decode %.2f tokens/s; %s%n",
                         r.promptTokens().length, r.tokens().length, r.stop(), r.prefillNanos() / 1e6,
-                        r.tokens().length > 1 ? (r.tokens().length - 1) / (r.decodeNanos() / 1e9) : 0.0);
+                        r.tokens().length > 1 ? (r.tokens().length - 1) / (r.decodeNanos() / 1e9) : 0.0, path);
             }
         }
         return 0;

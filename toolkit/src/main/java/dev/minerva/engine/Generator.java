@@ -1,9 +1,8 @@
 package dev.minerva.engine;
 
-import dev.minerva.backend.Backend;
 import dev.minerva.model.Llama;
+import dev.minerva.model.ModelConfig;
 import dev.minerva.model.tokenizer.Tokenizer;
-import dev.minerva.tensor.Tensor;
 
 import java.util.Arrays;
 import java.util.function.Consumer;
@@ -11,10 +10,12 @@ import java.util.function.Consumer;
 /**
  * Text generation for one sequence: the prompt is prefilled in one forward call, then tokens are
  * decoded one at a time and streamed as text. Stops at {@code maxTokens}, at BOS or EOS (which are
- * not emitted, as llama2.c stops on BOS), or at the context limit.
+ * not emitted, as llama2.c stops on BOS), or at the context limit. The loop itself runs on a
+ * {@link SequenceDecoder}: the host one over {@code Llama} by default, or one that keeps the whole step on a GPU.
  */
 public final class Generator {
-    private final Llama model;
+    private final ModelConfig config;
+    private final SequenceDecoder.Factory decoders;
     private final Tokenizer tokenizer;
 
     /** Why generation ended. */
@@ -33,7 +34,13 @@ public final class Generator {
 
     /** @param tokenizer may be {@code null} when only token ids are used */
     public Generator(Llama model, Tokenizer tokenizer) {
-        this.model = model;
+        this(model.config(), SequenceDecoder.of(model), tokenizer);
+    }
+
+    /** Generation through {@code decoders} for a model of {@code config}; {@code tokenizer} may be {@code null}. */
+    public Generator(ModelConfig config, SequenceDecoder.Factory decoders, Tokenizer tokenizer) {
+        this.config = config;
+        this.decoders = decoders;
         this.tokenizer = tokenizer;
     }
 
@@ -50,14 +57,12 @@ public final class Generator {
      * @throws IllegalArgumentException if the prompt is empty or longer than the model's context
      */
     public Result generate(int[] prompt, int maxTokens, Sampler sampler, Consumer<String> onText) {
-        int context = model.config().seqLen();
+        int context = config.seqLen();
         if (prompt.length == 0) throw new IllegalArgumentException("prompt has no tokens (encode with BOS)");
         if (prompt.length > context) {
             throw new IllegalArgumentException("prompt has " + prompt.length + " tokens but the model's context is " + context + " tokens");
         }
         if (maxTokens < 0) throw new IllegalArgumentException("max tokens must be >= 0: " + maxTokens);
-        Backend backend = model.backend();
-        KvCache cache = new DenseKvCache(backend, model.config(), context);
         Utf8Stream utf8 = new Utf8Stream();
         StringBuilder text = new StringBuilder();
         int[] out = new int[Math.min(maxTokens, context - prompt.length + 1)];
@@ -66,29 +71,31 @@ public final class Generator {
         Stop stop = Stop.MAX_TOKENS;
         long start = System.nanoTime(), prefill = 0;
         int prev = prompt[prompt.length - 1];
-        Batch batch = Batch.of(0, prompt, 0, false);
         int pos = prompt.length;
-        while (n < maxTokens) {
-            if (batch == null) {
-                if (pos >= context) { stop = Stop.CONTEXT_LIMIT; break; }
-                batch = Batch.of(0, new int[]{prev}, pos++, false);
+        // the last position fed is prompt.length + maxTokens - 2: the final pick needs no room after it
+        try (SequenceDecoder decoder = maxTokens == 0 ? null : decoders.open(sampler, Math.min(context, prompt.length + maxTokens))) {
+            while (n < maxTokens) {
+                Sampler.Sample s;
+                if (n == 0) {
+                    s = decoder.prefill(prompt);
+                    prefill = System.nanoTime() - start;
+                } else {
+                    if (pos >= context) { stop = Stop.CONTEXT_LIMIT; break; }
+                    pos++;
+                    s = decoder.next(prev);
+                }
+                if (tokenizer != null && (s.token() == tokenizer.bos() || s.token() == tokenizer.eos())) { stop = Stop.END_OF_SEQUENCE; break; }
+                out[n] = s.token();
+                probs[n] = s.probability();
+                n++;
+                if (tokenizer != null) {
+                    String piece = utf8.push(tokenizer.pieceBytes(prev, s.token()));
+                    text.append(piece);
+                    if (onText != null && !piece.isEmpty()) onText.accept(piece);
+                }
+                prev = s.token();
             }
-            Tensor logits = model.forward(batch, cache, ForwardHooks.NONE);
-            Sampler.Sample s = sampler.sample(backend.read(logits, 0, 1));
-            if (n == 0) prefill = System.nanoTime() - start;
-            batch = null;
-            if (tokenizer != null && (s.token() == tokenizer.bos() || s.token() == tokenizer.eos())) { stop = Stop.END_OF_SEQUENCE; break; }
-            out[n] = s.token();
-            probs[n] = s.probability();
-            n++;
-            if (tokenizer != null) {
-                String piece = utf8.push(tokenizer.pieceBytes(prev, s.token()));
-                text.append(piece);
-                if (onText != null && !piece.isEmpty()) onText.accept(piece);
-            }
-            prev = s.token();
         }
-        cache.free(0);
         String tail = utf8.finish();
         text.append(tail);
         if (onText != null && !tail.isEmpty()) onText.accept(tail);

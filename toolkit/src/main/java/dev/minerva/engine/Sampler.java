@@ -21,6 +21,7 @@ public final class Sampler {
 
     private final float temperature, topP, minP;
     private final int topK;
+    private final long seed;
     private final SplittableRandom random;
 
     /**
@@ -39,6 +40,7 @@ public final class Sampler {
         this.topK = topK;
         this.topP = topP;
         this.minP = minP;
+        this.seed = seed;
         this.random = new SplittableRandom(seed);
     }
 
@@ -46,6 +48,17 @@ public final class Sampler {
     public static Sampler greedy() { return new Sampler(0, 0, 1, 0, 0); }
 
     public boolean isGreedy() { return temperature == 0; }
+
+    public float temperature() { return temperature; }
+
+    public int topK() { return topK; }
+
+    public float topP() { return topP; }
+
+    public float minP() { return minP; }
+
+    /** The seed it was made with (a device sampler seeds its own generator with it). */
+    public long seed() { return seed; }
 
     /** Samples from {@code logits} (vocab), which is not modified. */
     public Sample sample(float[] logits) {

@@ -110,6 +110,18 @@ public final class CudaBackend implements Backend {
         return Tensor.of(name, dtype, shape, handle);
     }
 
+    /**
+     * An F32 tensor over {@code region} (a view into a buffer someone else owns, such as {@link CudaDecoder}'s cache
+     * slots), usable by every op until {@link #forget}; {@link #free} is not for it.
+     */
+    Tensor view(String name, DeviceBuffer region, long rows, long cols) {
+        if (4 * rows * cols != region.bytes()) throw new IllegalArgumentException(name + ": " + rows + "x" + cols + " f32 does not fill " + region);
+        return deviceTensor(name, DType.F32, new long[]{rows, cols}, region);
+    }
+
+    /** Drops a {@link #view} (the memory stays its owner's). */
+    void forget(Tensor view) { tensors.remove(buffer(view).address()); }
+
     /** The device buffer behind a tensor made by this backend. */
     DeviceBuffer buffer(Tensor t) {
         MemorySegment s = t.data();

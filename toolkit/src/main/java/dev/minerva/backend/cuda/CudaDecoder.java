@@ -1,5 +1,8 @@
 package dev.minerva.backend.cuda;
 
+import dev.minerva.engine.KvCache;
+import dev.minerva.engine.KvView;
+import dev.minerva.engine.Sampler;
 import dev.minerva.model.ModelConfig;
 import dev.minerva.model.RopeFrequencies;
 import dev.minerva.model.Weights;
@@ -7,15 +10,23 @@ import dev.minerva.tensor.DType;
 import dev.minerva.tensor.Tensor;
 import jcuda.driver.CUdeviceptr;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Greedy batched decode of a Llama model with everything on the GPU: token ids, positions and
- * lengths live in device memory, the next tokens come from {@code argmax_f32} straight into the input
- * buffer, and {@code decode_advance} moves every sequence one position on. So a whole step (about
- * 15 launches per layer) is captured once per batch size into a {@link CudaGraph} and replayed with one
- * {@code cuGraphLaunch}; only the final token ids cross to the host.
+ * Batched decode of a Llama model with everything on the GPU: token ids, positions and
+ * lengths live in device memory, the next tokens come from the device sampler ({@link Sampling}: {@code argmax_prob_f32},
+ * or {@code sample_topkp_f32} with its counter-based generator) straight into the input buffer, and
+ * {@code decode_advance} moves every sequence one position on. So a whole step (about 15 launches per layer) is
+ * captured once per batch size into a {@link CudaGraph} and replayed with one {@code cuGraphLaunch}; only the picked
+ * token ids and their probabilities cross to the host.
+ *
+ * <p>Sequences start either at position 0 from one token ({@link #start}) or after a prompt that {@code Llama} ran on
+ * the same backend into {@link #kvCache()} (the decoder's own cache slots) over {@link #deviceWeights()} (the same
+ * uploaded weights), picked from with {@link #begin}; {@link CudaGeneration} is that path.
  *
  * <p>The step is the forward pass of {@code dev.minerva.model.Llama} for one token per sequence, with
  * the same ops in the same order (rmsnorm, wq/wk/wv, RoPE with the model's frequencies, cache write,
@@ -66,13 +77,43 @@ public final class CudaDecoder implements AutoCloseable {
     private final Step step;
     private final Tensor tok, rmsFinal, wcls;
     private final Tensor[][] layers;   // rms_att, wq, wk, wv, wo, rms_ffn, w1, w2, w3
-    private final DeviceBuffer tokens, pos, lens, slots, invFreq, kcache, vcache, partialO, partialMl;
+    private final DeviceBuffer tokens, pos, lens, slots, invFreq, kcache, vcache, partialO, partialMl, probs, rng;
     private final Tensor x, xb, q, k, v, att, hb, hb2, logits;
     private final Map<Integer, CudaGraph> graphs = new HashMap<>();
     private final LayerKernels layer;
     private final boolean leanLayers;  // every layer's matrices (and the classifier, else it runs apart) fit LayerKernels
     private final DeviceBuffer attnCounters;   // attn_decode_f32's (batch, head) arrival counters, zero between launches
-    private final int[] hostPos;       // mirror of the device positions, to refuse running past the capacity
+    private final int[] hostPos;       // mirror of the device positions (= keys in each slot's cache), to refuse running past the capacity
+    private final Map<String, Tensor> deviceWeights = new LinkedHashMap<>();
+    private final List<Tensor> cacheViews = new ArrayList<>();
+    private final List<Tensor> uploaded = new ArrayList<>();   // weights this decoder put on the device, freed by close()
+    private Tensor[][] keyViews, valueViews;   // (layer, slot), made on first use of kvCache()
+    private Sampling sampling = Sampling.GREEDY;
+    private boolean closed;
+
+    /**
+     * How the step picks the next tokens, on the device. Part of the captured graphs (kernel arguments), so changing
+     * it ({@link #sampling(Sampling)}) drops them. {@code sample_topkp_f32} draws from a counter-based generator seeded
+     * with {@code seed}: the same seed gives the same tokens run after run, but not the CPU {@code Sampler}'s tokens.
+     */
+    public record Sampling(float temperature, int topK, float topP, long seed) {
+        /** argmax, ties to the smallest id, with the softmax probability of the pick: the CPU greedy sampler's choice. */
+        public static final Sampling GREEDY = new Sampling(0, 0, 1, 0);
+
+        public Sampling {
+            if (!(temperature >= 0)) throw new IllegalArgumentException("temperature must be >= 0: " + temperature);
+            if (topK < 0) throw new IllegalArgumentException("top-k must be >= 0: " + topK);
+            if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top-p must be in (0, 1]: " + topP);
+        }
+
+        public boolean greedy() { return temperature == 0; }
+
+        /** The device version of {@code s}, or {@code null} when the device sampler cannot do what it does (min-p). */
+        public static Sampling of(Sampler s) {
+            if (s.isGreedy()) return GREEDY;
+            return s.minP() > 0 ? null : new Sampling(s.temperature(), s.topK(), s.topP(), s.seed());
+        }
+    }
 
     /**
      * Uploads {@code weights} and allocates state for up to {@code maxBatch} sequences of {@code capacity} positions.
@@ -90,7 +131,7 @@ public final class CudaDecoder implements AutoCloseable {
         this.ctx = gpu.context();
         this.c = weights.config();
         int hs = c.headSize();
-        if (hs != 32 && hs != 64 && hs != 128) throw new IllegalArgumentException("CudaDecoder needs head size 32, 64 or 128, model has " + hs);
+        if (!headSizeSupported(hs)) throw new IllegalArgumentException("CudaDecoder needs head size 32, 64 or 128, model has " + hs);
         this.maxBatch = maxBatch;
         this.capacity = capacity;
         this.maxSplits = (capacity + CHUNK - 1) / CHUNK;
@@ -98,11 +139,11 @@ public final class CudaDecoder implements AutoCloseable {
         String[] fields = {"rms_att", "wq", "wk", "wv", "wo", "rms_ffn", "w1", "w2", "w3"};
         for (int l = 0; l < layers.length; l++) {
             layers[l] = new Tensor[fields.length];
-            for (int f = 0; f < fields.length; f++) layers[l][f] = gpu.load(weights.layer(l, fields[f]));
+            for (int f = 0; f < fields.length; f++) layers[l][f] = upload(weights, Weights.name(l, fields[f]));
         }
-        this.tok = gpu.load(weights.get("tok_embeddings"));
-        this.rmsFinal = gpu.load(weights.get("rms_final"));
-        this.wcls = c.tiedEmbeddings() ? tok : gpu.load(weights.get("wcls"));
+        this.tok = upload(weights, "tok_embeddings");
+        this.rmsFinal = upload(weights, "rms_final");
+        this.wcls = c.tiedEmbeddings() ? tok : upload(weights, "wcls");
         DeviceMemoryPool pool = ctx.pool();
         tokens = pool.allocate(4L * maxBatch, "decoder tokens");
         pos = pool.allocate(4L * maxBatch, "decoder positions");
@@ -126,6 +167,9 @@ public final class CudaDecoder implements AutoCloseable {
         vcache = pool.allocate(cacheBytes, "value cache");
         partialO = pool.allocate(4L * maxBatch * c.nHeads() * maxSplits * hs, "attention partial o");
         partialMl = pool.allocate(8L * maxBatch * c.nHeads() * maxSplits, "attention partial m,l");
+        probs = pool.allocate(4L * maxBatch, "decoder pick probabilities");
+        rng = pool.allocate(16, "decoder sampler state (seed, counter)");
+        uploadRng(0);
         x = gpu.allocate("x", maxBatch, c.dim());
         xb = gpu.allocate("xb", maxBatch, c.dim());
         q = gpu.allocate("q", maxBatch, c.dim());
@@ -148,6 +192,44 @@ public final class CudaDecoder implements AutoCloseable {
         ctx.upload(attnCounters, 0, new int[maxBatch * c.nHeads()], "attention arrival counters");
     }
 
+    private Tensor upload(Weights w, String name) {
+        Tensor host = w.get(name), t = gpu.load(host);
+        deviceWeights.put(name, t);
+        if (t != host) uploaded.add(t);                  // weights already on the device stay their owner's
+        return t;
+    }
+
+    private void uploadRng(long seed) {
+        ctx.upload(rng, 0, new int[]{(int) seed, (int) (seed >>> 32), 0, 0}, "decoder sampler state (seed, counter 0)");
+    }
+
+    /**
+     * The weights as uploaded, under their usual names: a {@code Llama} made from them on the same backend shares
+     * them (its loads find them on the device) instead of uploading a second copy.
+     */
+    public Weights deviceWeights() { return new Weights(c, deviceWeights); }
+
+    /** Sets how the next steps pick tokens (and restarts the sampler's counter); drops the graphs captured for another. */
+    public void sampling(Sampling s) {
+        if (!s.equals(sampling)) {
+            dropGraphs();
+            sampling = s;
+        }
+        uploadRng(s.seed());
+    }
+
+    /**
+     * Drops the captured graphs and lets the backend's scratch buffers move again, so that other work on the backend
+     * (a prefill of a longer prompt than any before) may grow them; the next step captures afresh.
+     */
+    public void dropGraphs() {
+        for (CudaGraph g : graphs.values()) g.close();
+        graphs.clear();
+        gpu.freezeScratch(false);
+    }
+
+    public Sampling sampling() { return sampling; }
+
     /**
      * Starts {@code first.length} sequences at position 0 with these first tokens (clears their caches'
      * lengths; old cache contents are never read past a sequence's length).
@@ -161,6 +243,112 @@ public final class CudaDecoder implements AutoCloseable {
         java.util.Arrays.fill(one, 1);
         ctx.upload(lens, 0, one, "decoder lengths");
         java.util.Arrays.fill(hostPos, 0, first.length, 0);
+    }
+
+    /**
+     * The decoder's cache as a {@link KvCache}: sequence id {@code s} is slot {@code s} (0 ≤ s < maxBatch), each layer's
+     * keys and values a view of the slot's {@code (capacity, kvDim)} rows. A {@code Llama} on the same backend prefills
+     * a prompt into it; {@link #begin} then picks the first token and the decode steps go on from there.
+     */
+    public KvCache kvCache() {
+        if (keyViews == null) {
+            int L = c.nLayers();
+            keyViews = new Tensor[L][maxBatch];
+            valueViews = new Tensor[L][maxBatch];
+            long slotBytes = 4L * capacity * c.kvDim(), layerBytes = slotBytes * maxBatch;
+            for (int l = 0; l < L; l++) {
+                for (int b = 0; b < maxBatch; b++) {
+                    long off = l * layerBytes + b * slotBytes;
+                    String at = " layer " + l + " slot " + b;
+                    keyViews[l][b] = gpu.view("key cache" + at, kcache.view(off, slotBytes, "key cache" + at), capacity, c.kvDim());
+                    valueViews[l][b] = gpu.view("value cache" + at, vcache.view(off, slotBytes, "value cache" + at), capacity, c.kvDim());
+                    cacheViews.add(keyViews[l][b]);
+                    cacheViews.add(valueViews[l][b]);
+                }
+            }
+        }
+        return new SlotCache();
+    }
+
+    /** {@link #kvCache()}: lengths are {@code hostPos}, the positions the decode steps also read. */
+    private final class SlotCache implements KvCache {
+        @Override public int capacity() { return capacity; }
+
+        @Override public int length(int seqId) { return hostPos[slot(seqId)]; }
+
+        @Override public int append(int seqId, int n) {
+            int s = slot(seqId), first = hostPos[s];
+            if (n < 0 || first + n > capacity) {
+                throw new IllegalStateException("slot " + s + " has " + first + " of " + capacity + " KV positions; cannot add " + n + " (decoder capacity)");
+            }
+            hostPos[s] = first + n;
+            return first;
+        }
+
+        @Override public void write(int layer, int seqId, int slot, Tensor k, int row, int rows, Tensor v) {
+            int s = slot(seqId);
+            gpu.copyRows(keyViews[layer][s], slot, k, row, rows);
+            gpu.copyRows(valueViews[layer][s], slot, v, row, rows);
+        }
+
+        @Override public KvView view(int layer, int seqId) {
+            int s = slot(seqId);
+            return new KvView(keyViews[layer][s], valueViews[layer][s], hostPos[s]);
+        }
+
+        @Override public void truncate(int seqId, int length) {
+            int s = slot(seqId);
+            if (length < 0 || length > hostPos[s]) throw new IllegalArgumentException("cannot truncate slot " + s + " of length " + hostPos[s] + " to " + length);
+            hostPos[s] = length;
+        }
+
+        @Override public void free(int seqId) { hostPos[slot(seqId)] = 0; }
+
+        private int slot(int seqId) {
+            if (seqId < 0 || seqId >= maxBatch) throw new IllegalArgumentException("sequence id " + seqId + " is not a decoder slot (0.." + (maxBatch - 1) + ")");
+            return seqId;
+        }
+    }
+
+    /**
+     * Picks the token after slot {@code slot}'s prefilled keys from {@code logits} row {@code row} (the prefill's
+     * output, on this backend) with the current {@link Sampling}, and sets the slot up for decode steps: that token at
+     * position = its cache length.
+     */
+    public Sampler.Sample begin(int slot, Tensor logits, int row) {
+        if (slot < 0 || slot >= maxBatch) throw new IllegalArgumentException("slot " + slot + " outside 0.." + (maxBatch - 1));
+        int len = hostPos[slot];
+        if (len == 0 || len >= capacity) throw new IllegalStateException("slot " + slot + " holds " + len + " keys: begin needs 1.." + (capacity - 1));
+        if (logits.cols() != c.vocabSize()) throw new IllegalArgumentException("logits " + logits + " are not (rows, " + c.vocabSize() + ")");
+        pick(gpu.buffer(logits).pointer(4L * row * c.vocabSize()), 1, tokens.pointer(4L * slot), probs.pointer(4L * slot));
+        ctx.upload(pos, 4L * slot, new int[]{len}, "decoder position");
+        ctx.upload(lens, 4L * slot, new int[]{len + 1}, "decoder length");
+        return picked(slot, 1)[0];
+    }
+
+    /** Replaces the next input token of sequence {@code slot} (a token the host picked or forced). */
+    public void feed(int slot, int token) {
+        if (token < 0 || token >= c.vocabSize()) throw new IllegalArgumentException("token id " + token + " outside vocabulary of " + c.vocabSize());
+        ctx.upload(tokens, 4L * slot, new int[]{token}, "decoder input token");
+    }
+
+    /** One step for sequences 0..B-1 (graph replay) and what it picked for each. */
+    public Sampler.Sample[] step(int B) {
+        if (B < 1 || B > maxBatch) throw new IllegalArgumentException("batch " + B + " outside 1.." + maxBatch);
+        CudaGraph g = graph(B);
+        advance(B, 1);
+        g.launch(ctx.stream());
+        return picked(0, B);
+    }
+
+    private Sampler.Sample[] picked(int from, int n) {
+        int[] t = new int[n];
+        float[] p = new float[n];
+        ctx.download(t, tokens, 4L * from, "picked tokens");
+        ctx.download(p, 0, probs, 4L * from, n, "picked probabilities");
+        Sampler.Sample[] out = new Sampler.Sample[n];
+        for (int i = 0; i < n; i++) out[i] = new Sampler.Sample(t[i], p[i]);
+        return out;
     }
 
     private void advance(int B, int steps) {
@@ -260,11 +448,22 @@ public final class CudaDecoder implements AutoCloseable {
         sampleAndAdvance(B);
     }
 
-    /** Greedy next tokens into the input buffer, then every sequence one position on. */
+    /** The next tokens into the input buffer, then every sequence one position on. */
     private void sampleAndAdvance(int B) {
+        pick(p(logits), B, tokens.pointer(), probs.pointer());
+        ctx.kernel("sample", "decode_advance").launch1d(ctx.stream(), 1, 128, pos, lens, B);
+    }
+
+    /** Picks a token from each of {@code rows} logits rows with the current {@link Sampling} (one block per row). */
+    private void pick(CUdeviceptr rowLogits, int rows, CUdeviceptr outTokens, CUdeviceptr outProbs) {
         CudaStream s = ctx.stream();
-        ctx.kernel("sample", "argmax_f32").launch1d(s, B, 1024, p(logits), c.vocabSize(), tokens);
-        ctx.kernel("sample", "decode_advance").launch1d(s, 1, 128, pos, lens, B);
+        Sampling m = sampling;
+        if (m.greedy()) {
+            ctx.kernel("sample", "argmax_prob_f32").launch1d(s, rows, 1024, rowLogits, c.vocabSize(), outTokens, outProbs);
+        } else {
+            ctx.kernel("sample", "sample_topkp_f32").launch1d(s, rows, 1024, rowLogits, c.vocabSize(), m.temperature(), m.topK(), m.topP(), rng, outTokens, outProbs);
+            ctx.kernel("sample", "rng_advance").launch1d(s, 1, 1, rng, rows);
+        }
     }
 
     /** {@code x += delta; delta = rmsnorm(x) * w} in one launch. */
@@ -325,10 +524,11 @@ public final class CudaDecoder implements AutoCloseable {
             if (graphs.isEmpty()) {
                 // size every scratch buffer at its largest, then freeze them for the graphs' lifetime;
                 // the warm-up advances positions, so restore them afterwards
-                int[] p0 = new int[maxBatch], l0 = new int[maxBatch], t0 = new int[maxBatch];
+                int[] p0 = new int[maxBatch], l0 = new int[maxBatch], t0 = new int[maxBatch], r0 = new int[4];
                 ctx.download(p0, pos, 0, "positions");
                 ctx.download(l0, lens, 0, "lengths");
                 ctx.download(t0, tokens, 0, "tokens");
+                ctx.download(r0, rng, 0, "sampler state");   // so that step i draws with counter i, warm-up or not
                 // each path's scratch is largest at its largest batch: the GEMM's at maxBatch, the plain GEMVs' (split-K
                 // partials) just below the crossover, the fused and dp4a GEMVs' (quantised activations) at 8 rows
                 java.util.TreeSet<Integer> warm = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
@@ -338,6 +538,7 @@ public final class CudaDecoder implements AutoCloseable {
                 ctx.upload(pos, 0, p0, "positions");
                 ctx.upload(lens, 0, l0, "lengths");
                 ctx.upload(tokens, 0, t0, "tokens");
+                ctx.upload(rng, 0, r0, "sampler state");
                 gpu.freezeScratch(true);
             }
             g = new CudaGraph("decode step batch " + B, ctx.stream(), () -> enqueueStep(B));
@@ -351,11 +552,26 @@ public final class CudaDecoder implements AutoCloseable {
 
     public ModelConfig config() { return c; }
 
+    /** Positions each sequence can hold. */
+    public int capacity() { return capacity; }
+
+    /** The head sizes the split-KV decode attention takes. */
+    static boolean headSizeSupported(int headSize) { return headSize == 32 || headSize == 64 || headSize == 128; }
+
     public Step step() { return step; }
 
+    /** Drops the graphs and gives back to the pool everything this decoder put on the device (its weights, cache and buffers). */
     @Override public void close() {
-        for (CudaGraph g : graphs.values()) g.close();
-        graphs.clear();
-        gpu.freezeScratch(false);
+        if (closed) return;
+        closed = true;
+        dropGraphs();
+        for (Tensor t : cacheViews) gpu.forget(t);
+        cacheViews.clear();
+        for (Tensor t : uploaded) gpu.free(t);
+        uploaded.clear();
+        for (Tensor t : new Tensor[]{x, xb, q, k, v, att, hb, hb2, logits}) gpu.free(t);
+        for (DeviceBuffer b : new DeviceBuffer[]{tokens, pos, lens, slots, invFreq, kcache, vcache, partialO, partialMl, probs, rng, attnCounters}) {
+            ctx.pool().free(b);
+        }
     }
 }

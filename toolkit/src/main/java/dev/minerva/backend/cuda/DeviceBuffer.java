@@ -33,6 +33,17 @@ public final class DeviceBuffer {
     long capacity() { return capacity; }
     DevicePointer devicePointer() { return ptr; }
 
+    /**
+     * {@code bytes} bytes of this buffer from {@code offset}, as a buffer of their own (a slot of a cache, say). A view
+     * is not the pool's: {@link DeviceMemoryPool#free} refuses it, and it is valid while this buffer is.
+     */
+    DeviceBuffer view(long offset, long bytes, String what) {
+        if (offset < 0 || bytes < 0 || offset + bytes > this.bytes) {
+            throw new IndexOutOfBoundsException("view [" + offset + ", " + (offset + bytes) + ") outside " + this);
+        }
+        return new DeviceBuffer(ptr.at(offset), bytes, bytes, what);
+    }
+
     /** What the buffer holds (for error messages). */
     public String what() { return what; }
 

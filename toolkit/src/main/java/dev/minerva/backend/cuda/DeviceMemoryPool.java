@@ -72,7 +72,9 @@ public final class DeviceMemoryPool implements AutoCloseable {
 
     /** Returns a buffer to the cache. */
     public void free(DeviceBuffer b) {
-        if (live.remove(b.address()) == null) throw new IllegalStateException("buffer " + b + " is not live in this pool");
+        // identity, not address: a view of a live buffer's first bytes has its address and must not free it
+        if (live.get(b.address()) != b) throw new IllegalStateException("buffer " + b + " is not live in this pool (freed twice, or a view)");
+        live.remove(b.address());
         bytesInUse -= b.capacity();
         bytesCached += b.capacity();
         free.computeIfAbsent(b.capacity(), k -> new ArrayDeque<>()).push(b.devicePointer());

@@ -819,6 +819,7 @@ public final class GpuCheck {
                 log.printf("  (%s weights made and uploaded in %.1f s)%n", dt, (System.nanoTime() - t0) / 1e9);
                 spiPath(c, dt, llama, capacity);
                 graphPath(c, dt, weights);
+                generationPath(c, dt, weights);   // last: a fault in the newest path must not cost the timings above
             }
         }
     }
@@ -865,6 +866,81 @@ public final class GpuCheck {
                     "tinyllama-1.1b", ttft, "ms", Double.NaN, "info", "engine path");
         } finally {
             cache.free(0);
+        }
+    }
+
+    /**
+     * {@link CudaGeneration}, what {@code minerva generate} runs on a GPU: a 12-token prompt prefilled into the decoder's
+     * cache slot, then 24 tokens greedy and 24 sampled (T 0.8, top-k 40, top-p 0.9), each against the CPU engine run over
+     * the same tokens (teacher-forced). Greedy: every pick is the CPU's argmax or within 1e-3 (relative to the largest
+     * logit) of its top logit, a near tie, and its probability is the CPU's softmax to 1e-3. Sampled: the pick of
+     * {@code TopKTopPReference} on the CPU logits with the device's counters (prefill 0, step i counter i); one
+     * difference in 24 is allowed, a draw landing within the logits' rounding of a boundary.
+     */
+    private void generationPath(ModelConfig c, DType dt, dev.minerva.model.Weights weights) {
+        int[] prompt = new int[12];
+        prompt[0] = 1;
+        for (int i = 1; i < prompt.length; i++) prompt[i] = 1 + rnd.nextInt(c.vocabSize() - 1);
+        int n = 24;
+        float temp = 0.8f, topP = 0.9f;
+        int topK = 40;
+        long seed = config.seed();
+        try (CudaGeneration g = new CudaGeneration(gpu, weights, prompt.length + n)) {
+            Generator gen = new Generator(c, g, null);
+            Generator.Result greedy = gen.generate(prompt, n, Sampler.greedy(), null);
+            Generator.Result drawn = gen.generate(prompt, n, new Sampler(temp, topK, topP, 0, seed), null);
+            String shape = prompt.length + "+" + n + " tokens";
+            String tag = " (" + g.decoder().step().name().toLowerCase() + " step)";
+
+            float[][] cpu = teacherForcedLogits(weights, prompt, greedy.tokens());
+            double worstGap = 0, worstProb = 0;
+            int argmax = 0;
+            for (int i = 0; i < greedy.tokens().length; i++) {
+                float[] l = cpu[i];
+                int best = 0, tok = greedy.tokens()[i];
+                double scale = 0, sum = 0;
+                for (int j = 0; j < l.length; j++) { if (l[j] > l[best]) best = j; scale = Math.max(scale, Math.abs(l[j])); }
+                for (float v : l) sum += Math.exp(v - l[best]);
+                if (tok == best) argmax++;
+                worstGap = Math.max(worstGap, (l[best] - l[tok]) / scale);
+                worstProb = Math.max(worstProb, Math.abs(Math.exp(l[tok] - l[best]) / sum - greedy.probabilities()[i]));
+            }
+            boolean ok = greedy.tokens().length == n && worstGap <= 1e-3 && worstProb <= 1e-3;
+            add("conformance", "generate greedy, device decoder vs cpu engine" + tag, dt.name(), shape, worstGap, "logit gap", 1e-3,
+                    ok ? "pass" : "FAIL", String.format("%d/%d picks the cpu argmax (others near ties); worst probability difference %.2g", argmax, greedy.tokens().length, worstProb));
+
+            cpu = teacherForcedLogits(weights, prompt, drawn.tokens());
+            int differ = 0;
+            StringBuilder where = new StringBuilder();
+            for (int i = 0; i < drawn.tokens().length; i++) {
+                TopKTopPReference.Draw d = TopKTopPReference.sample(cpu[i], temp, topK, topP, seed, i, 0);
+                if (d.token() != drawn.tokens()[i]) { differ++; where.append("step ").append(i).append(" want ").append(d.token()).append(" got ").append(drawn.tokens()[i]).append("; "); }
+            }
+            boolean drawOk = drawn.tokens().length == n && differ <= 1;
+            add("conformance", "generate sampled (device sampler) vs TopKTopPReference on cpu logits" + tag, dt.name(), shape, differ, "differ", 1,
+                    drawOk ? "pass" : "FAIL", where.toString());
+
+            add("e2e", "generate: TTFT of a 12-token prompt (device decoder)", dt.name(), "tinyllama-1.1b", greedy.prefillNanos() / 1e6, "ms", Double.NaN, "info",
+                    "prefill through Llama on the cuda backend into the decoder's cache, first pick on the device");
+            add("e2e", "generate: decode, batch 1 (device decoder, greedy)", dt.name(), "tinyllama-1.1b",
+                    (n - 1) / (greedy.decodeNanos() / 1e9), "tok/s", Double.NaN, "info", "graph replay per token and the pick read back, through Generator");
+        } catch (RuntimeException e) {
+            add("conformance", "generate on the device decoder", dt.name(), "tinyllama-1.1b", Double.NaN, "-", Double.NaN, "FAIL", e.toString());
+        }
+    }
+
+    /** The CPU engine's logits for each token of {@code generated}, given the prompt and the tokens before it. */
+    private static float[][] teacherForcedLogits(dev.minerva.model.Weights weights, int[] prompt, int[] generated) {
+        int[] all = new int[prompt.length + Math.max(0, generated.length - 1)];
+        System.arraycopy(prompt, 0, all, 0, prompt.length);
+        System.arraycopy(generated, 0, all, prompt.length, all.length - prompt.length);
+        try (CpuBackend cb = new CpuBackend()) {
+            Llama llama = new Llama(weights, cb);
+            float[] l = cb.read(llama.forward(Batch.of(0, all, 0, true), new DenseKvCache(cb, weights.config(), all.length), ForwardHooks.NONE));
+            int v = weights.config().vocabSize();
+            float[][] rows = new float[generated.length][];
+            for (int i = 0; i < rows.length; i++) rows[i] = Arrays.copyOfRange(l, (prompt.length - 1 + i) * v, (prompt.length + i) * v);
+            return rows;
         }
     }
 

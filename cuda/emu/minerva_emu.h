@@ -133,6 +133,8 @@ constexpr int kSlotBytes = 64;
 void set_order(Order o);
 Order order();
 void run_grid(const char* name, dim3 grid, dim3 block, size_t dyn_smem, const std::function<void()>& body);
+// Set by a test to see the ranges kernels ask prefetch_l2 (common.cuh) for; unset, prefetches are ignored.
+inline std::function<void(const void*, long long)> on_prefetch;
 
 template <class... P, class... A>
 void launch(const char* name, void (*kernel)(P...), dim3 grid, dim3 block, size_t dyn_smem, A... args) {

@@ -14,6 +14,8 @@
 //   arithmetic (RoPE's cos/sin rounded to f32, the residual add, silu's expf). Outputs start NaN; what a launch must
 //   not write (other cache rows and slots, past the end of q) must still be NaN afterwards. Every launch runs in
 //   both thread orders and must give identical bits.
+// Prefetch (the entries' last argument, -Dminerva.cuda.layerPrefetch): with 1, the ranges asked of L2 must lie inside
+//   the launch's weights and cover all of them, whether blocks take one row-block or loop over several; with 0, none.
 #include "layer.cu"
 #include "rmsnorm.cu"
 #include "check.h"
@@ -73,6 +75,61 @@ std::vector<double> reference_input(DT dt, const std::vector<float>& x, const st
     }
     return r;
 }
+// The entries' last argument. With 1, every range a launch asks L2 for (emu::on_prefetch, both thread orders) must
+// lie inside the launch's weights, within the rows of a row-block the asking block takes (row-block lo + row / R of
+// the launch, taken by block rb % grid), and together the ranges must cover every byte of the weights (values and
+// scales); with 0, there must be none.
+int g_prefetch = 1;
+struct Asked { const uint8_t* p; long long n; unsigned block; };
+std::vector<Asked> g_ranges;
+
+size_t weight_bytes(const Weight& w) {
+    const size_t n = (size_t)w.rows * w.K;
+    return w.dt == DT::Q8_0 ? n / 32 * MINERVA_Q8_0_BYTES : w.dt == DT::Q4_0 ? n / 32 * MINERVA_Q4_0_BYTES : n * 2;
+}
+// the row of byte `off` of w's device bytes (values, then for Q8_0/Q4_0 the scales)
+int row_of(const Weight& w, size_t off) {
+    const size_t values = w.dt == DT::Q8_0 ? (size_t)w.K : w.dt == DT::Q4_0 ? (size_t)w.K / 2 : (size_t)w.K * 2;
+    if (off < values * w.rows) return (int)(off / values);
+    return (int)((off - values * w.rows) / (w.K / 32 * 2));
+}
+
+// A weight of the launch: its rows are in row-blocks of R from the launch's row-block lo on.
+struct Part { const Weight* w; int R, lo; };
+
+void prefetched(const std::string& what, unsigned grid, std::initializer_list<Part> parts) {
+    std::vector<std::vector<bool>> cover;
+    for (const Part& m : parts) cover.emplace_back(weight_bytes(*m.w), false);
+    std::string bad;
+    if (!g_prefetch && !g_ranges.empty()) bad = "prefetched " + std::to_string(g_ranges.size()) + " ranges with prefetch 0";
+    for (const Asked& a : g_ranges) {
+        size_t i = 0;
+        for (const Part& m : parts) {
+            const uint8_t* base = m.w->dev.data();
+            if (a.p >= base && a.n > 0 && a.p + a.n <= base + cover[i].size()) {
+                const size_t off = a.p - base;
+                for (long long b = 0; b < a.n; b++) cover[i][off + b] = true;
+                const int first = row_of(*m.w, off), last = row_of(*m.w, off + a.n - 1);
+                if (first / m.R != last / m.R || (m.lo + first / m.R) % grid != a.block) {
+                    bad = "block " + std::to_string(a.block) + " prefetched rows " + std::to_string(first) + ".." + std::to_string(last) + " of weight " + std::to_string(i);
+                }
+                break;
+            }
+            i++;
+        }
+        if (i == parts.size()) bad = "prefetched " + std::to_string(a.n) + " bytes outside the weights";
+    }
+    for (size_t i = 0; i < cover.size() && g_prefetch && bad.empty(); i++) {
+        const size_t miss = std::count(cover[i].begin(), cover[i].end(), false);
+        if (miss) bad = "weight " + std::to_string(i) + ": " + std::to_string(miss) + " of " + std::to_string(cover[i].size()) + " bytes not prefetched";
+    }
+    if (!bad.empty()) {
+        std::printf("FAIL %-58s %s\n", what.c_str(), bad.c_str());
+        chk::failures()++;
+    }
+    g_ranges.clear();
+}
+
 // Every element outside [lo, hi) ranges must still be the NaN poison.
 void untouched(const std::string& what, const std::vector<float>& out, const std::vector<std::pair<size_t, size_t>>& written) {
     const float nan = std::nanf("");
@@ -139,10 +196,10 @@ void qkv_rope(DT dt, int nb, int n_heads, int n_kv, int hd, int K, int cap) {
         float *q = o.data(), *kc = o.data() + koff, *vc = o.data() + voff;
         const char* nm = name.c_str();
         switch (dt) {
-            case DT::F16: emu::launch(nm, kQkvF16[s], grid, b128, smem, as<__half>(wptr(wq)), as<__half>(wptr(wk)), as<__half>(wptr(wv)), x.data(), g.data(), kEps, q, kc, vc, pos.data(), slots.data(), slot_stride, inv_freq.data(), rows0, rows1, rows1, K, nb, hd); break;
-            case DT::BF16: emu::launch(nm, kQkvBF16[s], grid, b128, smem, as<__nv_bfloat16>(wptr(wq)), as<__nv_bfloat16>(wptr(wk)), as<__nv_bfloat16>(wptr(wv)), x.data(), g.data(), kEps, q, kc, vc, pos.data(), slots.data(), slot_stride, inv_freq.data(), rows0, rows1, rows1, K, nb, hd); break;
-            case DT::Q4_0: emu::launch(nm, kQkvQ4[s], grid, b128, smem, as<uint8_t>(wptr(wq)), wscales(wq), as<uint8_t>(wptr(wk)), wscales(wk), as<uint8_t>(wptr(wv)), wscales(wv), x.data(), g.data(), kEps, q, kc, vc, pos.data(), slots.data(), slot_stride, inv_freq.data(), rows0, rows1, rows1, K, nb, hd); break;
-            case DT::Q8_0: emu::launch(nm, kQkvQ8[s], grid, b128, smem, as<int8_t>(wptr(wq)), wscales(wq), as<int8_t>(wptr(wk)), wscales(wk), as<int8_t>(wptr(wv)), wscales(wv), x.data(), g.data(), kEps, q, kc, vc, pos.data(), slots.data(), slot_stride, inv_freq.data(), rows0, rows1, rows1, K, nb, hd); break;
+            case DT::F16: emu::launch(nm, kQkvF16[s], grid, b128, smem, as<__half>(wptr(wq)), as<__half>(wptr(wk)), as<__half>(wptr(wv)), x.data(), g.data(), kEps, q, kc, vc, pos.data(), slots.data(), slot_stride, inv_freq.data(), rows0, rows1, rows1, K, nb, hd, g_prefetch); break;
+            case DT::BF16: emu::launch(nm, kQkvBF16[s], grid, b128, smem, as<__nv_bfloat16>(wptr(wq)), as<__nv_bfloat16>(wptr(wk)), as<__nv_bfloat16>(wptr(wv)), x.data(), g.data(), kEps, q, kc, vc, pos.data(), slots.data(), slot_stride, inv_freq.data(), rows0, rows1, rows1, K, nb, hd, g_prefetch); break;
+            case DT::Q4_0: emu::launch(nm, kQkvQ4[s], grid, b128, smem, as<uint8_t>(wptr(wq)), wscales(wq), as<uint8_t>(wptr(wk)), wscales(wk), as<uint8_t>(wptr(wv)), wscales(wv), x.data(), g.data(), kEps, q, kc, vc, pos.data(), slots.data(), slot_stride, inv_freq.data(), rows0, rows1, rows1, K, nb, hd, g_prefetch); break;
+            case DT::Q8_0: emu::launch(nm, kQkvQ8[s], grid, b128, smem, as<int8_t>(wptr(wq)), wscales(wq), as<int8_t>(wptr(wk)), wscales(wk), as<int8_t>(wptr(wv)), wscales(wv), x.data(), g.data(), kEps, q, kc, vc, pos.data(), slots.data(), slot_stride, inv_freq.data(), rows0, rows1, rows1, K, nb, hd, g_prefetch); break;
             default: break;
         }
     });
@@ -150,6 +207,8 @@ void qkv_rope(DT dt, int nb, int n_heads, int n_kv, int hd, int K, int cap) {
     for (size_t i = 0; i < at.size(); i++) got[i] = out[at[i]];
     close_bound(name + shape, got.data(), want, bound);
     untouched(name + shape, out, written);
+    const int n0 = (rows0 + 7) / 8, n1 = (rows1 + 7) / 8;
+    prefetched(name + shape, grid.x, {{&wq, 8, 0}, {&wk, 8, n0}, {&wv, 8, n0 + n1}});
 }
 
 // ---- swiglu_norm_: h (nb, rows) | guard
@@ -172,15 +231,16 @@ void swiglu_norm(DT dt, int nb, int rows, int K, int cap) {
     auto out = chk::both_orders(name + shape, chk::poisoned(want.size() + kGuard), [&](std::vector<float>& o) {
         const char* nm = name.c_str();
         switch (dt) {
-            case DT::F16: emu::launch(nm, kSwF16[s], grid, b128, smem, as<__half>(wptr(wg)), as<__half>(wptr(wu)), x.data(), g.data(), kEps, o.data(), rows, K, nb); break;
-            case DT::BF16: emu::launch(nm, kSwBF16[s], grid, b128, smem, as<__nv_bfloat16>(wptr(wg)), as<__nv_bfloat16>(wptr(wu)), x.data(), g.data(), kEps, o.data(), rows, K, nb); break;
-            case DT::Q4_0: emu::launch(nm, kSwQ4[s], grid, b128, smem, as<uint8_t>(wptr(wg)), wscales(wg), as<uint8_t>(wptr(wu)), wscales(wu), x.data(), g.data(), kEps, o.data(), rows, K, nb); break;
-            case DT::Q8_0: emu::launch(nm, kSwQ8[s], grid, b128, smem, as<int8_t>(wptr(wg)), wscales(wg), as<int8_t>(wptr(wu)), wscales(wu), x.data(), g.data(), kEps, o.data(), rows, K, nb); break;
+            case DT::F16: emu::launch(nm, kSwF16[s], grid, b128, smem, as<__half>(wptr(wg)), as<__half>(wptr(wu)), x.data(), g.data(), kEps, o.data(), rows, K, nb, g_prefetch); break;
+            case DT::BF16: emu::launch(nm, kSwBF16[s], grid, b128, smem, as<__nv_bfloat16>(wptr(wg)), as<__nv_bfloat16>(wptr(wu)), x.data(), g.data(), kEps, o.data(), rows, K, nb, g_prefetch); break;
+            case DT::Q4_0: emu::launch(nm, kSwQ4[s], grid, b128, smem, as<uint8_t>(wptr(wg)), wscales(wg), as<uint8_t>(wptr(wu)), wscales(wu), x.data(), g.data(), kEps, o.data(), rows, K, nb, g_prefetch); break;
+            case DT::Q8_0: emu::launch(nm, kSwQ8[s], grid, b128, smem, as<int8_t>(wptr(wg)), wscales(wg), as<int8_t>(wptr(wu)), wscales(wu), x.data(), g.data(), kEps, o.data(), rows, K, nb, g_prefetch); break;
             default: break;
         }
     });
     close_bound(name + shape, out.data(), want, bound);
     guard_ok(name + shape, out, want.size());
+    prefetched(name + shape, grid.x, {{&wg, 4, 0}, {&wu, 4, 0}});
 }
 
 // ---- residual_ (y += W . x, no norm) and norm_gemv_ (y = W . rmsnorm(x) * g): y (nb, rows) | guard
@@ -206,26 +266,28 @@ void plain_rows(bool residual, DT dt, int nb, int rows, int K, int cap) {
         const char* nm = name.c_str();
         float* y = o.data();
         if (residual) switch (dt) {
-            case DT::F16: emu::launch(nm, kResF16[s], grid, b128, smem, as<__half>(wptr(w)), x.data(), y, rows, K, nb); break;
-            case DT::BF16: emu::launch(nm, kResBF16[s], grid, b128, smem, as<__nv_bfloat16>(wptr(w)), x.data(), y, rows, K, nb); break;
-            case DT::Q4_0: emu::launch(nm, kResQ4[s], grid, b128, smem, as<uint8_t>(wptr(w)), wscales(w), x.data(), y, rows, K, nb); break;
-            case DT::Q8_0: emu::launch(nm, kResQ8[s], grid, b128, smem, as<int8_t>(wptr(w)), wscales(w), x.data(), y, rows, K, nb); break;
+            case DT::F16: emu::launch(nm, kResF16[s], grid, b128, smem, as<__half>(wptr(w)), x.data(), y, rows, K, nb, g_prefetch); break;
+            case DT::BF16: emu::launch(nm, kResBF16[s], grid, b128, smem, as<__nv_bfloat16>(wptr(w)), x.data(), y, rows, K, nb, g_prefetch); break;
+            case DT::Q4_0: emu::launch(nm, kResQ4[s], grid, b128, smem, as<uint8_t>(wptr(w)), wscales(w), x.data(), y, rows, K, nb, g_prefetch); break;
+            case DT::Q8_0: emu::launch(nm, kResQ8[s], grid, b128, smem, as<int8_t>(wptr(w)), wscales(w), x.data(), y, rows, K, nb, g_prefetch); break;
             default: break;
         } else switch (dt) {
-            case DT::F16: emu::launch(nm, kNgF16[s], grid, b128, smem, as<__half>(wptr(w)), x.data(), g.data(), kEps, y, rows, K, nb); break;
-            case DT::BF16: emu::launch(nm, kNgBF16[s], grid, b128, smem, as<__nv_bfloat16>(wptr(w)), x.data(), g.data(), kEps, y, rows, K, nb); break;
-            case DT::Q4_0: emu::launch(nm, kNgQ4[s], grid, b128, smem, as<uint8_t>(wptr(w)), wscales(w), x.data(), g.data(), kEps, y, rows, K, nb); break;
-            case DT::Q8_0: emu::launch(nm, kNgQ8[s], grid, b128, smem, as<int8_t>(wptr(w)), wscales(w), x.data(), g.data(), kEps, y, rows, K, nb); break;
+            case DT::F16: emu::launch(nm, kNgF16[s], grid, b128, smem, as<__half>(wptr(w)), x.data(), g.data(), kEps, y, rows, K, nb, g_prefetch); break;
+            case DT::BF16: emu::launch(nm, kNgBF16[s], grid, b128, smem, as<__nv_bfloat16>(wptr(w)), x.data(), g.data(), kEps, y, rows, K, nb, g_prefetch); break;
+            case DT::Q4_0: emu::launch(nm, kNgQ4[s], grid, b128, smem, as<uint8_t>(wptr(w)), wscales(w), x.data(), g.data(), kEps, y, rows, K, nb, g_prefetch); break;
+            case DT::Q8_0: emu::launch(nm, kNgQ8[s], grid, b128, smem, as<int8_t>(wptr(w)), wscales(w), x.data(), g.data(), kEps, y, rows, K, nb, g_prefetch); break;
             default: break;
         }
     });
     close_bound(name + shape, out.data(), want, bound);
     guard_ok(name + shape, out, want.size());
+    prefetched(name + shape, grid.x, {{&w, 4, 0}});
 }
 }  // namespace
 
 int main() {
     const auto t0 = std::chrono::steady_clock::now();
+    emu::on_prefetch = [](const void* p, long long n) { g_ranges.push_back({static_cast<const uint8_t*>(p), n, blockIdx.x}); };
     for (DT dt : {DT::F16, DT::BF16, DT::Q4_0, DT::Q8_0}) {
         for (int cap : {kHostGrid, 3}) {
             for (int nb : {1, 3, 8}) qkv_rope(dt, nb, 3, 1, 20, 800, cap);
@@ -234,6 +296,13 @@ int main() {
             for (int nb : {1, 3, 8}) plain_rows(true, dt, nb, 45, 800, cap);
             for (int nb : {2, 8}) plain_rows(false, dt, nb, 45, 800, cap);
         }
+    }
+    g_prefetch = 0;                          // and without: the same values, nothing prefetched
+    for (DT dt : {DT::F16, DT::Q8_0}) {
+        qkv_rope(dt, 3, 3, 1, 20, 800, 3);
+        swiglu_norm(dt, 1, 45, 800, kHostGrid);
+        plain_rows(true, dt, 3, 45, 800, 3);
+        plain_rows(false, dt, 2, 45, 800, kHostGrid);
     }
     std::printf("(%.1f s)\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     return chk::summary("layer");

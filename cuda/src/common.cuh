@@ -57,6 +57,19 @@ __device__ __forceinline__ float key_float(uint32_t k) {
     return __uint_as_float((k & 0x80000000u) ? (k & 0x7fffffffu) : ~k);
 }
 
+// L2 prefetch hint for [p, p + bytes): one prefetch.L2 per 128-byte line, the lines spread over the block's threads.
+// It returns nothing and cannot fault (the hardware may drop it). On the emulator it does nothing but tell
+// emu::on_prefetch, where a test has set it, which range thread 0 asked for.
+__device__ __forceinline__ void prefetch_l2(const void* p, long long bytes) {
+#if defined(MINERVA_EMU)
+    if (emu::on_prefetch && threadIdx.x == 0) emu::on_prefetch(p, bytes);
+#elif defined(__CUDA_ARCH__)
+    const char* c = static_cast<const char*>(p);
+    const char* line = c - (reinterpret_cast<uintptr_t>(c) & 127);
+    for (const char* a = line + 128LL * threadIdx.x; a < c + bytes; a += 128LL * blockDim.x) asm volatile("prefetch.L2 [%0];" ::"l"(a));
+#endif
+}
+
 // Programmatic dependent launch (sm_90+; ProgrammaticLaunch on the host): a kernel launched with the PDL attribute may
 // start while the kernel before it in the stream is still running. pdl_wait() returns once that kernel has finished
 // and its writes are visible, so a PDL-launched kernel calls it before reading anything an earlier kernel wrote;

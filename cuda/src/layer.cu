@@ -26,6 +26,9 @@
 // Requirements (checked on the host): K % 32 == 0; rows of wq, wk, wv even; nb <= 8; x and W 16-byte aligned.
 // Every entry starts with pdl_wait() (common.cuh), so the host may launch them as programmatic dependent launches
 // (-Dminerva.cuda.pdl=true): nothing an earlier kernel writes is read before it.
+// prefetch != 0 (-Dminerva.cuda.layerPrefetch=true): before pdl_wait(), each block asks L2 for the weight rows it will
+// read (prefetch_l2; weights are no earlier kernel's output), so that under PDL their reads start while the kernel
+// before is still finishing, instead of after it. A hint only: the results are the same either way.
 // Reference: cuda/emu/test_layer.cpp checks each entry against float64 (q8_0/q4_0: times the Q8_0 rounding of the values
 // rmsnorm_f32 writes); gpu-check against float64 and, composed into the lean step, against the CPU engine's logits.
 #include "gemv.cuh"
@@ -204,6 +207,30 @@ __device__ __forceinline__ void qkv_rope_rows(const Dot& dq, const Dot& dk, cons
     }
 }
 
+// ---- L2 prefetch of the weight rows a block reads (the entries' `prefetch` argument)
+
+// Rows [r0, r1) of a K-column matrix, named as the entries' DOT constructors name it: a 16-bit loader, or the split
+// layout's values and scales (Q8_0: K bytes a row, Q4_0: K/2; both K/32 f16 scales a row).
+__device__ __forceinline__ void rows_l2(int K, int r0, int r1, const FetchF16& f) { prefetch_l2(f.w + (long long)r0 * K, 2LL * (r1 - r0) * K); }
+__device__ __forceinline__ void rows_l2(int K, int r0, int r1, const FetchBF16& f) { prefetch_l2(f.w + (long long)r0 * K, 2LL * (r1 - r0) * K); }
+__device__ __forceinline__ void split_rows_l2(const void* qs, long long row_bytes, const __half* d, int K, int r0, int r1) {
+    prefetch_l2(static_cast<const char*>(qs) + r0 * row_bytes, (r1 - r0) * row_bytes);
+    prefetch_l2(d + (long long)r0 * (K / MINERVA_QK), 2LL * (r1 - r0) * (K / MINERVA_QK));
+}
+__device__ __forceinline__ void rows_l2(int K, int r0, int r1, const int8_t* qs, const __half* d) { split_rows_l2(qs, K, d, K, r0, r1); }
+__device__ __forceinline__ void rows_l2(int K, int r0, int r1, const uint8_t* qs, const __half* d) { split_rows_l2(qs, K / 2, d, K, r0, r1); }
+
+// The launch's row-blocks [lo, hi) are one matrix's (R rows each, `rows` in all): f(r0, r1) with that matrix's rows
+// for each of them this block takes (blockIdx.x, blockIdx.x + gridDim.x, ...: the row loops' order).
+template <int R, class F>
+__device__ __forceinline__ void my_row_blocks(int lo, int hi, int rows, F f) {
+    const int g = gridDim.x, b = blockIdx.x;
+    for (int rb = b >= lo ? b : b + (lo - b + g - 1) / g * g; rb < hi; rb += g) {
+        const int r0 = (rb - lo) * R;
+        f(r0, min(rows, r0 + R));
+    }
+}
+
 // ---- entry points
 #define LAYER_UNPAREN(...) __VA_ARGS__
 
@@ -215,8 +242,15 @@ __device__ __forceinline__ void qkv_rope_rows(const Dot& dq, const Dot& dk, cons
                            const float* __restrict__ g, float eps, float* __restrict__ q, float* __restrict__ kcache,   \
                            float* __restrict__ vcache, const int* __restrict__ pos, const int* __restrict__ slots,      \
                            long long slot_stride, const float* __restrict__ inv_freq, int rows0, int rows1, int rows2,  \
-                           int K, int nb, int head_dim) {                                                               \
+                           int K, int nb, int head_dim, int prefetch) {                                                 \
         extern __shared__ float4 layer_smem[];                                                                          \
+        if (prefetch) {                                                                                                 \
+            constexpr int RB = 2 * GEMV_WARPS;                                                                          \
+            const int n0 = (rows0 + RB - 1) / RB, n1 = (rows1 + RB - 1) / RB, n2 = (rows2 + RB - 1) / RB;               \
+            my_row_blocks<RB>(0, n0, rows0, [&](int a, int b) { rows_l2(K, a, b, LAYER_UNPAREN M0); });                 \
+            my_row_blocks<RB>(n0, n0 + n1, rows1, [&](int a, int b) { rows_l2(K, a, b, LAYER_UNPAREN M1); });           \
+            my_row_blocks<RB>(n0 + n1, n0 + n1 + n2, rows2, [&](int a, int b) { rows_l2(K, a, b, LAYER_UNPAREN M2); }); \
+        }                                                                                                               \
         pdl_wait();                                                                                                     \
         pdl_launch_dependents();                                                                                        \
         const ACT act = ACT::template stage<true>(x, g, eps, K, nb, layer_smem);                                        \
@@ -226,8 +260,15 @@ __device__ __forceinline__ void qkv_rope_rows(const Dot& dq, const Dot& dk, cons
     }                                                                                                                   \
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32)                                                       \
     swiglu_norm_##DT##_nb##NB(LAYER_UNPAREN P0, LAYER_UNPAREN P1, const float* __restrict__ x,                          \
-                              const float* __restrict__ g, float eps, float* __restrict__ h, int rows, int K, int nb) { \
+                              const float* __restrict__ g, float eps, float* __restrict__ h, int rows, int K, int nb,  \
+                              int prefetch) {                                                                           \
         extern __shared__ float4 layer_smem[];                                                                          \
+        if (prefetch) {                                                                                                 \
+            my_row_blocks<GEMV_WARPS>(0, (rows + GEMV_WARPS - 1) / GEMV_WARPS, rows, [&](int a, int b) {                \
+                rows_l2(K, a, b, LAYER_UNPAREN M0);                                                                     \
+                rows_l2(K, a, b, LAYER_UNPAREN M1);                                                                     \
+            });                                                                                                         \
+        }                                                                                                               \
         pdl_wait();                                                                                                     \
         pdl_launch_dependents();                                                                                        \
         const ACT act = ACT::template stage<true>(x, g, eps, K, nb, layer_smem);                                        \
@@ -236,8 +277,12 @@ __device__ __forceinline__ void qkv_rope_rows(const Dot& dq, const Dot& dk, cons
     }                                                                                                                   \
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32)                                                       \
     residual_##DT##_nb##NB(LAYER_UNPAREN P0, const float* __restrict__ x, float* __restrict__ y, int rows, int K,       \
-                           int nb) {                                                                                    \
+                           int nb, int prefetch) {                                                                      \
         extern __shared__ float4 layer_smem[];                                                                          \
+        if (prefetch) {                                                                                                 \
+            my_row_blocks<GEMV_WARPS>(0, (rows + GEMV_WARPS - 1) / GEMV_WARPS, rows,                                    \
+                                      [&](int a, int b) { rows_l2(K, a, b, LAYER_UNPAREN M0); });                       \
+        }                                                                                                               \
         pdl_wait();                                                                                                     \
         pdl_launch_dependents();                                                                                        \
         const ACT act = ACT::template stage<false>(x, nullptr, 0.f, K, nb, layer_smem);                                 \
@@ -246,8 +291,12 @@ __device__ __forceinline__ void qkv_rope_rows(const Dot& dq, const Dot& dk, cons
     }                                                                                                                   \
     extern "C" __global__ void __launch_bounds__(GEMV_WARPS * 32)                                                       \
     norm_gemv_##DT##_nb##NB(LAYER_UNPAREN P0, const float* __restrict__ x, const float* __restrict__ g, float eps,       \
-                            float* __restrict__ y, int rows, int K, int nb) {                                           \
+                            float* __restrict__ y, int rows, int K, int nb, int prefetch) {                             \
         extern __shared__ float4 layer_smem[];                                                                          \
+        if (prefetch) {                                                                                                 \
+            my_row_blocks<GEMV_WARPS>(0, (rows + GEMV_WARPS - 1) / GEMV_WARPS, rows,                                    \
+                                      [&](int a, int b) { rows_l2(K, a, b, LAYER_UNPAREN M0); });                       \
+        }                                                                                                               \
         pdl_wait();                                                                                                     \
         pdl_launch_dependents();                                                                                        \
         const ACT act = ACT::template stage<true>(x, g, eps, K, nb, layer_smem);                                        \

@@ -63,7 +63,8 @@ public final class CudaDecoder implements AutoCloseable {
          * residual adds the epilogues of wo and w2, the attention merge the last block of the split kernel
          * ({@code attn_decode_f32}), and Q8_0's and Q4_0's activation quantisation the prologue of their dp4a GEMVs. Larger batches,
          * and weights the layer kernels do not take, run {@link #FUSED}. With {@code -Dminerva.cuda.pdl=true} those
-         * launches are programmatic dependent launches. Checked on the emulator only so far.
+         * launches are programmatic dependent launches, and with {@code -Dminerva.cuda.layerPrefetch=true} as well each
+         * block asks L2 for its weight rows before it waits. Checked on the emulator only so far.
          */
         LEAN;
 
@@ -179,7 +180,7 @@ public final class CudaDecoder implements AutoCloseable {
         hb = gpu.allocate("hb", maxBatch, c.hiddenDim());
         hb2 = gpu.allocate("hb2", maxBatch, c.hiddenDim());
         logits = gpu.allocate("logits", maxBatch, c.vocabSize());
-        layer = new LayerKernels(gpu, LayerKernels.configuredBlocksPerSm(), LayerKernels.configuredPdl());
+        layer = new LayerKernels(gpu, LayerKernels.configuredBlocksPerSm(), LayerKernels.configuredPdl(), LayerKernels.configuredPrefetch());
         boolean lean = true;
         int n = LayerKernels.MAX_ROWS;
         for (Tensor[] L : layers) {

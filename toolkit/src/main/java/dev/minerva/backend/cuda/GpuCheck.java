@@ -388,7 +388,7 @@ public final class GpuCheck {
         float eps = 1e-5f;
         boolean q8x = dt == DType.Q8_0 || dt == DType.Q4_0;   // dp4a: Q8_0 activations
         double tol = q8x ? 1e-3 : 1e-5;
-        LayerKernels layer = new LayerKernels(gpu, 0, false);
+        LayerKernels layer = new LayerKernels(gpu, 0, false, true);   // with the L2 prefetch: it must change nothing
         int[] rows = {rq, rkv, rkv, hidden, hidden, K}, cols = {K, K, K, K, K, k2};   // wq wk wv w1 w3 w2
         Tensor[] w = new Tensor[6];
         float[][] wf = new float[6][];
@@ -811,16 +811,23 @@ public final class GpuCheck {
     private void endToEnd() {
         ModelConfig c = ModelPresets.get("tinyllama-1.1b");
         int capacity = 640;
-        for (DType dt : new DType[]{DType.F16, DType.Q8_0}) {
-            try (Arena arena = Arena.ofShared()) {
+        DType[] dts = {DType.F16, DType.Q8_0};
+        try (Arena arena = Arena.ofShared()) {
+            dev.minerva.model.Weights[] weights = new dev.minerva.model.Weights[dts.length];
+            for (int i = 0; i < dts.length; i++) {
                 long t0 = System.nanoTime();
-                dev.minerva.model.Weights weights = RandomWeights.create(c, dt, config.seed(), arena);
-                Llama llama = new Llama(weights, gpu);
-                log.printf("  (%s weights made and uploaded in %.1f s)%n", dt, (System.nanoTime() - t0) / 1e9);
-                spiPath(c, dt, llama, capacity);
-                graphPath(c, dt, weights);
-                generationPath(c, dt, weights);   // last: a fault in the newest path must not cost the timings above
+                weights[i] = RandomWeights.create(c, dts[i], config.seed(), arena);
+                log.printf("  (%s weights made in %.1f s)%n", dts[i], (System.nanoTime() - t0) / 1e9);
             }
+            // the newest decode step first, for both dtypes: if the session's time limit cuts the run short, it cuts
+            // the steps already measured in earlier runs
+            for (int i = 0; i < dts.length; i++) decoderPaths(c, dts[i], weights[i], CudaDecoder.Step.LEAN);
+            for (int i = 0; i < dts.length; i++) {
+                spiPath(c, dts[i], new Llama(weights[i], gpu), capacity);
+                decoderPaths(c, dts[i], weights[i], CudaDecoder.Step.FUSED, CudaDecoder.Step.PLAIN);
+            }
+            // last: a fault in the newest path must not cost the timings above
+            for (int i = 0; i < dts.length; i++) generationPath(c, dts[i], weights[i]);
         }
     }
 
@@ -944,10 +951,9 @@ public final class GpuCheck {
         }
     }
 
-    /** {@link CudaDecoder}: the whole greedy step on the device, one CUDA graph per batch size. */
-    private void graphPath(ModelConfig c, DType dt, dev.minerva.model.Weights weights) {
-        // newest first: if the session's time limit cuts the run short, the step not yet measured is the one measured
-        for (CudaDecoder.Step step : new CudaDecoder.Step[]{CudaDecoder.Step.LEAN, CudaDecoder.Step.FUSED, CudaDecoder.Step.PLAIN}) {
+    /** {@link CudaDecoder} with each of {@code steps} (the lean one in all its settings): the whole step on the device, one CUDA graph per batch size. */
+    private void decoderPaths(ModelConfig c, DType dt, dev.minerva.model.Weights weights, CudaDecoder.Step... steps) {
+        for (CudaDecoder.Step step : steps) {
             try {
                 if (step == CudaDecoder.Step.PLAIN) graphPath(c, dt, weights, step);
                 else if (step == CudaDecoder.Step.LEAN) leanPaths(c, dt, weights);
@@ -960,12 +966,15 @@ public final class GpuCheck {
 
     /**
      * The lean step (layer.cu; its own GEMV versions): checked and timed as the others, then with programmatic dependent
-     * launches ({@code -Dminerva.cuda.pdl=true}, checked and timed the same way), then timed at batches 1 and 8 with the
+     * launches ({@code -Dminerva.cuda.pdl=true}, checked and timed the same way), then with PDL and each block's weight rows
+     * asked of L2 before it waits ({@code -Dminerva.cuda.layerPrefetch=true}), then timed at batches 1 and 8 with the
      * layer kernels' grid capped at 2, 4 and 8 blocks per SM ({@code -Dminerva.cuda.layerBlocksPerSm}).
      */
     private void leanPaths(ModelConfig c, DType dt, dev.minerva.model.Weights weights) {
         graphPath(c, dt, weights, CudaDecoder.Step.LEAN);
         withProperty("minerva.cuda.pdl", "true", () -> graphPath(c, dt, weights, CudaDecoder.Step.LEAN));
+        withProperty("minerva.cuda.pdl", "true", () -> withProperty("minerva.cuda.layerPrefetch", "true",
+                () -> graphPath(c, dt, weights, CudaDecoder.Step.LEAN)));
         for (int perSm : new int[]{2, 4, 8}) {
             withProperty("minerva.cuda.layerBlocksPerSm", Integer.toString(perSm), () -> {
                 try (CudaDecoder dec = new CudaDecoder(gpu, weights, 8, 64 + 4, CudaDecoder.Step.LEAN)) {
@@ -1013,7 +1022,9 @@ public final class GpuCheck {
     /** The CUDA-graph decoder with one step version: its first logits against the CPU engine, graph replay against eager, tok/s. */
     private void graphPath(ModelConfig c, DType dt, dev.minerva.model.Weights weights, CudaDecoder.Step step) {
         int steps = 64;
-        String version = step == CudaDecoder.Step.LEAN ? ", layer.cu" + (LayerKernels.configuredPdl() ? " + pdl" : "") : ", " + gemvPath();
+        String version = step == CudaDecoder.Step.LEAN
+                ? ", layer.cu" + (LayerKernels.configuredPdl() ? " + pdl" : "") + (LayerKernels.configuredPrefetch() ? " + prefetch" : "")
+                : ", " + gemvPath();
         String tag = " (" + step.name().toLowerCase() + " step" + version + ")";
         try (CudaDecoder dec = new CudaDecoder(gpu, weights, 128, steps + 4, step)) {
             // correctness: the first step's logits against the CPU engine, graph replay against eager launches

@@ -41,4 +41,12 @@ final class KernelVersion {
         }
         throw new IllegalArgumentException("-D" + property + " must be a whole number >= " + min + meaning + ", got '" + v + "'");
     }
+
+    /** A true/false system property (case and surrounding blanks ignored), {@code fallback} when unset. */
+    static boolean configuredFlag(String property, boolean fallback) {
+        String v = System.getProperty(property, String.valueOf(fallback)).trim();
+        if (v.equalsIgnoreCase("true")) return true;
+        if (v.equalsIgnoreCase("false")) return false;
+        throw new IllegalArgumentException("-D" + property + " must be true or false, got '" + v + "'");
+    }
 }

@@ -31,26 +31,30 @@ final class LayerKernels {
     private final CudaContext ctx;
     private final int gridCap;                                  // 0: one block per row-block
     private final boolean pdl;                                  // programmatic dependent launches
+    private final boolean prefetch;                             // weight rows asked of L2 before pdl_wait()
     private final Map<String, Integer> smemOptIn = new HashMap<>();
 
-    LayerKernels(CudaBackend gpu, int blocksPerSm, boolean pdl) {
+    LayerKernels(CudaBackend gpu, int blocksPerSm, boolean pdl, boolean prefetch) {
         if (blocksPerSm < 0) throw new IllegalArgumentException("layer blocks per SM must be >= 0 (0: no cap), got " + blocksPerSm);
         this.gpu = gpu;
         this.ctx = gpu.context();
         this.gridCap = blocksPerSm * ctx.info().smCount();
         this.pdl = pdl;
+        this.prefetch = prefetch;
     }
 
     /**
      * {@code -Dminerva.cuda.pdl=true|false}, default false: launch the layer kernels and {@code attn_decode_f32} as
      * programmatic dependent launches ({@link ProgrammaticLaunch}; sm_90+). Not yet run on a GPU.
      */
-    static boolean configuredPdl() {
-        String v = System.getProperty("minerva.cuda.pdl", "false").trim();
-        if (v.equalsIgnoreCase("true")) return true;
-        if (v.equalsIgnoreCase("false")) return false;
-        throw new IllegalArgumentException("-Dminerva.cuda.pdl must be true or false, got '" + v + "'");
-    }
+    static boolean configuredPdl() { return KernelVersion.configuredFlag("minerva.cuda.pdl", false); }
+
+    /**
+     * {@code -Dminerva.cuda.layerPrefetch=true|false}, default false: each block of a layer kernel first asks L2 for the
+     * weight rows it will read ({@code prefetch_l2}, before {@code pdl_wait()}), so that with PDL those reads overlap the
+     * tail of the kernel before. Results are the same either way. Not yet run on a GPU.
+     */
+    static boolean configuredPrefetch() { return KernelVersion.configuredFlag("minerva.cuda.layerPrefetch", false); }
 
     /** Launches {@code k} as {@code LayerKernels} launches its own entries: programmatic when PDL is on. */
     void launch(Kernel k, int gx, int gy, int gz, int smem, Object... args) {
@@ -130,6 +134,7 @@ final class LayerKernels {
             smemOptIn.put(k.name(), (int) smem);
         }
         int grid = gridCap > 0 ? Math.min(rowBlocks, gridCap) : rowBlocks;
+        args.add(prefetch ? 1 : 0);
         launch(k, grid, 1, 1, (int) smem, args.toArray());
     }
 
@@ -137,4 +142,6 @@ final class LayerKernels {
     int gridCap() { return gridCap; }
 
     boolean pdl() { return pdl; }
+
+    boolean prefetch() { return prefetch; }
 }

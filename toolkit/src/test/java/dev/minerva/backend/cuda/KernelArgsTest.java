@@ -29,6 +29,8 @@ class KernelArgsTest {
         assertEquals(List.of("u64", "u64", "u64", "u64", "u64", "u64", "u32", "u32", "u32", "f32", "u32", "u64", "u64"),
                 PtxResources.params(att, "attn_decode_split_f32"));
         assertNull(PtxResources.params(att, "no_such_kernel"));
+        // layer.cu: values, scales, x, y, then rows, K, nb and prefetch (what LayerKernels.residual passes)
+        assertEquals(List.of("u64", "u64", "u64", "u64", "u32", "u32", "u32", "u32"), PtxResources.params(PtxResources.text("layer", 90), "residual_q8_0_nb1"));
     }
 
     @Test

@@ -33,6 +33,14 @@ class LayerKernelsTest {
     }
 
     @Test
+    void prefetchIsOffUnlessToldAndOnlyTrueOrFalse() {
+        assertEquals(false, with("minerva.cuda.layerPrefetch", null, LayerKernels::configuredPrefetch));
+        assertEquals(true, with("minerva.cuda.layerPrefetch", "true", LayerKernels::configuredPrefetch));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> with("minerva.cuda.layerPrefetch", "1", LayerKernels::configuredPrefetch));
+        assertTrue(e.getMessage().contains("minerva.cuda.layerPrefetch") && e.getMessage().contains("'1'"), e.getMessage());
+    }
+
+    @Test
     void blocksPerSmPropertyIsCheckedAndNamed() {
         assertEquals(0, with("minerva.cuda.layerBlocksPerSm", null, LayerKernels::configuredBlocksPerSm));
         assertEquals(4, with("minerva.cuda.layerBlocksPerSm", " 4 ", LayerKernels::configuredBlocksPerSm));

@@ -42,6 +42,11 @@ public final class Llama {
             xf = b.allocate("xf", r, c.dim());          // final-normed rows that get logits
             logits = b.allocate("logits", r, c.vocabSize());
         }
+
+        /** Gives the tensors back (on a GPU, to the device memory pool: a shape change must not leak the old ones). */
+        void free(Backend b) {
+            for (Tensor t : new Tensor[]{x, xb, xb2, q, k, v, att, hb, hb2, xf, logits}) b.free(t);
+        }
     }
 
     private static final String[] LAYER_TAPS = {"attn.wq.in", "attn.wk.in", "attn.wv.in", "attn.q", "attn.k", "attn.v",
@@ -93,7 +98,10 @@ public final class Llama {
                         + " new exceeds the context limit of " + cache.capacity());
             }
         }
-        if (act == null || act.rows != T || act.logitRows != R) act = new Activations(backend, config, T, R);
+        if (act == null || act.rows != T || act.logitRows != R) {
+            if (act != null) act.free(backend);   // the last call's logits were valid only until this call
+            act = new Activations(backend, config, T, R);
+        }
         Activations a = act;
 
         // slots of the new rows in each sequence's cache

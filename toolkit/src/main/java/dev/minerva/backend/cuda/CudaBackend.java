@@ -513,8 +513,8 @@ public final class CudaBackend implements Backend {
     /** Returns a tensor made by this backend to the device memory pool (weights of a model being unloaded, a finished sequence's cache). */
     @Override public void free(Tensor t) {
         DeviceBuffer b = buffer(t);
+        ctx.pool().free(b);              // first: it refuses a view, which then stays usable
         tensors.remove(b.address());
-        ctx.pool().free(b);
     }
 
     @Override public void close() {

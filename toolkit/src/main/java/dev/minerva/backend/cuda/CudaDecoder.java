@@ -319,7 +319,8 @@ public final class CudaDecoder implements AutoCloseable {
     public Sampler.Sample begin(int slot, Tensor logits, int row) {
         if (slot < 0 || slot >= maxBatch) throw new IllegalArgumentException("slot " + slot + " outside 0.." + (maxBatch - 1));
         int len = hostPos[slot];
-        if (len == 0 || len >= capacity) throw new IllegalStateException("slot " + slot + " holds " + len + " keys: begin needs 1.." + (capacity - 1));
+        // len == capacity is allowed: the pick needs no room, only a step after it would (advance refuses that one)
+        if (len == 0) throw new IllegalStateException("slot " + slot + " holds no keys: prefill a prompt into kvCache() first");
         if (logits.cols() != c.vocabSize()) throw new IllegalArgumentException("logits " + logits + " are not (rows, " + c.vocabSize() + ")");
         pick(gpu.buffer(logits).pointer(4L * row * c.vocabSize()), 1, tokens.pointer(4L * slot), probs.pointer(4L * slot));
         ctx.upload(pos, 4L * slot, new int[]{len}, "decoder position");

@@ -3,12 +3,15 @@ package dev.minerva.backend.cuda;
 import dev.minerva.tensor.DType;
 import org.junit.jupiter.api.Test;
 
+import java.util.Map;
+import java.util.function.Supplier;
+
 import static dev.minerva.backend.cuda.KernelVersionsTest.with;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The host rules of {@link LayerKernels} that need no GPU: shared-memory sizes and the grid-cap property. */
+/** The host rules of {@link LayerKernels} that need no GPU: shared-memory sizes and its properties (grid cap, PDL, prefetch). */
 class LayerKernelsTest {
 
     @Test
@@ -25,19 +28,15 @@ class LayerKernelsTest {
     }
 
     @Test
-    void pdlIsOffUnlessToldAndOnlyTrueOrFalse() {
-        assertEquals(false, with("minerva.cuda.pdl", null, LayerKernels::configuredPdl));
-        assertEquals(true, with("minerva.cuda.pdl", " TRUE ", LayerKernels::configuredPdl));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> with("minerva.cuda.pdl", "yes", LayerKernels::configuredPdl));
-        assertTrue(e.getMessage().contains("minerva.cuda.pdl") && e.getMessage().contains("'yes'"), e.getMessage());
-    }
-
-    @Test
-    void prefetchIsOffUnlessToldAndOnlyTrueOrFalse() {
-        assertEquals(false, with("minerva.cuda.layerPrefetch", null, LayerKernels::configuredPrefetch));
-        assertEquals(true, with("minerva.cuda.layerPrefetch", "true", LayerKernels::configuredPrefetch));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> with("minerva.cuda.layerPrefetch", "1", LayerKernels::configuredPrefetch));
-        assertTrue(e.getMessage().contains("minerva.cuda.layerPrefetch") && e.getMessage().contains("'1'"), e.getMessage());
+    void pdlAndPrefetchAreOffUnlessToldAndOnlyTrueOrFalse() {
+        Map<String, Supplier<Boolean>> flags = Map.of("minerva.cuda.pdl", LayerKernels::configuredPdl,
+                "minerva.cuda.layerPrefetch", LayerKernels::configuredPrefetch);
+        flags.forEach((name, read) -> {
+            assertEquals(false, with(name, null, read));
+            assertEquals(true, with(name, " TRUE ", read));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> with(name, "yes", read));
+            assertTrue(e.getMessage().contains(name) && e.getMessage().contains("'yes'"), e.getMessage());
+        });
     }
 
     @Test

@@ -90,8 +90,10 @@ device() {
   : "${OUT:?device mode runs on the GPU machine, where \$OUT is set}"
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv > "$OUT/nvidia-smi.csv" 2>&1 || true
   set +e
-  # bounded, so that a hang still leaves time for the torch reference inside the 600 s call
-  GPU_CHECK_LIMIT_S="${MINERVA_GPU_CHECK_S:-330}" gpu_check --out /tmp/gc 2>&1 | tee "$OUT/gpu-check.log"
+  # bounded, so that a hang still leaves time for the torch reference inside the 600 s call; 30 s before the hard
+  # timeout gpu-check skips what is left itself, so that it still records its rows
+  limit="${MINERVA_GPU_CHECK_S:-330}"
+  GPU_CHECK_LIMIT_S="$limit" gpu_check --time-limit $((limit > 60 ? limit - 30 : 0)) --out /tmp/gc 2>&1 | tee "$OUT/gpu-check.log"
   echo "gpu-check exit ${PIPESTATUS[0]}" | tee -a "$OUT/gpu-check.log"
   for d in /tmp/gc/datasets/results/gpu-check/*/; do
     id=$(basename "$d"); mkdir -p "$OUT/gpu-check/$id"; cp "$d"/results.csv "$d"/run.json "$OUT/gpu-check/$id/"

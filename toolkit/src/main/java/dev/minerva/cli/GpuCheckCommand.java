@@ -37,6 +37,10 @@ public final class GpuCheckCommand implements Callable<Integer> {
     @Option(names = "--no-e2e", description = "skip the end-to-end TinyLlama-shape decode")
     boolean noE2e;
 
+    @Option(names = "--time-limit", defaultValue = "0", paramLabel = "SECONDS",
+            description = "after this many seconds skip what is left (one info row each) and record the run (0: no limit)")
+    int timeLimitS;
+
     @Option(names = "--stories", description = "folder with stories260K.bin + tok512.bin (default: <root>/../shared/models/stories260K)")
     Path stories;
 
@@ -58,7 +62,7 @@ public final class GpuCheckCommand implements Callable<Integer> {
         }
         Path storiesDir = stories != null ? stories : Locations.root().resolve("../shared/models/stories260K").normalize();
         GpuCheck.Config cfg = new GpuCheck.Config(seed, Math.max(1, repeats), !quick, !quick && !noE2e, storiesDir,
-                System.getenv("MINERVA_GIT_COMMIT"));
+                System.getenv("MINERVA_GIT_COMMIT"), Math.max(0, timeLimitS));
         Run run = Run.begin("gpu-check", cfg, seed, "cuda", null, Locations.root());
         if (cfg.sourceCommit() != null && !cfg.sourceCommit().isBlank()) run = run.withGit(new GitState(cfg.sourceCommit(), false));
         List<GpuCheck.Row> rows;

@@ -53,7 +53,8 @@ public final class GpuCheck {
      * @param storiesDir folder with stories260K.bin and tok512.bin, or null to skip that check
      * @param sourceCommit the commit the code was built from when git cannot tell (GPU machines), or null
      */
-    public record Config(long seed, int repeats, boolean benchmarks, boolean endToEnd, Path storiesDir, String sourceCommit) {}
+    /** @param timeLimitS seconds after which what is left is skipped (an info row each) and the run ends; 0: none */
+    public record Config(long seed, int repeats, boolean benchmarks, boolean endToEnd, Path storiesDir, String sourceCommit, int timeLimitS) {}
 
     /** One line of the report (and of results.csv). {@code status}: pass, FAIL, info. */
     public record Row(String section, String name, String dtype, String shape, double value, String unit,
@@ -67,6 +68,7 @@ public final class GpuCheck {
     private final PrintStream log;
     private final List<Row> rows = new ArrayList<>();
     private double copyGbs = Double.NaN;
+    private final long deadline;           // System.nanoTime() past which work is skipped; Long.MAX_VALUE: none
 
     public GpuCheck(Config config, CudaBackend gpu, PrintStream log) {
         this.config = config;
@@ -75,6 +77,18 @@ public final class GpuCheck {
         this.cpu = new CpuBackend();
         this.rnd = new Random(config.seed());
         this.log = log;
+        this.deadline = config.timeLimitS() > 0 ? System.nanoTime() + config.timeLimitS() * 1_000_000_000L : Long.MAX_VALUE;
+    }
+
+    /**
+     * Whether the time limit has passed; if so, {@code what} gets an info row saying it was skipped. Checked between
+     * sections and between the end-to-end runs, so that a run cut short still prints its table and records its rows,
+     * where the session script's hard timeout would lose them.
+     */
+    private boolean outOfTime(String section, String what) {
+        if (System.nanoTime() < deadline) return false;
+        add(section, what, "-", "-", Double.NaN, "-", Double.NaN, "info", "skipped: gpu-check --time-limit " + config.timeLimitS() + " s reached");
+        return true;
     }
 
     /** Runs every enabled part; returns all rows (failures have status FAIL). */
@@ -92,6 +106,7 @@ public final class GpuCheck {
     }
 
     private void section(String name, Runnable body) {
+        if (outOfTime(name, "section")) return;
         log.println("== " + name);
         try {
             body.run();
@@ -833,6 +848,7 @@ public final class GpuCheck {
 
     /** Through the engine: Llama.forward on the CudaBackend (host-driven launches, no graph). */
     private void spiPath(ModelConfig c, DType dt, Llama llama, int capacity) {
+        if (outOfTime("e2e", "engine path (prefill, decode without graph) " + dt)) return;
         DenseKvCache cache = new DenseKvCache(gpu, c, capacity);
         int[] prompt = new int[512];
         for (int i = 0; i < prompt.length; i++) prompt[i] = 1 + rnd.nextInt(c.vocabSize() - 1);
@@ -885,6 +901,7 @@ public final class GpuCheck {
      * difference in 24 is allowed, a draw landing within the logits' rounding of a boundary.
      */
     private void generationPath(ModelConfig c, DType dt, dev.minerva.model.Weights weights) {
+        if (outOfTime("e2e", "generate on the device decoder " + dt)) return;
         int[] prompt = new int[12];
         prompt[0] = 1;
         for (int i = 1; i < prompt.length; i++) prompt[i] = 1 + rnd.nextInt(c.vocabSize() - 1);
@@ -976,6 +993,7 @@ public final class GpuCheck {
         withProperty("minerva.cuda.pdl", "true", () -> withProperty("minerva.cuda.layerPrefetch", "true",
                 () -> graphPath(c, dt, weights, CudaDecoder.Step.LEAN)));
         for (int perSm : new int[]{2, 4, 8}) {
+            if (outOfTime("e2e", "lean step, " + perSm + " blocks/SM " + dt)) return;
             withProperty("minerva.cuda.layerBlocksPerSm", Integer.toString(perSm), () -> {
                 try (CudaDecoder dec = new CudaDecoder(gpu, weights, 8, 64 + 4, CudaDecoder.Step.LEAN)) {
                     timeDecode(dec, c, dt, weights, new int[]{1, 8}, 64, "lean step, " + perSm + " blocks/SM");
@@ -1026,6 +1044,7 @@ public final class GpuCheck {
                 ? ", layer.cu" + (LayerKernels.configuredPdl() ? " + pdl" : "") + (LayerKernels.configuredPrefetch() ? " + prefetch" : "")
                 : ", " + gemvPath();
         String tag = " (" + step.name().toLowerCase() + " step" + version + ")";
+        if (outOfTime("e2e", "decoder" + tag + " " + dt)) return;
         try (CudaDecoder dec = new CudaDecoder(gpu, weights, 128, steps + 4, step)) {
             // correctness: the first step's logits against the CPU engine, graph replay against eager launches
             int[] first = {5, 9};

@@ -335,7 +335,7 @@ public final class CudaDecoder implements AutoCloseable {
     }
 
     /** One step for sequences 0..B-1 (graph replay) and what it picked for each. */
-    public Sampler.Sample[] step(int B) {
+    public Sampler.Sample[] next(int B) {
         if (B < 1 || B > maxBatch) throw new IllegalArgumentException("batch " + B + " outside 1.." + maxBatch);
         CudaGraph g = graph(B);
         advance(B, 1);

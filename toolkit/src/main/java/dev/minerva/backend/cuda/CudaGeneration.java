@@ -64,7 +64,7 @@ public final class CudaGeneration implements SequenceDecoder.Factory, AutoClosea
 
             @Override public Sampler.Sample next(int token) {
                 if (token != last) decoder.feed(0, token);
-                return picked(decoder.step(1)[0], () -> decoder.logits(1));
+                return picked(decoder.next(1)[0], () -> decoder.logits(1));
             }
 
             /** With a device sampler, its pick; otherwise the host sampler's, from the logits read back. */

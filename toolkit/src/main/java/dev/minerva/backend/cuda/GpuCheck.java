@@ -52,8 +52,8 @@ public final class GpuCheck {
      * @param endToEnd   run part 3
      * @param storiesDir folder with stories260K.bin and tok512.bin, or null to skip that check
      * @param sourceCommit the commit the code was built from when git cannot tell (GPU machines), or null
+     * @param timeLimitS seconds after which what is left is skipped (an info row each) and the run ends; 0: none
      */
-    /** @param timeLimitS seconds after which what is left is skipped (an info row each) and the run ends; 0: none */
     public record Config(long seed, int repeats, boolean benchmarks, boolean endToEnd, Path storiesDir, String sourceCommit, int timeLimitS) {}
 
     /** One line of the report (and of results.csv). {@code status}: pass, FAIL, info. */
@@ -895,8 +895,8 @@ public final class GpuCheck {
     /**
      * {@link CudaGeneration}, what {@code minerva generate} runs on a GPU: a 12-token prompt prefilled into the decoder's
      * cache slot, then 24 tokens greedy and 24 sampled (T 0.8, top-k 40, top-p 0.9), each against the CPU engine run over
-     * the same tokens (teacher-forced). Greedy: every pick is the CPU's argmax or within 1e-3 (relative to the largest
-     * logit) of its top logit, a near tie, and its probability is the CPU's softmax to 1e-3. Sampled: the pick of
+     * the same tokens (teacher-forced). Greedy: every pick is the CPU's argmax or within 1e-3 (Q8_0: 1e-2) of its top
+     * logit relative to the largest, a near tie, and its probability is the CPU's softmax to 1e-3. Sampled: the pick of
      * {@code TopKTopPReference} on the CPU logits with the device's counters (prefill 0, step i counter i); one
      * difference in 24 is allowed, a draw landing within the logits' rounding of a boundary.
      */
@@ -929,8 +929,10 @@ public final class GpuCheck {
                 worstGap = Math.max(worstGap, (l[best] - l[tok]) / scale);
                 worstProb = Math.max(worstProb, Math.abs(Math.exp(l[tok] - l[best]) / sum - greedy.probabilities()[i]));
             }
-            boolean ok = greedy.tokens().length == n && worstGap <= 1e-3 && worstProb <= 1e-3;
-            add("conformance", "generate greedy, device decoder vs cpu engine" + tag, dt.name(), shape, worstGap, "logit gap", 1e-3,
+            // ten times the decoder's logits tolerance (a relative L2 error; one logit may be off by several times it)
+            double gapTol = dt == DType.F16 ? 1e-3 : 1e-2;
+            boolean ok = greedy.tokens().length == n && worstGap <= gapTol && worstProb <= 1e-3;
+            add("conformance", "generate greedy, device decoder vs cpu engine" + tag, dt.name(), shape, worstGap, "logit gap", gapTol,
                     ok ? "pass" : "FAIL", String.format("%d/%d picks the cpu argmax (others near ties); worst probability difference %.2g", argmax, greedy.tokens().length, worstProb));
 
             cpu = teacherForcedLogits(weights, prompt, drawn.tokens());

@@ -34,6 +34,32 @@ class GeneratorEdgeCaseTest {
         assertArrayEquals(new int[]{403, 407, 261, 378, 432}, r.tokens());   // the reference's first 5 ids
     }
 
+    /**
+     * What a {@link SequenceDecoder} sees from Generator (the contract the GPU one relies on): one decoder per generation,
+     * opened with room for the prompt and the tokens, the prompt once, then each picked token fed back in order, and a
+     * close; none at all for max-tokens 0. The text equals the plain path's.
+     */
+    @Test void decoderSeesThePromptThenEachPickAndIsClosed() {
+        java.util.List<String> calls = new java.util.ArrayList<>();
+        SequenceDecoder.Factory host = SequenceDecoder.of(llama);
+        SequenceDecoder.Factory recording = (sampler, capacity) -> {
+            calls.add("open " + capacity);
+            SequenceDecoder d = host.open(sampler, capacity);
+            return new SequenceDecoder() {
+                @Override public Sampler.Sample prefill(int[] prompt) { calls.add("prefill " + prompt.length); return log(d.prefill(prompt)); }
+                @Override public Sampler.Sample next(int token) { calls.add("next " + token); return log(d.next(token)); }
+                private Sampler.Sample log(Sampler.Sample s) { calls.add("pick " + s.token()); return s; }
+                @Override public void close() { calls.add("close"); d.close(); }
+            };
+        };
+        Generator.Result r = new Generator(model.config(), recording, model.tokenizer()).generate("", 3, Sampler.greedy(), null);
+        assertEquals(java.util.List.of("open 4", "prefill 1", "pick 403", "next 403", "pick 407", "next 407", "pick 261", "close"), calls);
+        assertEquals(new Generator(llama, model.tokenizer()).generate("", 3, Sampler.greedy(), null).text(), r.text());
+        calls.clear();
+        new Generator(model.config(), recording, model.tokenizer()).generate("Once", 0, Sampler.greedy(), null);
+        assertEquals(java.util.List.of(), calls, "max-tokens 0 opens no decoder");
+    }
+
     @Test void maxTokensZeroGeneratesNothing() {
         Generator.Result r = new Generator(llama, model.tokenizer()).generate("Once", 0, Sampler.greedy(), s -> fail("no text expected"));
         assertEquals(0, r.tokens().length);

@@ -18,12 +18,18 @@ __device__ __forceinline__ uint4 load16(const void* p) {
     else return *reinterpret_cast<const uint4*>(p);
 }
 
-struct FetchF16 {
+// f16 and bf16: 8 elements per 16-byte load; the two differ only in decode().
+template <class T>
+struct Fetch16Bit {
     static constexpr int E = 8;
-    const __half* w; long long K;
-    __device__ FetchF16(const __half* w_, int K_) : w(w_), K(K_) {}
+    const T* w; long long K;
+    __device__ Fetch16Bit(const T* w_, int K_) : w(w_), K(K_) {}
     template <bool STREAM = true>
     __device__ __forceinline__ Raw16 fetch(int r, int c) const { return Raw16{load16<STREAM>(w + (long long)r * K + c), 1.f}; }
+};
+
+struct FetchF16 : Fetch16Bit<__half> {
+    using Fetch16Bit<__half>::Fetch16Bit;
     __device__ __forceinline__ void decode(const Raw16& raw, float* v) const {
         const __half2* h = reinterpret_cast<const __half2*>(&raw.u);
 #pragma unroll
@@ -31,12 +37,8 @@ struct FetchF16 {
     }
 };
 
-struct FetchBF16 {
-    static constexpr int E = 8;
-    const __nv_bfloat16* w; long long K;
-    __device__ FetchBF16(const __nv_bfloat16* w_, int K_) : w(w_), K(K_) {}
-    template <bool STREAM = true>
-    __device__ __forceinline__ Raw16 fetch(int r, int c) const { return Raw16{load16<STREAM>(w + (long long)r * K + c), 1.f}; }
+struct FetchBF16 : Fetch16Bit<__nv_bfloat16> {
+    using Fetch16Bit<__nv_bfloat16>::Fetch16Bit;
     __device__ __forceinline__ void decode(const Raw16& raw, float* v) const {
         const uint32_t* p = reinterpret_cast<const uint32_t*>(&raw.u);
 #pragma unroll

@@ -211,8 +211,10 @@ __device__ __forceinline__ void qkv_rope_rows(const Dot& dq, const Dot& dk, cons
 
 // Rows [r0, r1) of a K-column matrix, named as the entries' DOT constructors name it: a 16-bit loader, or the split
 // layout's values and scales (Q8_0: K bytes a row, Q4_0: K/2; both K/32 f16 scales a row).
-__device__ __forceinline__ void rows_l2(int K, int r0, int r1, const FetchF16& f) { prefetch_l2(f.w + (long long)r0 * K, 2LL * (r1 - r0) * K); }
-__device__ __forceinline__ void rows_l2(int K, int r0, int r1, const FetchBF16& f) { prefetch_l2(f.w + (long long)r0 * K, 2LL * (r1 - r0) * K); }
+template <class T>
+__device__ __forceinline__ void rows_l2(int K, int r0, int r1, const Fetch16Bit<T>& f) {
+    prefetch_l2(f.w + (long long)r0 * K, (long long)sizeof(T) * (r1 - r0) * K);
+}
 __device__ __forceinline__ void split_rows_l2(const void* qs, long long row_bytes, const __half* d, int K, int r0, int r1) {
     prefetch_l2(static_cast<const char*>(qs) + r0 * row_bytes, (r1 - r0) * row_bytes);
     prefetch_l2(d + (long long)r0 * (K / MINERVA_QK), 2LL * (r1 - r0) * (K / MINERVA_QK));
@@ -229,6 +231,12 @@ __device__ __forceinline__ void my_row_blocks(int lo, int hi, int rows, F f) {
         const int r0 = (rb - lo) * R;
         f(r0, min(rows, r0 + R));
     }
+}
+
+// The prefetch of a warp-per-row entry (GEMV_WARPS rows per row-block): m are one matrix's DOT constructor arguments.
+template <class... M>
+__device__ __forceinline__ void prefetch_warp_rows(int rows, int K, M... m) {
+    my_row_blocks<GEMV_WARPS>(0, (rows + GEMV_WARPS - 1) / GEMV_WARPS, rows, [&](int a, int b) { rows_l2(K, a, b, m...); });
 }
 
 // ---- entry points
@@ -264,10 +272,8 @@ __device__ __forceinline__ void my_row_blocks(int lo, int hi, int rows, F f) {
                               int prefetch) {                                                                           \
         extern __shared__ float4 layer_smem[];                                                                          \
         if (prefetch) {                                                                                                 \
-            my_row_blocks<GEMV_WARPS>(0, (rows + GEMV_WARPS - 1) / GEMV_WARPS, rows, [&](int a, int b) {                \
-                rows_l2(K, a, b, LAYER_UNPAREN M0);                                                                     \
-                rows_l2(K, a, b, LAYER_UNPAREN M1);                                                                     \
-            });                                                                                                         \
+            prefetch_warp_rows(rows, K, LAYER_UNPAREN M0);                                                              \
+            prefetch_warp_rows(rows, K, LAYER_UNPAREN M1);                                                              \
         }                                                                                                               \
         pdl_wait();                                                                                                     \
         pdl_launch_dependents();                                                                                        \
@@ -279,10 +285,7 @@ __device__ __forceinline__ void my_row_blocks(int lo, int hi, int rows, F f) {
     residual_##DT##_nb##NB(LAYER_UNPAREN P0, const float* __restrict__ x, float* __restrict__ y, int rows, int K,       \
                            int nb, int prefetch) {                                                                      \
         extern __shared__ float4 layer_smem[];                                                                          \
-        if (prefetch) {                                                                                                 \
-            my_row_blocks<GEMV_WARPS>(0, (rows + GEMV_WARPS - 1) / GEMV_WARPS, rows,                                    \
-                                      [&](int a, int b) { rows_l2(K, a, b, LAYER_UNPAREN M0); });                       \
-        }                                                                                                               \
+        if (prefetch) prefetch_warp_rows(rows, K, LAYER_UNPAREN M0);                                                    \
         pdl_wait();                                                                                                     \
         pdl_launch_dependents();                                                                                        \
         const ACT act = ACT::template stage<false>(x, nullptr, 0.f, K, nb, layer_smem);                                 \
@@ -293,10 +296,7 @@ __device__ __forceinline__ void my_row_blocks(int lo, int hi, int rows, F f) {
     norm_gemv_##DT##_nb##NB(LAYER_UNPAREN P0, const float* __restrict__ x, const float* __restrict__ g, float eps,       \
                             float* __restrict__ y, int rows, int K, int nb, int prefetch) {                             \
         extern __shared__ float4 layer_smem[];                                                                          \
-        if (prefetch) {                                                                                                 \
-            my_row_blocks<GEMV_WARPS>(0, (rows + GEMV_WARPS - 1) / GEMV_WARPS, rows,                                    \
-                                      [&](int a, int b) { rows_l2(K, a, b, LAYER_UNPAREN M0); });                       \
-        }                                                                                                               \
+        if (prefetch) prefetch_warp_rows(rows, K, LAYER_UNPAREN M0);                                                    \
         pdl_wait();                                                                                                     \
         pdl_launch_dependents();                                                                                        \
         const ACT act = ACT::template stage<true>(x, g, eps, K, nb, layer_smem);                                        \

@@ -21,7 +21,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code minerva generate}: streams a completion of a prompt. On the CUDA backend the decode runs as
  * {@link CudaGeneration} (one CUDA graph replay per token, sampling on the device) when the model's head size suits
- * the decoder; {@code -Dminerva.cuda.generate=ops} runs the backend's ops one by one instead, as on the CPU.
+ * the decoder; {@code -Dminerva.cuda.generate=ops} runs the backend's ops one by one instead, as on the CPU
+ * ({@link CudaGeneration.Path}).
  */
 @Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate text from a prompt (streams to stdout).")
 public final class GenerateCommand implements Callable<Integer> {
@@ -60,7 +61,7 @@ public final class GenerateCommand implements Callable<Integer> {
             Sampler sampler = new Sampler(temperature, topK, topP, minP, seed);
             Generator.Result r;
             String path;
-            if (backend instanceof CudaBackend gpu && CudaGeneration.applies(weights.config()) && !"ops".equals(System.getProperty("minerva.cuda.generate"))) {
+            if (backend instanceof CudaBackend gpu && CudaGeneration.applies(weights.config()) && CudaGeneration.Path.configured() == CudaGeneration.Path.DECODER) {
                 path = "cuda decoder (graph step, device sampling" + (CudaDecoder.Sampling.of(sampler) == null ? " off: min-p on the host" : "") + ")";
                 int[] ids = m.tokenizer().encode(prompt, true, false);
                 int room = (int) Math.min(weights.config().seqLen(), (long) ids.length + Math.max(1, maxTokens));

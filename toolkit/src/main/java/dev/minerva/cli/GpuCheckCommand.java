@@ -56,13 +56,14 @@ public final class GpuCheckCommand implements Callable<Integer> {
     }
 
     @Override public Integer call() throws Exception {
+        if (timeLimitS < 0) throw new IllegalArgumentException("--time-limit must be >= 0 seconds (0: no limit), got " + timeLimitS);
         if (!CudaRuntime.available()) {
             System.err.println("gpu-check: no usable GPU: " + CudaRuntime.reason());
             return EXIT_NO_GPU;
         }
         Path storiesDir = stories != null ? stories : Locations.root().resolve("../shared/models/stories260K").normalize();
         GpuCheck.Config cfg = new GpuCheck.Config(seed, Math.max(1, repeats), !quick, !quick && !noE2e, storiesDir,
-                System.getenv("MINERVA_GIT_COMMIT"), Math.max(0, timeLimitS));
+                System.getenv("MINERVA_GIT_COMMIT"), timeLimitS);
         Run run = Run.begin("gpu-check", cfg, seed, "cuda", null, Locations.root());
         if (cfg.sourceCommit() != null && !cfg.sourceCommit().isBlank()) run = run.withGit(new GitState(cfg.sourceCommit(), false));
         List<GpuCheck.Row> rows;

@@ -35,6 +35,14 @@ class GpuCheckCommandTest {
     }
 
     @Test
+    void negativeTimeLimitIsBadInputNamingTheOption() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(Main.EXIT_BAD_INPUT, run(err, "gpu-check", "--time-limit", "-5"));
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("--time-limit") && text.contains("-5"), text);
+    }
+
+    @Test
     void explicitCudaBackendWithoutGpuIsAnErrorNotACrash() {
         Assumptions.assumeFalse(CudaRuntime.available(), "a GPU answers here");
         java.nio.file.Path dir = java.nio.file.Path.of(System.getProperty("minerva.root", "."), "..", "shared", "models", "stories260K").normalize();

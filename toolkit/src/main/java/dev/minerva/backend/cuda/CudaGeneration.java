@@ -27,6 +27,17 @@ public final class CudaGeneration implements SequenceDecoder.Factory, AutoClosea
     private final Llama prefill;
     private boolean open;
 
+    /**
+     * How {@code minerva generate} runs on the CUDA backend: {@code -Dminerva.cuda.generate=decoder|ops}, default
+     * decoder (this class, where {@link #applies}); ops runs the backend's ops one by one, as on the CPU.
+     */
+    public enum Path {
+        DECODER, OPS;
+
+        /** @throws IllegalArgumentException naming the property and the value, for anything but decoder or ops */
+        public static Path configured() { return KernelVersion.configured("minerva.cuda.generate", DECODER, values()); }
+    }
+
     /** Whether {@link CudaDecoder} takes this model (its attention kernel's head sizes). */
     public static boolean applies(ModelConfig c) { return CudaDecoder.headSizeSupported(c.headSize()); }
 

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * Which of the kernel versions kept side by side (while GPU runs compare them) a system property names: one reader
- * for {@link TensorCoreGemm}, {@link GemvKernel}, {@link PrefillAttention} and {@link CudaDecoder.Step}.
+ * for {@link TensorCoreGemm}, {@link GemvKernel}, {@link PrefillAttention}, {@link CudaDecoder.Step} and {@link CudaGeneration.Path}.
  */
 final class KernelVersion {
     private KernelVersion() {}

@@ -21,6 +21,15 @@ class DecoderPlumbingTest {
     }
 
     @Test
+    void generatePathIsDecoderUnlessToldAndOnlyDecoderOrOps() {
+        assertEquals(CudaGeneration.Path.DECODER, KernelVersionsTest.with("minerva.cuda.generate", null, CudaGeneration.Path::configured));
+        assertEquals(CudaGeneration.Path.OPS, KernelVersionsTest.with("minerva.cuda.generate", " Ops ", CudaGeneration.Path::configured));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> KernelVersionsTest.with("minerva.cuda.generate", "op", CudaGeneration.Path::configured));
+        assertTrue(e.getMessage().contains("minerva.cuda.generate") && e.getMessage().contains("decoder or ops") && e.getMessage().contains("'op'"), e.getMessage());
+    }
+
+    @Test
     void cacheSlotViewsAreOffsetsIntoTheirBuffer() {
         DeviceBuffer cache = new DeviceBuffer(new DevicePointer(), 4096, 4096, "key cache");   // address 0 until allocated
         DeviceBuffer slot = cache.view(1024, 512, "key cache layer 0 slot 2");

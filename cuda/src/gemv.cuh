@@ -49,15 +49,22 @@ struct FetchBF16 : Fetch16Bit<__nv_bfloat16> {
     }
 };
 
-// Split-layout Q8_0: qs (rows, K) int8, d (rows, K/32) f16. 16 elements per load (half a block).
-struct FetchQ8Split {
-    static constexpr int E = 16;
-    const int8_t* qs; const __half* d; long long K;
-    __device__ FetchQ8Split(const int8_t* q_, const __half* d_, int K_) : qs(q_), d(d_), K(K_) {}
+// The split layout (CudaBackend's upload of Q8_0 and Q4_0): qs (rows, K / PACK) bytes, PACK elements a byte, then
+// d (rows, K/32) f16, one scale a block. A load is 16 bytes of qs and the scale of their block.
+template <class QT, int PACK>
+struct FetchSplit {
+    static constexpr int E = 16 * PACK;
+    const QT* qs; const __half* d; long long K;
+    __device__ FetchSplit(const QT* q_, const __half* d_, int K_) : qs(q_), d(d_), K(K_) {}
     template <bool STREAM = true>
     __device__ __forceinline__ Raw16 fetch(int r, int c) const {
-        return Raw16{load16<STREAM>(qs + (long long)r * K + c), __half2float(d[(long long)r * (K / MINERVA_QK) + c / MINERVA_QK])};
+        return Raw16{load16<STREAM>(qs + (long long)r * (K / PACK) + c / PACK), __half2float(d[(long long)r * (K / MINERVA_QK) + c / MINERVA_QK])};
     }
+};
+
+// Q8_0: int8 values, 16 elements per load (half a block).
+struct FetchQ8Split : FetchSplit<int8_t, 1> {
+    using FetchSplit<int8_t, 1>::FetchSplit;
     __device__ __forceinline__ void decode(const Raw16& raw, float* v) const {
         const int8_t* q = reinterpret_cast<const int8_t*>(&raw.u);
 #pragma unroll
@@ -65,15 +72,9 @@ struct FetchQ8Split {
     }
 };
 
-// Split-layout Q4_0: qs (rows, K/2) bytes (16 per block, ggml nibble order), d (rows, K/32) f16. One block per load.
-struct FetchQ4Split {
-    static constexpr int E = 32;
-    const uint8_t* qs; const __half* d; long long K;
-    __device__ FetchQ4Split(const uint8_t* q_, const __half* d_, int K_) : qs(q_), d(d_), K(K_) {}
-    template <bool STREAM = true>
-    __device__ __forceinline__ Raw16 fetch(int r, int c) const {
-        return Raw16{load16<STREAM>(qs + (long long)r * (K / 2) + c / 2), __half2float(d[(long long)r * (K / MINERVA_QK) + c / MINERVA_QK])};
-    }
+// Q4_0: 16 bytes per block, ggml nibble order (low: elements 0..15, high: 16..31). One block per load.
+struct FetchQ4Split : FetchSplit<uint8_t, 2> {
+    using FetchSplit<uint8_t, 2>::FetchSplit;
     __device__ __forceinline__ void decode(const Raw16& raw, float* v) const {
         const uint8_t* b = reinterpret_cast<const uint8_t*>(&raw.u);
 #pragma unroll

@@ -1,10 +1,7 @@
 package dev.minerva.bench;
 
-import dev.minerva.engine.Batch;
-import dev.minerva.engine.DenseKvCache;
-import dev.minerva.engine.ForwardHooks;
-import dev.minerva.engine.KvCache;
 import dev.minerva.engine.Sampler;
+import dev.minerva.engine.SequenceDecoder;
 import dev.minerva.model.Llama;
 import dev.minerva.model.ModelConfig;
 import dev.minerva.model.Weights;
@@ -20,11 +17,13 @@ import java.util.TreeMap;
  * Batch-1 prefill and decode speed of one model: a random prompt (fixed seed) is prefilled in one
  * forward call (time to first token = that call + the first greedy sample), then tokens are decoded
  * one at a time (time per output token). A warm-up on separate caches runs first so the timed loops run
- * JIT-compiled code: with {@code warmupTokens > 0}, two prefills of the whole prompt (the prefill kernels
- * are only called a few hundred times per prompt, too few for the JIT to finish on the first) and at
- * least that many decode steps, continued until two seconds of decode have passed. Decode throughput is compared
+ * JIT-compiled code: with {@code warmupTokens > 0}, prefills of the whole prompt (at least two, continued until one
+ * second has passed: the prefill kernels are only called a few hundred times per prompt, too few for the JIT to
+ * finish on the first) and at least that many decode steps, continued until two seconds of decode have passed. Decode throughput is compared
  * with memory bandwidth through {@link #streamedBytes}: the weight bytes one decode step must read.
- * Used by {@code minerva bench} and by the engine study. When the model runs on an {@link OpProfile},
+ * Used by {@code minerva bench} and by the engine study. The loop runs on a {@link SequenceDecoder}, the one
+ * {@code minerva generate} uses: the host loop over {@code Llama}, or on a GPU the device decoder
+ * ({@code CudaGeneration}), so the figures are those of real generation. When the model runs on an {@link OpProfile},
  * it records the timed prefill as phase {@value #PREFILL} and the timed decode steps as {@value #DECODE}.
  */
 public final class DecodeBenchmark {
@@ -32,6 +31,9 @@ public final class DecodeBenchmark {
 
     /** Shortest decode warm-up, counted after the warm-up prefills, unless warm-up is off. */
     static final long WARMUP_NANOS = 2_000_000_000L;
+
+    /** Shortest prefill warm-up (at least two prefills), unless warm-up is off. */
+    static final long PREFILL_WARMUP_NANOS = 1_000_000_000L;
 
     /** {@link OpProfile} phase names. */
     public static final String PREFILL = "prefill", DECODE = "decode";
@@ -83,68 +85,88 @@ public final class DecodeBenchmark {
     }
 
     /**
-     * Measures {@code llama} (built from {@code weights} on its backend).
+     * Measures {@code llama} (built from {@code weights} on its backend) through the host decode loop,
+     * {@link SequenceDecoder#of}; an {@link OpProfile} backend records the phases.
      *
      * @throws IllegalArgumentException if the prompt does not fit in the model's context
      */
     public static Result measure(Llama llama, Weights weights, Settings s) {
-        ModelConfig c = llama.config();
+        return measure(SequenceDecoder.of(llama), weights, s, llama.backend() instanceof OpProfile p ? p : null);
+    }
+
+    /**
+     * Positions one generation of the benchmark needs: the prompt, the generated tokens and the warm-up, within the
+     * model's context. A {@link SequenceDecoder.Factory} with room for fewer cannot run {@code s}.
+     */
+    public static int capacity(ModelConfig c, Settings s) {
+        return Math.min(c.seqLen(), s.promptTokens() + s.genTokens() + s.warmupTokens() + 1);
+    }
+
+    /**
+     * Measures the decode loop {@code decoders} runs for a model of {@code weights} (greedy, so every implementation
+     * does the same work); {@code profile}, if not {@code null}, records the timed prefill and decode phases.
+     *
+     * @throws IllegalArgumentException if the prompt does not fit in the model's context
+     */
+    public static Result measure(SequenceDecoder.Factory decoders, Weights weights, Settings s, OpProfile profile) {
+        ModelConfig c = weights.config();
         if (s.promptTokens() >= c.seqLen()) {
             throw new IllegalArgumentException("prompt of " + s.promptTokens() + " tokens does not fit the context of " + c.seqLen());
         }
-        var backend = llama.backend();
-        int ctx = Math.min(c.seqLen(), s.promptTokens() + s.genTokens() + s.warmupTokens() + 1);
+        int ctx = capacity(c, s);
         SplittableRandom rnd = new SplittableRandom(s.seed());
         int[] prompt = new int[s.promptTokens()];
         // ids ≥ 3 skip <unk>, <s>, </s>; the values do not change the arithmetic
         for (int i = 0; i < prompt.length; i++) prompt[i] = 3 + rnd.nextInt(Math.max(1, c.vocabSize() - 3));
         Sampler greedy = Sampler.greedy();
 
-        // warm-up caches are freed as soon as they are done with: on a GPU each holds device memory
-        for (int i = 0; i < (s.warmupTokens() > 0 ? 2 : 0); i++) {
-            KvCache pc = new DenseKvCache(backend, c, ctx);
-            next(llama, greedy, Batch.of(0, prompt, 0, false), pc);
-            pc.free(0);
+        // each generation's cache is given back as soon as it is done with: on a GPU it holds device memory
+        // at least two prefills, continued until PREFILL_WARMUP_NANOS: a small model's prefill is over in a few ms,
+        // before the JIT has compiled its kernels (stories260K timed 32 tokens at 176-362 tokens/s after two)
+        long prefillStart = System.nanoTime();
+        for (int i = 0; s.warmupTokens() > 0 && (i < 2 || System.nanoTime() - prefillStart < PREFILL_WARMUP_NANOS); i++) {
+            try (SequenceDecoder d = decoders.open(greedy, ctx)) {
+                d.prefill(prompt);
+            }
         }
-        KvCache wc = null;
-        int tok = 0;
+        SequenceDecoder warm = null;
+        int tok = 0, pos = 0;
         // the clock starts after the prefills: prefill and decode run different kernels (tiled GEMM and
         // attention against the decode kernels), so a long prompt's prefills would otherwise use up the
         // decode warm-up and leave its kernels compiling during the timed steps
         long warmStart = System.nanoTime();
-        // at least warmupTokens decode steps, and (when warming up at all) at least WARMUP_NANOS: a small
-        // model's steps are so short that a fixed count ends before the JIT has compiled them
-        for (int i = 0; i < s.warmupTokens() || s.warmupTokens() > 0 && System.nanoTime() - warmStart < WARMUP_NANOS; i++) {
-            if (wc == null || wc.length(0) >= ctx) {
-                if (wc != null) wc.free(0);
-                wc = new DenseKvCache(backend, c, ctx);
-                tok = next(llama, greedy, Batch.of(0, Arrays.copyOf(prompt, Math.min(16, prompt.length)), 0, false), wc);
+        try {
+            // at least warmupTokens decode steps, and (when warming up at all) at least WARMUP_NANOS: a small
+            // model's steps are so short that a fixed count ends before the JIT has compiled them
+            for (int i = 0; i < s.warmupTokens() || s.warmupTokens() > 0 && System.nanoTime() - warmStart < WARMUP_NANOS; i++) {
+                if (warm == null || pos >= ctx) {
+                    if (warm != null) warm.close();
+                    warm = decoders.open(greedy, ctx);
+                    int[] shortPrompt = Arrays.copyOf(prompt, Math.min(16, prompt.length));
+                    tok = warm.prefill(shortPrompt).token();
+                    pos = shortPrompt.length;
+                }
+                tok = warm.next(tok).token();
+                pos++;
             }
-            tok = next(llama, greedy, Batch.of(0, new int[]{tok}, wc.length(0), false), wc);
+        } finally {
+            if (warm != null) warm.close();
         }
 
-        if (wc != null) wc.free(0);
-        KvCache cache = new DenseKvCache(backend, c, ctx);
-        OpProfile profile = backend instanceof OpProfile p ? p : null;
-        if (profile != null) profile.phase(PREFILL);
-        long t0 = System.nanoTime();
-        tok = next(llama, greedy, Batch.of(0, prompt, 0, false), cache);
-        long ttft = System.nanoTime() - t0;
-        if (profile != null) profile.phase(DECODE);
-        long t1 = System.nanoTime();
+        long ttft, decode;
         int steps = 0;
-        for (; steps < s.genTokens() - 1 && cache.length(0) < ctx; steps++) {
-            tok = next(llama, greedy, Batch.of(0, new int[]{tok}, cache.length(0), false), cache);
+        try (SequenceDecoder d = decoders.open(greedy, ctx)) {
+            if (profile != null) profile.phase(PREFILL);
+            long t0 = System.nanoTime();
+            tok = d.prefill(prompt).token();
+            ttft = System.nanoTime() - t0;
+            if (profile != null) profile.phase(DECODE);
+            long t1 = System.nanoTime();
+            for (pos = prompt.length; steps < s.genTokens() - 1 && pos < ctx; steps++, pos++) tok = d.next(tok).token();
+            decode = System.nanoTime() - t1;
+            if (profile != null) profile.stop();
         }
-        long decode = System.nanoTime() - t1;
-        if (profile != null) profile.stop();
-        cache.free(0);
         return new Result(s.promptTokens(), steps, ttft, decode, streamedBytes(weights), describe(weights));
-    }
-
-    private static int next(Llama llama, Sampler greedy, Batch batch, KvCache cache) {
-        Tensor logits = llama.forward(batch, cache, ForwardHooks.NONE);
-        return greedy.sample(llama.backend().read(logits, 0, 1)).token();
     }
 
     /** Bytes decode reads per token: every tensor once (the embedding table only if it is also the classifier). */

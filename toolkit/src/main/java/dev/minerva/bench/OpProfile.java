@@ -39,6 +39,9 @@ public final class OpProfile implements Backend {
 
     public OpProfile(Backend inner) { this.inner = inner; }
 
+    /** The backend whose ops are timed. */
+    public Backend inner() { return inner; }
+
     /** Records the following ops under {@code phase} (starting it afresh). */
     public void phase(String phase) {
         stats = new LinkedHashMap<>();

@@ -3,6 +3,9 @@ package dev.minerva.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.minerva.backend.Backend;
+import dev.minerva.backend.cuda.CudaBackend;
+import dev.minerva.backend.cuda.CudaGeneration;
+import dev.minerva.backend.cuda.DeviceTiming;
 import dev.minerva.bench.DecodeBenchmark;
 import dev.minerva.bench.OpProfile;
 import dev.minerva.bench.ReadBandwidth;
@@ -26,9 +29,11 @@ import java.time.Instant;
 import java.util.concurrent.Callable;
 
 /**
- * {@code minerva bench}: prefill and decode speed of one model on the CPU, with decode throughput as a
- * fraction of the memory-bandwidth roofline (weight bytes streamed per token × tokens/s ÷ triad bandwidth
- * measured in the same run). Prints a table and a JSON line with provenance.
+ * {@code minerva bench}: prefill and decode speed of one model, with decode throughput as a fraction of the
+ * memory-bandwidth roofline (weight bytes streamed per token × tokens/s ÷ a bandwidth measured in the same run: the
+ * triad on the CPU, the device-to-device copy on a GPU). It times the loop {@code minerva generate} runs: on the CUDA
+ * backend the device decoder ({@code CudaGeneration}), except with {@code --profile}, which times the ops one by one.
+ * Prints a table and a JSON line with provenance.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure prefill/decode speed (TTFT, TPOT, %% of memory bandwidth).")
 public final class BenchCommand implements Callable<Integer> {
@@ -69,27 +74,50 @@ public final class BenchCommand implements Callable<Integer> {
                 source = model.model.toString();
             }
             ModelConfig c = w.config();
-            Llama llama = new Llama(w, backend);
-            DecodeBenchmark.Result r = DecodeBenchmark.measure(llama, w, new DecodeBenchmark.Settings(promptTokens, genTokens, warmup, 7));
+            DecodeBenchmark.Settings settings = new DecodeBenchmark.Settings(promptTokens, genTokens, warmup, 7);
+            Backend base = backend instanceof OpProfile p ? p.inner() : backend;
+            CudaBackend gpu = base instanceof CudaBackend g ? g : null;
+            DecodeBenchmark.Result r;
+            String path;
+            // the decode loop generate runs: on a GPU the device decoder (one graph replay per token), unless profiling
+            // per op, which needs the ops one by one
+            if (CudaGeneration.runs(backend, c)) {
+                path = "cuda decoder (graph step, device sampling)";
+                try (CudaGeneration dev = new CudaGeneration(gpu, w, DecodeBenchmark.capacity(c, settings))) {
+                    r = DecodeBenchmark.measure(dev, w, settings, null);
+                }
+            } else {
+                path = backend.name() + " backend ops";
+                r = DecodeBenchmark.measure(new Llama(w, backend), w, settings);
+            }
             int steps = r.decodeSteps();
             double prefillTps = r.prefillTokensPerSecond();
             double decodeTps = r.decodeTokensPerSecond();
             long streamed = r.weightBytesPerToken();
-            double triad = noTriad ? Double.NaN
+            // the bandwidth yardstick of the memory decode streams from: the host's triad and read-only stream, or the
+            // GPU's device-to-device copy
+            double triad = noTriad || gpu != null ? Double.NaN
                     : TriadBandwidth.measure(TriadBandwidth.defaultArrayBytes(), threads, 5).gbPerSecond() * 1e9;
             double pct = r.percentOf(triad);
-            double read = noTriad ? Double.NaN
+            double read = noTriad || gpu != null ? Double.NaN
                     : ReadBandwidth.measure(TriadBandwidth.defaultArrayBytes(), threads, 5).gbPerSecond() * 1e9;
+            double copy = noTriad || gpu == null ? Double.NaN : DeviceTiming.copyBytesPerSecond(gpu.context(), 20);
             System.out.printf("model        %s  (%s, %.1f MB of weights streamed per token)%n", source, r.dtype(), streamed / 1e6);
-            System.out.printf("threads      %d, vector %d bits, load %s%n", threads, FloatVector.SPECIES_PREFERRED.vectorBitSize(), loadAverage());
+            if (gpu != null) System.out.printf("device       %s%n", gpu.context().info());
+            else System.out.printf("threads      %d, vector %d bits, load %s%n", threads, FloatVector.SPECIES_PREFERRED.vectorBitSize(), loadAverage());
+            System.out.printf("path         %s%n", path);
             System.out.printf("prefill      %d tokens: %.1f tokens/s (%.2f ms/token)%n", promptTokens, prefillTps, 1e3 / prefillTps);
             System.out.printf("TTFT         %.1f ms%n", r.ttftMs());
             System.out.printf("decode       %d tokens: %.2f tokens/s, TPOT %.2f ms%n", steps, decodeTps, 1e3 / decodeTps);
             System.out.printf("prefill/decode per-token speed-up %.1fx%n", prefillTps / decodeTps);
             if (backend instanceof OpProfile p) printProfile(p, r);
-            if (!noTriad) {
+            if (!Double.isNaN(triad)) {
                 System.out.printf("bandwidth    triad %.1f GB/s; decode streams %.1f GB/s = %.1f %% of triad%n", triad / 1e9, streamed * decodeTps / 1e9, pct);
                 System.out.printf("             read-only stream %.1f GB/s; decode = %.1f %% of it%n", read / 1e9, r.percentOf(read));
+            }
+            if (!Double.isNaN(copy)) {
+                System.out.printf("bandwidth    device copy %.1f GB/s (read+write); decode streams %.1f GB/s = %.1f %% of it%n",
+                        copy / 1e9, streamed * decodeTps / 1e9, r.percentOf(copy));
             }
 
             ObjectMapper om = new ObjectMapper();
@@ -109,6 +137,10 @@ public final class BenchCommand implements Callable<Integer> {
             j.put("decodePercentOfTriad", pct);
             j.put("readBytesPerSecond", read);
             j.put("decodePercentOfRead", r.percentOf(read));
+            j.put("deviceCopyBytesPerSecond", copy);
+            j.put("decodePercentOfDeviceCopy", r.percentOf(copy));
+            j.put("decodePath", path);
+            j.put("device", gpu == null ? "" : gpu.context().info().name());
             j.put("vectorBits", FloatVector.SPECIES_PREFERRED.vectorBitSize());
             j.put("loadAverage", loadAverage());
             j.put("cpu", cpuModel());

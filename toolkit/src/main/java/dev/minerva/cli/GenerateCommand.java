@@ -61,11 +61,11 @@ public final class GenerateCommand implements Callable<Integer> {
             Sampler sampler = new Sampler(temperature, topK, topP, minP, seed);
             Generator.Result r;
             String path;
-            if (backend instanceof CudaBackend gpu && CudaGeneration.applies(weights.config()) && CudaGeneration.Path.configured() == CudaGeneration.Path.DECODER) {
+            if (CudaGeneration.runs(backend, weights.config())) {
                 path = "cuda decoder (graph step, device sampling" + (CudaDecoder.Sampling.of(sampler) == null ? " off: min-p on the host" : "") + ")";
                 int[] ids = m.tokenizer().encode(prompt, true, false);
                 int room = (int) Math.min(weights.config().seqLen(), (long) ids.length + Math.max(1, maxTokens));
-                try (CudaGeneration dev = new CudaGeneration(gpu, weights, room)) {
+                try (CudaGeneration dev = new CudaGeneration((CudaBackend) backend, weights, room)) {
                     r = new Generator(weights.config(), dev, m.tokenizer()).generate(ids, maxTokens, sampler, s -> { out.print(s); out.flush(); });
                 }
             } else {

@@ -1,6 +1,9 @@
 package dev.minerva.bench;
 
 import dev.minerva.backend.CpuBackend;
+import dev.minerva.engine.Generator;
+import dev.minerva.engine.Sampler;
+import dev.minerva.engine.SequenceDecoder;
 import dev.minerva.model.Llama;
 import dev.minerva.model.ModelConfig;
 import dev.minerva.model.RandomWeights;
@@ -10,6 +13,9 @@ import dev.minerva.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -51,6 +57,72 @@ class DecodeBenchmarkTest {
             for (OpProfile.Row row : profile.rows(DecodeBenchmark.DECODE)) {
                 assertEquals(row.op().startsWith("matmul") || row.op().equals("embedding"), row.weightBytes() > 0, row.op() + " weight bytes");
             }
+        }
+    }
+
+    /**
+     * What a {@link SequenceDecoder} (on a GPU, the device decoder) sees from the benchmark: every generation fits the
+     * room it was opened with, each pick is fed back, every decoder is closed, and the timed generation is a plain
+     * greedy generation of the prompt (the same tokens {@link Generator} gives).
+     */
+    @Test void aSequenceDecoderSeesGreedyGenerationsWithinTheirRoom() {
+        try (Arena arena = Arena.ofShared(); CpuBackend backend = new CpuBackend(2)) {
+            Weights w = RandomWeights.create(TIED, DType.F32, 3, arena);
+            Llama llama = new Llama(w, backend);
+            var settings = new DecodeBenchmark.Settings(12, 10, 2, 7);
+            int room = DecodeBenchmark.capacity(TIED, settings);
+            assertEquals(12 + 10 + 2 + 1, room);
+            SequenceDecoder.Factory host = SequenceDecoder.of(llama);
+            List<int[]> prompts = new ArrayList<>();
+            List<List<Integer>> fed = new ArrayList<>(), picked = new ArrayList<>();
+            int[] open = {0};
+            SequenceDecoder.Factory recording = (sampler, capacity) -> {
+                assertEquals(room, capacity);
+                assertTrue(sampler.isGreedy());
+                SequenceDecoder d = host.open(sampler, capacity);
+                open[0]++;
+                List<Integer> in = new ArrayList<>(), out = new ArrayList<>();
+                fed.add(in);
+                picked.add(out);
+                return new SequenceDecoder() {
+                    int pos;
+
+                    @Override public Sampler.Sample prefill(int[] prompt) {
+                        prompts.add(prompt.clone());
+                        pos = prompt.length;
+                        return keep(d.prefill(prompt));
+                    }
+
+                    @Override public Sampler.Sample next(int token) {
+                        assertEquals(out.getLast(), token, "the last pick is fed back");
+                        assertTrue(pos < capacity, "position " + pos + " outside a room of " + capacity);
+                        pos++;
+                        in.add(token);
+                        return keep(d.next(token));
+                    }
+
+                    private Sampler.Sample keep(Sampler.Sample s) {
+                        out.add(s.token());
+                        return s;
+                    }
+
+                    @Override public void close() {
+                        open[0]--;
+                        d.close();
+                    }
+                };
+            };
+            DecodeBenchmark.Result r = DecodeBenchmark.measure(recording, w, settings, null);
+            assertEquals(0, open[0], "every decoder closed");
+            assertEquals(9, r.decodeSteps());
+            assertTrue(prompts.size() >= 4, "two warm-up prefills, at least one warm decode, the timed run: " + prompts.size());
+            assertEquals(12, prompts.get(0).length);
+            assertEquals(12, prompts.get(2).length, "the warm decode starts from the prompt's first 16 tokens at most (here all 12)");
+            int[] timedPrompt = prompts.getLast();
+            assertArrayEquals(prompts.getFirst(), timedPrompt, "the timed prompt is the warm-up's");
+            int[] want = new Generator(llama, null).generate(timedPrompt, 10, Sampler.greedy(), null).tokens();
+            assertEquals(Arrays.stream(want).boxed().toList(), picked.getLast(), "the timed run is a greedy generation");
+            assertEquals(9, fed.getLast().size());
         }
     }
 

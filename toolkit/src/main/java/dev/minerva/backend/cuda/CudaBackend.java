@@ -39,6 +39,7 @@ public final class CudaBackend implements Backend {
     private final Map<float[], DeviceBuffer> invFreqs = new IdentityHashMap<>();
     private final Map<String, DeviceBuffer> scratch = new HashMap<>();
     private boolean scratchFrozen;
+    private long scratchMoves;         // scratch buffers replaced by larger ones so far (CUDA graphs hold the old pointers)
     private TensorCoreGemm gemmKernel = TensorCoreGemm.configured();
     private int gemmMinRows = configuredGemmMinRows();
     private GemvKernel gemvKernel = GemvKernel.configured();
@@ -138,10 +139,13 @@ public final class CudaBackend implements Backend {
         DeviceBuffer b = scratch.get(name);
         if (b == null || b.bytes() < bytes) {
             if (scratchFrozen) {
-                // a captured graph holds the old pointer: growing now would leave it pointing at freed memory
-                throw new IllegalStateException("scratch '" + name + "' would grow to " + bytes + " bytes while CUDA graphs hold it; warm up at the largest shape first");
+                // a graph being captured would record an allocation, or the old pointer
+                throw new IllegalStateException("scratch '" + name + "' would grow to " + bytes + " bytes during a CUDA graph capture; warm up at the largest shape first");
             }
-            if (b != null) ctx.pool().free(b);
+            if (b != null) {
+                ctx.pool().free(b);
+                scratchMoves++;
+            }
             b = ctx.pool().allocate(Math.max(bytes, 256), "scratch " + name);
             scratch.put(name, b);
         }
@@ -507,7 +511,14 @@ public final class CudaBackend implements Backend {
         ctx.copy(buffer(dst), 4L * dstRow * cols, buffer(src), 4L * srcRow * cols, 4L * rows * cols, "copyRows " + src.name() + " -> " + dst.name());
     }
 
-    /** While frozen, scratch buffers may not move (CUDA graphs captured over them stay valid). */
+    /**
+     * How many times a scratch buffer has moved (been given back for a larger one). A CUDA graph captured over scratch
+     * buffers is valid while this count is what it was at the capture; after a move it may point at freed memory and
+     * must be captured again ({@code CudaDecoder} checks before each replay).
+     */
+    long scratchMoves() { return scratchMoves; }
+
+    /** While frozen (during a graph capture), a scratch buffer that would have to grow is an error instead. */
     void freezeScratch(boolean frozen) { this.scratchFrozen = frozen; }
 
     /** Returns a tensor made by this backend to the device memory pool (weights of a model being unloaded, a finished sequence's cache). */

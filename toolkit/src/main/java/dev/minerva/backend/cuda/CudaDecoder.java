@@ -81,6 +81,7 @@ public final class CudaDecoder implements AutoCloseable {
     private final DeviceBuffer tokens, pos, lens, slots, invFreq, kcache, vcache, partialO, partialMl, probs, rng;
     private final Tensor x, xb, q, k, v, att, hb, hb2, logits;
     private final Map<Integer, CudaGraph> graphs = new HashMap<>();
+    private long graphsScratchMoves;     // the backend's scratch moves when the graphs were captured
     private final LayerKernels layer;
     private final boolean leanLayers;  // every layer's matrices (and the classifier, else it runs apart) fit LayerKernels
     private final DeviceBuffer attnCounters;   // attn_decode_f32's (batch, head) arrival counters, zero between launches
@@ -220,13 +221,13 @@ public final class CudaDecoder implements AutoCloseable {
     }
 
     /**
-     * Drops the captured graphs and lets the backend's scratch buffers move again, so that other work on the backend
-     * (a prefill of a longer prompt than any before) may grow them; the next step captures afresh.
+     * Drops the captured graphs; the next step captures afresh. Needed only when the graphs' arguments change
+     * ({@link #sampling}): when other work on the backend moves a scratch buffer the graphs use (a prefill of a longer
+     * prompt than any before), the next step notices ({@link CudaBackend#scratchMoves}) and drops them itself.
      */
-    public void dropGraphs() {
+    private void dropGraphs() {
         for (CudaGraph g : graphs.values()) g.close();
         graphs.clear();
-        gpu.freezeScratch(false);
     }
 
     public Sampling sampling() { return sampling; }
@@ -521,11 +522,12 @@ public final class CudaDecoder implements AutoCloseable {
     }
 
     private CudaGraph graph(int B) {
+        if (!graphs.isEmpty() && gpu.scratchMoves() != graphsScratchMoves) dropGraphs();   // they may point at freed scratch
         CudaGraph g = graphs.get(B);
         if (g == null) {
             if (graphs.isEmpty()) {
-                // size every scratch buffer at its largest, then freeze them for the graphs' lifetime;
-                // the warm-up advances positions, so restore them afterwards
+                // size every scratch buffer at its largest before the first capture, so that capturing another batch
+                // size later moves none; the warm-up advances positions, so restore them afterwards
                 int[] p0 = new int[maxBatch], l0 = new int[maxBatch], t0 = new int[maxBatch], r0 = new int[4];
                 ctx.download(p0, pos, 0, "positions");
                 ctx.download(l0, lens, 0, "lengths");
@@ -541,9 +543,14 @@ public final class CudaDecoder implements AutoCloseable {
                 ctx.upload(lens, 0, l0, "lengths");
                 ctx.upload(tokens, 0, t0, "tokens");
                 ctx.upload(rng, 0, r0, "sampler state");
-                gpu.freezeScratch(true);
+                graphsScratchMoves = gpu.scratchMoves();
             }
-            g = new CudaGraph("decode step batch " + B, ctx.stream(), () -> enqueueStep(B));
+            gpu.freezeScratch(true);
+            try {
+                g = new CudaGraph("decode step batch " + B, ctx.stream(), () -> enqueueStep(B));
+            } finally {
+                gpu.freezeScratch(false);
+            }
             graphs.put(B, g);
         }
         return g;

@@ -42,6 +42,14 @@ public final class CudaGeneration implements SequenceDecoder.Factory, AutoClosea
     public static boolean applies(ModelConfig c) { return CudaDecoder.headSizeSupported(c.headSize()); }
 
     /**
+     * Whether generation of this model on {@code backend} runs here: on the CUDA backend, for a model {@link #applies}
+     * takes, unless {@link Path#configured} says ops. What {@code minerva generate} and {@code minerva bench} ask.
+     */
+    public static boolean runs(dev.minerva.backend.Backend backend, ModelConfig c) {
+        return backend instanceof CudaBackend && applies(c) && Path.configured() == Path.DECODER;
+    }
+
+    /**
      * Uploads {@code weights} for generations of up to {@code capacity} positions (prompt and generated tokens).
      *
      * @throws IllegalArgumentException if the model's head size is not one {@link CudaDecoder} takes ({@link #applies})
@@ -59,7 +67,6 @@ public final class CudaGeneration implements SequenceDecoder.Factory, AutoClosea
         if (capacity > decoder.capacity()) {
             throw new IllegalArgumentException("a generation of " + capacity + " positions does not fit the decoder's " + decoder.capacity());
         }
-        decoder.dropGraphs();   // the prompt's prefill may grow scratch buffers the last generation's graph holds
         CudaDecoder.Sampling device = CudaDecoder.Sampling.of(sampler);
         decoder.sampling(device != null ? device : CudaDecoder.Sampling.GREEDY);
         KvCache cache = decoder.kvCache();

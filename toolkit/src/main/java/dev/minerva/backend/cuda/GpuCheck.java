@@ -648,35 +648,8 @@ public final class GpuCheck {
         }
     }
 
-    /**
-     * Device time of {@code body} in ms, the GPU never waiting for the host: the body is captured once into a CUDA graph
-     * and replayed {@code repeats} times back to back with an event between replays (median of the gaps). {@link
-     * #medianMs} launches from the host between two events, so a kernel shorter than the launch path (JCuda's argument
-     * marshalling included) is timed at the host's pace: run 20261122-203451-9f37111 timed a 2048x2048 F16 GEMV at
-     * 13.8 us that way, the next run 6.1 us on the device. The body must be capturable (no host copies) and must
-     * have run once at its shapes.
-     */
-    private double deviceMs(Runnable body) {
-        for (int i = 0; i < 3; i++) body.run();   // warm-up: every scratch buffer at its size before the capture
-        ctx.synchronize("benchmark warm-up");
-        int n = config.repeats();
-        CudaEvent[] ev = new CudaEvent[n + 1];
-        try (CudaGraph g = new CudaGraph("benchmark", ctx.stream(), body)) {
-            for (int i = 0; i <= n; i++) ev[i] = new CudaEvent();
-            g.launch(ctx.stream());                 // one replay ahead, so the queue is never empty when timing starts
-            ev[0].record(ctx.stream());
-            for (int i = 0; i < n; i++) {
-                g.launch(ctx.stream());
-                ev[i + 1].record(ctx.stream());
-            }
-            double[] t = new double[n];
-            for (int i = 0; i < n; i++) t[i] = CudaEvent.elapsedMs(ev[i], ev[i + 1]);
-            Arrays.sort(t);
-            return t[n / 2];
-        } finally {
-            for (CudaEvent e : ev) if (e != null) e.close();
-        }
-    }
+    /** Device time of {@code body} in ms, replayed as a CUDA graph ({@link DeviceTiming#graphReplayMs}). */
+    private double deviceMs(Runnable body) { return DeviceTiming.graphReplayMs(ctx, config.repeats(), body); }
 
     private void bench(String name, String dtype, String shape, double value, String unit, String detail) {
         add("bench", name, dtype, shape, value, unit, Double.NaN, "info", detail);
@@ -684,16 +657,9 @@ public final class GpuCheck {
 
     private void benchmarks(Arena arena) {
         // device copy: the bandwidth yardstick
-        long n4 = (256L << 20) / 16;
-        DeviceBuffer src = ctx.pool().allocate(n4 * 16, "copy src"), dst = ctx.pool().allocate(n4 * 16, "copy dst");
-        ctx.fill32(src, 0, n4 * 4, Float.floatToIntBits(1.5f), "copy src fill");
-        Kernel copy = ctx.kernel("copy", "copy_f32x4");
-        int grid = ctx.info().smCount() * 8;
-        double ms = deviceMs(() -> copy.launch1d(ctx.stream(), grid, 256, src, dst, n4));
-        copyGbs = 2.0 * n4 * 16 / (ms * 1e6);
-        bench("device copy (read+write)", "F32", "256 MiB", copyGbs, "GB/s", String.format("%.3f ms", ms));
-        ctx.pool().free(src);
-        ctx.pool().free(dst);
+        copyGbs = DeviceTiming.copyBytesPerSecond(ctx, config.repeats()) / 1e9;
+        bench("device copy (read+write)", "F32", "256 MiB", copyGbs, "GB/s",
+                String.format("%.3f ms", 2.0 * DeviceTiming.COPY_BYTES / (copyGbs * 1e6)));
 
         // GEMV per dtype, over enough weight copies that the 50 MB L2 cannot hold them
         int n = 8192, K = 4096;
@@ -909,7 +875,10 @@ public final class GpuCheck {
         float temp = 0.8f, topP = 0.9f;
         int topK = 40;
         long seed = config.seed();
-        try (CudaGeneration g = new CudaGeneration(gpu, weights, prompt.length + n)) {
+        // minerva bench's settings: a 128-token prompt, 128 tokens, warm-up first (graph capture included)
+        var bench = new dev.minerva.bench.DecodeBenchmark.Settings(128, 128, 16, 7);
+        int room = Math.max(prompt.length + n, dev.minerva.bench.DecodeBenchmark.capacity(c, bench));
+        try (CudaGeneration g = new CudaGeneration(gpu, weights, room)) {
             Generator gen = new Generator(c, g, null);
             Generator.Result greedy = gen.generate(prompt, n, Sampler.greedy(), null);
             Generator.Result drawn = gen.generate(prompt, n, new Sampler(temp, topK, topP, 0, seed), null);
@@ -946,10 +915,13 @@ public final class GpuCheck {
             add("conformance", "generate sampled (device sampler) vs TopKTopPReference on cpu logits" + tag, dt.name(), shape, differ, "differ", 1,
                     drawOk ? "pass" : "FAIL", where.toString());
 
-            add("e2e", "generate: TTFT of a 12-token prompt (device decoder)", dt.name(), "tinyllama-1.1b", greedy.prefillNanos() / 1e6, "ms", Double.NaN, "info",
-                    "prefill through Llama on the cuda backend into the decoder's cache, first pick on the device");
-            add("e2e", "generate: decode, batch 1 (device decoder, greedy)", dt.name(), "tinyllama-1.1b",
-                    (n - 1) / (greedy.decodeNanos() / 1e9), "tok/s", Double.NaN, "info", "graph replay per token and the pick read back, through Generator");
+            // timed as minerva bench --backend cuda times it: the same loop, after the conformance runs above
+            var r = dev.minerva.bench.DecodeBenchmark.measure(g, weights, bench, null);
+            add("e2e", "bench: TTFT of a 128-token prompt (device decoder)", dt.name(), "tinyllama-1.1b", r.ttftMs(), "ms", Double.NaN, "info",
+                    "prefill through Llama on the cuda backend into the decoder's cache, first pick on the device; minerva bench's loop");
+            add("e2e", "bench: decode, batch 1 (device decoder, greedy)", dt.name(), "tinyllama-1.1b", r.decodeTokensPerSecond(), "tok/s", Double.NaN, "info",
+                    String.format("%d steps, graph replay per token and the pick read back; %.0f%% of copy bandwidth", r.decodeSteps(),
+                            r.percentOf(copyGbs * 1e9)));
         } catch (RuntimeException e) {
             add("conformance", "generate on the device decoder", dt.name(), "tinyllama-1.1b", Double.NaN, "-", Double.NaN, "FAIL", e.toString());
         }

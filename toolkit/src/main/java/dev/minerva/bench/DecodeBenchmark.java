@@ -1,7 +1,7 @@
 package dev.minerva.bench;
 
 import dev.minerva.engine.Sampler;
-import dev.minerva.engine.SequenceDecoder;
+import dev.minerva.engine.BatchDecoder;
 import dev.minerva.model.Llama;
 import dev.minerva.model.ModelConfig;
 import dev.minerva.model.Weights;
@@ -14,17 +14,24 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 
 /**
- * Batch-1 prefill and decode speed of one model: a random prompt (fixed seed) is prefilled in one
- * forward call (time to first token = that call + the first greedy sample), then tokens are decoded
- * one at a time (time per output token). A warm-up on separate caches runs first so the timed loops run
- * JIT-compiled code: with {@code warmupTokens > 0}, prefills of the whole prompt (at least two, continued until one
- * second has passed: the prefill kernels are only called a few hundred times per prompt, too few for the JIT to
- * finish on the first) and at least that many decode steps, continued until two seconds of decode have passed. Decode throughput is compared
- * with memory bandwidth through {@link #streamedBytes}: the weight bytes one decode step must read.
- * Used by {@code minerva bench} and by the engine study. The loop runs on a {@link SequenceDecoder}, the one
- * {@code minerva generate} uses: the host loop over {@code Llama}, or on a GPU the device decoder
- * ({@code CudaGeneration}), so the figures are those of real generation. When the model runs on an {@link OpProfile},
- * it records the timed prefill as phase {@value #PREFILL} and the timed decode steps as {@value #DECODE}.
+ * Prefill and decode speed of one model. A random prompt (fixed seed) is prefilled in one forward call (time to first
+ * token = that call + the first greedy sample), then tokens are decoded one step at a time (time per output token).
+ * With a batch of B, B sequences, each with its own prompt, are prefilled one after another and then decoded in
+ * lockstep, one forward call per step for all of them.
+ *
+ * <p>A warm-up on separate caches runs first, so the timed loops run JIT-compiled code. With
+ * {@code warmupTokens > 0} it runs prefills of the whole prompt (at least two, continued until one second has passed:
+ * the prefill kernels are only called a few hundred times per prompt, too few for the JIT to finish on the first),
+ * then at least that many decode steps, continued until two seconds of decode have passed.
+ *
+ * <p>Decode throughput is compared with memory bandwidth through {@link #streamedBytes}: the weight bytes one decode
+ * step must read, once for the whole batch.
+ *
+ * <p>Used by {@code minerva bench} and by the engine study. The loop runs on a {@link BatchDecoder}, whose batch-1
+ * case is the loop {@code minerva generate} uses: the host loop over {@code Llama}, or on a GPU the device decoder
+ * ({@code CudaGeneration}), so the figures are those of real generation. When the model runs on an
+ * {@link OpProfile}, it records the timed prefill as phase {@value #PREFILL} and the timed decode steps as
+ * {@value #DECODE}.
  */
 public final class DecodeBenchmark {
     private DecodeBenchmark() {}
@@ -56,81 +63,88 @@ public final class DecodeBenchmark {
     }
 
     /**
-     * One measurement.
+     * One measurement, of {@code batch} sequences decoded in lockstep (1: a single generation).
      *
-     * @param promptTokens        tokens prefilled
-     * @param decodeSteps         timed decode steps (tokens after the first)
-     * @param ttftNanos           prefill call + first sample
+     * @param promptTokens        tokens prefilled per sequence
+     * @param decodeSteps         timed decode steps (tokens after the first, per sequence)
+     * @param ttftNanos           the prefills and first samples of every sequence (time until each has its first token)
      * @param decodeNanos         all timed decode steps
-     * @param weightBytesPerToken {@link #streamedBytes} of the weights
+     * @param weightBytesPerToken {@link #streamedBytes} of the weights: what one step reads, for the whole batch
      * @param dtype               matrix dtypes of the weights ({@link #describe})
+     * @param batch               sequences per step
      */
-    public record Result(int promptTokens, int decodeSteps, long ttftNanos, long decodeNanos, long weightBytesPerToken, String dtype) {
-        public double prefillTokensPerSecond() { return promptTokens / (ttftNanos / 1e9); }
+    public record Result(int promptTokens, int decodeSteps, long ttftNanos, long decodeNanos, long weightBytesPerToken, String dtype, int batch) {
+        /** Prompt tokens of all sequences per second of prefill. */
+        public double prefillTokensPerSecond() { return (double) batch * promptTokens / (ttftNanos / 1e9); }
 
-        public double decodeTokensPerSecond() { return decodeSteps / (decodeNanos / 1e9); }
+        /** Tokens of all sequences per second of decode. */
+        public double decodeTokensPerSecond() { return (double) batch * decodeSteps / (decodeNanos / 1e9); }
 
         public double ttftMs() { return ttftNanos / 1e6; }
 
-        public double tpotMs() { return 1e3 / decodeTokensPerSecond(); }
+        /** Time per output token of one sequence: one decode step. */
+        public double tpotMs() { return decodeNanos / 1e6 / decodeSteps; }
 
-        /** Weight bytes streamed per second while decoding. */
-        public double decodeBytesPerSecond() { return weightBytesPerToken * decodeTokensPerSecond(); }
+        /** Weight bytes streamed per second while decoding (once per step, whatever the batch). */
+        public double decodeBytesPerSecond() { return weightBytesPerToken * (decodeSteps / (decodeNanos / 1e9)); }
 
-        /** Decode throughput as a percentage of {@code bandwidthBytesPerSecond} (NaN when that is NaN). */
+        /** Decode's weight streaming as a percentage of {@code bandwidthBytesPerSecond} (NaN when that is NaN). */
         public double percentOf(double bandwidthBytesPerSecond) { return 100.0 * decodeBytesPerSecond() / bandwidthBytesPerSecond; }
 
-        /** The memory roofline of decode: {@code bandwidth ÷ weight bytes per token}, tokens/s. */
-        public double ceilingTokensPerSecond(double bandwidthBytesPerSecond) { return bandwidthBytesPerSecond / weightBytesPerToken; }
+        /** The memory roofline of decode, counting the weights only: {@code batch × bandwidth ÷ weight bytes}, tokens/s. */
+        public double ceilingTokensPerSecond(double bandwidthBytesPerSecond) { return batch * bandwidthBytesPerSecond / weightBytesPerToken; }
     }
 
     /**
-     * Measures {@code llama} (built from {@code weights} on its backend) through the host decode loop,
-     * {@link SequenceDecoder#of}; an {@link OpProfile} backend records the phases.
+     * Measures {@code llama} (built from {@code weights} on its backend) at batch 1 through the host decode loop,
+     * {@link BatchDecoder#of}; an {@link OpProfile} backend records the phases.
      *
      * @throws IllegalArgumentException if the prompt does not fit in the model's context
      */
     public static Result measure(Llama llama, Weights weights, Settings s) {
-        return measure(SequenceDecoder.of(llama), weights, s, llama.backend() instanceof OpProfile p ? p : null);
+        return measure(BatchDecoder.of(llama), weights, s, 1, llama.backend() instanceof OpProfile p ? p : null);
     }
 
     /**
-     * Positions one generation of the benchmark needs: the prompt, the generated tokens and the warm-up, within the
-     * model's context. A {@link SequenceDecoder.Factory} with room for fewer cannot run {@code s}.
+     * Positions one sequence of the benchmark needs: the prompt, the generated tokens and the warm-up, within the
+     * model's context. A {@link BatchDecoder.Factory} with room for fewer cannot run {@code s}.
      */
     public static int capacity(ModelConfig c, Settings s) {
         return Math.min(c.seqLen(), s.promptTokens() + s.genTokens() + s.warmupTokens() + 1);
     }
 
     /**
-     * Measures the decode loop {@code decoders} runs for a model of {@code weights} (greedy, so every implementation
-     * does the same work); {@code profile}, if not {@code null}, records the timed prefill and decode phases.
+     * Measures the decode loop {@code decoders} runs for a model of {@code weights} with {@code batch} sequences, each
+     * with its own random prompt (greedy, so every implementation does the same work); {@code profile}, if not
+     * {@code null}, records the timed prefill and decode phases.
      *
      * @throws IllegalArgumentException if the prompt does not fit in the model's context
      */
-    public static Result measure(SequenceDecoder.Factory decoders, Weights weights, Settings s, OpProfile profile) {
+    public static Result measure(BatchDecoder.Factory decoders, Weights weights, Settings s, int batch, OpProfile profile) {
         ModelConfig c = weights.config();
         if (s.promptTokens() >= c.seqLen()) {
             throw new IllegalArgumentException("prompt of " + s.promptTokens() + " tokens does not fit the context of " + c.seqLen());
         }
+        if (batch < 1) throw new IllegalArgumentException("batch must be >= 1: " + batch);
         int ctx = capacity(c, s);
         SplittableRandom rnd = new SplittableRandom(s.seed());
-        int[] prompt = new int[s.promptTokens()];
+        int[][] prompts = new int[batch][s.promptTokens()];
         // ids ≥ 3 skip <unk>, <s>, </s>; the values do not change the arithmetic
-        for (int i = 0; i < prompt.length; i++) prompt[i] = 3 + rnd.nextInt(Math.max(1, c.vocabSize() - 3));
+        for (int[] prompt : prompts) for (int i = 0; i < prompt.length; i++) prompt[i] = 3 + rnd.nextInt(Math.max(1, c.vocabSize() - 3));
         Sampler greedy = Sampler.greedy();
 
-        // each generation's cache is given back as soon as it is done with: on a GPU it holds device memory
         // at least two prefills, continued until PREFILL_WARMUP_NANOS: a small model's prefill is over in a few ms,
-        // before the JIT has compiled its kernels (stories260K timed 32 tokens at 176-362 tokens/s after two)
+        // before the JIT has compiled its kernels (stories260K timed 32 tokens at 176-362 tokens/s after two).
+        // Each generation's cache is given back as soon as it is done with: on a GPU it holds device memory
         long prefillStart = System.nanoTime();
         for (int i = 0; s.warmupTokens() > 0 && (i < 2 || System.nanoTime() - prefillStart < PREFILL_WARMUP_NANOS); i++) {
-            try (SequenceDecoder d = decoders.open(greedy, ctx)) {
-                d.prefill(prompt);
+            try (BatchDecoder d = decoders.open(greedy, batch, ctx)) {
+                for (int b = 0; b < batch; b++) d.prefill(b, prompts[b]);
             }
         }
-        SequenceDecoder warm = null;
-        int tok = 0, pos = 0;
+        BatchDecoder warm = null;
+        int[] toks = new int[batch];
+        int pos = 0;
         // the clock starts after the prefills: prefill and decode run different kernels (tiled GEMM and
         // attention against the decode kernels), so a long prompt's prefills would otherwise use up the
         // decode warm-up and leave its kernels compiling during the timed steps
@@ -141,12 +155,11 @@ public final class DecodeBenchmark {
             for (int i = 0; i < s.warmupTokens() || s.warmupTokens() > 0 && System.nanoTime() - warmStart < WARMUP_NANOS; i++) {
                 if (warm == null || pos >= ctx) {
                     if (warm != null) warm.close();
-                    warm = decoders.open(greedy, ctx);
-                    int[] shortPrompt = Arrays.copyOf(prompt, Math.min(16, prompt.length));
-                    tok = warm.prefill(shortPrompt).token();
-                    pos = shortPrompt.length;
+                    warm = decoders.open(greedy, batch, ctx);
+                    pos = Math.min(16, s.promptTokens());
+                    for (int b = 0; b < batch; b++) toks[b] = warm.prefill(b, Arrays.copyOf(prompts[b], pos)).token();
                 }
-                tok = warm.next(tok).token();
+                toks = tokens(warm.next(toks));
                 pos++;
             }
         } finally {
@@ -155,18 +168,24 @@ public final class DecodeBenchmark {
 
         long ttft, decode;
         int steps = 0;
-        try (SequenceDecoder d = decoders.open(greedy, ctx)) {
+        try (BatchDecoder d = decoders.open(greedy, batch, ctx)) {
             if (profile != null) profile.phase(PREFILL);
             long t0 = System.nanoTime();
-            tok = d.prefill(prompt).token();
+            for (int b = 0; b < batch; b++) toks[b] = d.prefill(b, prompts[b]).token();
             ttft = System.nanoTime() - t0;
             if (profile != null) profile.phase(DECODE);
             long t1 = System.nanoTime();
-            for (pos = prompt.length; steps < s.genTokens() - 1 && pos < ctx; steps++, pos++) tok = d.next(tok).token();
+            for (pos = s.promptTokens(); steps < s.genTokens() - 1 && pos < ctx; steps++, pos++) toks = tokens(d.next(toks));
             decode = System.nanoTime() - t1;
             if (profile != null) profile.stop();
         }
-        return new Result(s.promptTokens(), steps, ttft, decode, streamedBytes(weights), describe(weights));
+        return new Result(s.promptTokens(), steps, ttft, decode, streamedBytes(weights), describe(weights), batch);
+    }
+
+    private static int[] tokens(Sampler.Sample[] picks) {
+        int[] t = new int[picks.length];
+        for (int i = 0; i < t.length; i++) t[i] = picks[i].token();
+        return t;
     }
 
     /** Bytes decode reads per token: every tensor once (the embedding table only if it is also the classifier). */

@@ -7,6 +7,7 @@ import dev.minerva.backend.cuda.CudaBackend;
 import dev.minerva.backend.cuda.CudaGeneration;
 import dev.minerva.backend.cuda.DeviceTiming;
 import dev.minerva.bench.DecodeBenchmark;
+import dev.minerva.engine.BatchDecoder;
 import dev.minerva.bench.OpProfile;
 import dev.minerva.bench.ReadBandwidth;
 import dev.minerva.bench.TriadBandwidth;
@@ -26,6 +27,8 @@ import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -45,6 +48,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--prompt-tokens", defaultValue = "128") int promptTokens;
     @Option(names = "--gen-tokens", defaultValue = "128") int genTokens;
+    @Option(names = "--batch", split = ",", defaultValue = "1",
+            description = "sequences decoded in lockstep, one measurement per size (e.g. 1,4,16; default 1)") int[] batches;
     @Option(names = "--warmup-tokens", defaultValue = "16", description = "at least this many decode steps before timing, continued until 2 s of warm-up (0: no warm-up)") int warmup;
     @Option(names = "--no-triad", description = "skip the bandwidth measurement") boolean noTriad;
     @Option(names = "--profile", description = "also print where prefill and a decode step spend their time, per op (matmuls per weight and dtype); with --record, saved as profile.csv") boolean profile;
@@ -74,104 +79,132 @@ public final class BenchCommand implements Callable<Integer> {
                 source = model.model.toString();
             }
             ModelConfig c = w.config();
+            if (batches.length == 0 || java.util.Arrays.stream(batches).anyMatch(b -> b < 1)) {
+                throw new IllegalArgumentException("--batch takes sizes >= 1: " + java.util.Arrays.toString(batches));
+            }
+            if (profile && batches.length > 1) throw new IllegalArgumentException("--profile times one batch size; give one --batch value");
+            int maxBatch = java.util.Arrays.stream(batches).max().getAsInt();
             DecodeBenchmark.Settings settings = new DecodeBenchmark.Settings(promptTokens, genTokens, warmup, 7);
             Backend base = backend instanceof OpProfile p ? p.inner() : backend;
             CudaBackend gpu = base instanceof CudaBackend g ? g : null;
-            DecodeBenchmark.Result r;
+            List<DecodeBenchmark.Result> results = new ArrayList<>();
             String path;
-            // the decode loop generate runs: on a GPU the device decoder (one graph replay per token), unless profiling
+            // the decode loop generate runs: on a GPU the device decoder (one graph replay per step), unless profiling
             // per op, which needs the ops one by one
             if (CudaGeneration.runs(backend, c)) {
                 path = "cuda decoder (graph step, device sampling)";
-                try (CudaGeneration dev = new CudaGeneration(gpu, w, DecodeBenchmark.capacity(c, settings))) {
-                    r = DecodeBenchmark.measure(dev, w, settings, null);
+                try (CudaGeneration dev = new CudaGeneration(gpu, w, maxBatch, DecodeBenchmark.capacity(c, settings))) {
+                    for (int b : batches) results.add(DecodeBenchmark.measure(dev, w, settings, b, null));
                 }
             } else {
                 path = backend.name() + " backend ops";
-                r = DecodeBenchmark.measure(new Llama(w, backend), w, settings);
+                BatchDecoder.Factory host = BatchDecoder.of(new Llama(w, backend));
+                for (int b : batches) results.add(DecodeBenchmark.measure(host, w, settings, b, backend instanceof OpProfile p ? p : null));
             }
-            int steps = r.decodeSteps();
-            double prefillTps = r.prefillTokensPerSecond();
-            double decodeTps = r.decodeTokensPerSecond();
-            long streamed = r.weightBytesPerToken();
             // the bandwidth yardstick of the memory decode streams from: the host's triad and read-only stream, or the
             // GPU's device-to-device copy
             double triad = noTriad || gpu != null ? Double.NaN
                     : TriadBandwidth.measure(TriadBandwidth.defaultArrayBytes(), threads, 5).gbPerSecond() * 1e9;
-            double pct = r.percentOf(triad);
             double read = noTriad || gpu != null ? Double.NaN
                     : ReadBandwidth.measure(TriadBandwidth.defaultArrayBytes(), threads, 5).gbPerSecond() * 1e9;
             double copy = noTriad || gpu == null ? Double.NaN : DeviceTiming.copyBytesPerSecond(gpu.context(), 20);
-            System.out.printf("model        %s  (%s, %.1f MB of weights streamed per token)%n", source, r.dtype(), streamed / 1e6);
+            long streamed = results.getFirst().weightBytesPerToken();
+            System.out.printf("model        %s  (%s, %.1f MB of weights streamed per step)%n", source, results.getFirst().dtype(), streamed / 1e6);
             if (gpu != null) System.out.printf("device       %s%n", gpu.context().info());
             else System.out.printf("threads      %d, vector %d bits, load %s%n", threads, FloatVector.SPECIES_PREFERRED.vectorBitSize(), loadAverage());
             System.out.printf("path         %s%n", path);
-            System.out.printf("prefill      %d tokens: %.1f tokens/s (%.2f ms/token)%n", promptTokens, prefillTps, 1e3 / prefillTps);
-            System.out.printf("TTFT         %.1f ms%n", r.ttftMs());
-            System.out.printf("decode       %d tokens: %.2f tokens/s, TPOT %.2f ms%n", steps, decodeTps, 1e3 / decodeTps);
-            System.out.printf("prefill/decode per-token speed-up %.1fx%n", prefillTps / decodeTps);
-            if (backend instanceof OpProfile p) printProfile(p, r);
-            if (!Double.isNaN(triad)) {
-                System.out.printf("bandwidth    triad %.1f GB/s; decode streams %.1f GB/s = %.1f %% of triad%n", triad / 1e9, streamed * decodeTps / 1e9, pct);
-                System.out.printf("             read-only stream %.1f GB/s; decode = %.1f %% of it%n", read / 1e9, r.percentOf(read));
-            }
-            if (!Double.isNaN(copy)) {
-                System.out.printf("bandwidth    device copy %.1f GB/s (read+write); decode streams %.1f GB/s = %.1f %% of it%n",
-                        copy / 1e9, streamed * decodeTps / 1e9, r.percentOf(copy));
-            }
 
             ObjectMapper om = new ObjectMapper();
-            ObjectNode j = om.createObjectNode();
-            j.put("kind", "engine-bench");
-            j.put("model", source);
-            j.put("dtype", r.dtype());
-            j.put("threads", threads);
-            j.put("promptTokens", promptTokens);
-            j.put("genTokens", steps);
-            j.put("prefillTokensPerSecond", prefillTps);
-            j.put("decodeTokensPerSecond", decodeTps);
-            j.put("ttftMs", r.ttftMs());
-            j.put("tpotMs", 1e3 / decodeTps);
-            j.put("weightBytesPerToken", streamed);
-            j.put("triadBytesPerSecond", triad);
-            j.put("decodePercentOfTriad", pct);
-            j.put("readBytesPerSecond", read);
-            j.put("decodePercentOfRead", r.percentOf(read));
-            j.put("deviceCopyBytesPerSecond", copy);
-            j.put("decodePercentOfDeviceCopy", r.percentOf(copy));
-            j.put("decodePath", path);
-            j.put("device", gpu == null ? "" : gpu.context().info().name());
-            j.put("vectorBits", FloatVector.SPECIES_PREFERRED.vectorBitSize());
-            j.put("loadAverage", loadAverage());
-            j.put("cpu", cpuModel());
-            j.put("backend", backend.name());
-            j.put("jdk", System.getProperty("java.vm.version"));
-            j.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
-            j.put("time", Instant.now().toString());
-            System.out.println(om.writeValueAsString(j));
-            if (record) {
-                tech.tablesaw.api.Table t = tech.tablesaw.api.Table.create("results");
-                for (var it = j.fields(); it.hasNext(); ) {
-                    var f = it.next();
-                    if (f.getValue().isNumber()) t.addColumns(tech.tablesaw.api.DoubleColumn.create(f.getKey(), f.getValue().asDouble()));
-                    else t.addColumns(tech.tablesaw.api.StringColumn.create(f.getKey(), f.getValue().asText()));
+            List<ObjectNode> rows = new ArrayList<>();
+            for (DecodeBenchmark.Result r : results) {
+                printResult(r, batches.length > 1);
+                if (backend instanceof OpProfile p) printProfile(p, r);
+                double stepBytes = r.decodeBytesPerSecond();
+                if (!Double.isNaN(triad)) {
+                    System.out.printf("bandwidth    triad %.1f GB/s; decode streams %.1f GB/s = %.1f %% of triad%n", triad / 1e9, stepBytes / 1e9, r.percentOf(triad));
+                    System.out.printf("             read-only stream %.1f GB/s; decode = %.1f %% of it%n", read / 1e9, r.percentOf(read));
                 }
+                if (!Double.isNaN(copy)) {
+                    System.out.printf("bandwidth    device copy %.1f GB/s (read+write); decode streams %.1f GB/s = %.1f %% of it%n",
+                            copy / 1e9, stepBytes / 1e9, r.percentOf(copy));
+                }
+                ObjectNode j = om.createObjectNode();
+                j.put("kind", "engine-bench");
+                j.put("model", source);
+                j.put("dtype", r.dtype());
+                j.put("threads", threads);
+                j.put("batch", r.batch());
+                j.put("promptTokens", promptTokens);
+                j.put("genTokens", r.decodeSteps());
+                j.put("prefillTokensPerSecond", r.prefillTokensPerSecond());
+                j.put("decodeTokensPerSecond", r.decodeTokensPerSecond());
+                j.put("ttftMs", r.ttftMs());
+                j.put("tpotMs", r.tpotMs());
+                j.put("weightBytesPerToken", streamed);
+                j.put("triadBytesPerSecond", triad);
+                j.put("decodePercentOfTriad", r.percentOf(triad));
+                j.put("readBytesPerSecond", read);
+                j.put("decodePercentOfRead", r.percentOf(read));
+                j.put("deviceCopyBytesPerSecond", copy);
+                j.put("decodePercentOfDeviceCopy", r.percentOf(copy));
+                j.put("decodePath", path);
+                j.put("device", gpu == null ? "" : gpu.context().info().name());
+                j.put("vectorBits", FloatVector.SPECIES_PREFERRED.vectorBitSize());
+                j.put("loadAverage", loadAverage());
+                j.put("cpu", cpuModel());
+                j.put("backend", backend.name());
+                j.put("jdk", System.getProperty("java.vm.version"));
+                j.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+                j.put("time", Instant.now().toString());
+                System.out.println(om.writeValueAsString(j));
+                rows.add(j);
+            }
+            if (record) {
                 java.util.Map<String, Object> cfg = new java.util.LinkedHashMap<>();
                 cfg.put("model", source);
                 cfg.put("config", c);
-                cfg.put("dtype", r.dtype());
+                cfg.put("dtype", results.getFirst().dtype());
                 cfg.put("threads", threads);
+                cfg.put("batches", batches);
                 cfg.put("promptTokens", promptTokens);
                 cfg.put("genTokens", genTokens);
                 cfg.put("warmupTokens", warmup);
                 var recorder = dev.minerva.record.RunRecorder.begin(dev.minerva.record.Locations.out(), "engine-bench", cfg, 7, backend.name(),
-                        synth != null ? null : model.model).results(t);
-                if (backend instanceof OpProfile p) recorder.table("profile", profileTable(p, r));
+                        synth != null ? null : model.model).results(table(rows));
+                if (backend instanceof OpProfile p) recorder.table("profile", profileTable(p, results.getFirst()));
                 var run = recorder.commit();
                 System.out.println("recorded " + run.dir());
             }
         }
         return 0;
+    }
+
+    /** One measurement's lines; with {@code tagged}, each headed by its batch size. */
+    private static void printResult(DecodeBenchmark.Result r, boolean tagged) {
+        if (tagged) System.out.printf("batch        %d sequences%n", r.batch());
+        String each = r.batch() > 1 ? " (" + r.batch() + " prompts)" : "";
+        System.out.printf("prefill      %d tokens%s: %.1f tokens/s (%.2f ms/token)%n", r.promptTokens(), each, r.prefillTokensPerSecond(), 1e3 / r.prefillTokensPerSecond());
+        System.out.printf("TTFT         %.1f ms%s%n", r.ttftMs(), r.batch() > 1 ? " (until every sequence has its first token)" : "");
+        System.out.printf("decode       %d steps: %.2f tokens/s, TPOT %.2f ms%n", r.decodeSteps(), r.decodeTokensPerSecond(), r.tpotMs());
+        System.out.printf("prefill/decode per-token speed-up %.1fx%n", r.prefillTokensPerSecond() / r.decodeTokensPerSecond());
+    }
+
+    /** The JSON rows as one table (numbers as doubles, the rest as strings), one row per batch size. */
+    static tech.tablesaw.api.Table table(List<ObjectNode> rows) {
+        tech.tablesaw.api.Table t = tech.tablesaw.api.Table.create("results");
+        for (var it = rows.getFirst().fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (rows.getFirst().get(f).isNumber()) {
+                var col = tech.tablesaw.api.DoubleColumn.create(f);
+                for (ObjectNode r : rows) col.append(r.get(f).asDouble());
+                t.addColumns(col);
+            } else {
+                var col = tech.tablesaw.api.StringColumn.create(f);
+                for (ObjectNode r : rows) col.append(r.get(f).asText());
+                t.addColumns(col);
+            }
+        }
+        return t;
     }
 
     /**

@@ -3,8 +3,9 @@ package dev.minerva.engine;
 /**
  * One sequence's decode loop as {@link Generator} drives it: the prompt goes in once, then each picked token is fed
  * back and the next one picked. The CPU implementation ({@link #of}) runs {@code Llama.forward} over a
- * {@link DenseKvCache} and samples on the host; a GPU one ({@code backend.cuda.CudaSequenceDecoder}) keeps the cache,
- * the step (a CUDA graph) and the sampling on the device, so only the picked token crosses to the host.
+ * {@link DenseKvCache} and samples on the host; a GPU one ({@code backend.cuda.CudaGeneration}) keeps the cache,
+ * the step (a CUDA graph) and the sampling on the device, so only the picked token crosses to the host. Both are the
+ * batch-1 case of their {@link BatchDecoder}.
  */
 public interface SequenceDecoder extends AutoCloseable {
     /** Makes a decoder for one generation: its sampler, and room for {@code capacity} positions. */
@@ -23,23 +24,5 @@ public interface SequenceDecoder extends AutoCloseable {
     @Override void close();
 
     /** The host loop: {@code model.forward} over a dense cache, then {@code sampler} on the logits read back. */
-    static Factory of(dev.minerva.model.Llama model) {
-        return (sampler, capacity) -> new SequenceDecoder() {
-            private final KvCache cache = new DenseKvCache(model.backend(), model.config(), capacity);
-            private int pos;
-
-            @Override public Sampler.Sample prefill(int[] prompt) {
-                pos = prompt.length;
-                return pick(Batch.of(0, prompt, 0, false));
-            }
-
-            @Override public Sampler.Sample next(int token) { return pick(Batch.of(0, new int[]{token}, pos++, false)); }
-
-            private Sampler.Sample pick(Batch b) {
-                return sampler.sample(model.backend().read(model.forward(b, cache, ForwardHooks.NONE), 0, 1));
-            }
-
-            @Override public void close() { cache.free(0); }
-        };
-    }
+    static Factory of(dev.minerva.model.Llama model) { return BatchDecoder.sequence(BatchDecoder.of(model)); }
 }

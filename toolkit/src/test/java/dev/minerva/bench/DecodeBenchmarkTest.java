@@ -3,7 +3,7 @@ package dev.minerva.bench;
 import dev.minerva.backend.CpuBackend;
 import dev.minerva.engine.Generator;
 import dev.minerva.engine.Sampler;
-import dev.minerva.engine.SequenceDecoder;
+import dev.minerva.engine.BatchDecoder;
 import dev.minerva.model.Llama;
 import dev.minerva.model.ModelConfig;
 import dev.minerva.model.RandomWeights;
@@ -61,68 +61,82 @@ class DecodeBenchmarkTest {
     }
 
     /**
-     * What a {@link SequenceDecoder} (on a GPU, the device decoder) sees from the benchmark: every generation fits the
-     * room it was opened with, each pick is fed back, every decoder is closed, and the timed generation is a plain
-     * greedy generation of the prompt (the same tokens {@link Generator} gives).
+     * What a {@link BatchDecoder} (on a GPU, the device decoder's slots) sees from the benchmark: every generation fits
+     * the room it was opened with, each sequence's pick is fed back to it, every decoder is closed, and the timed
+     * generation of each sequence is a plain greedy generation of its prompt (the tokens {@link Generator} gives alone).
      */
-    @Test void aSequenceDecoderSeesGreedyGenerationsWithinTheirRoom() {
-        try (Arena arena = Arena.ofShared(); CpuBackend backend = new CpuBackend(2)) {
-            Weights w = RandomWeights.create(TIED, DType.F32, 3, arena);
-            Llama llama = new Llama(w, backend);
-            var settings = new DecodeBenchmark.Settings(12, 10, 2, 7);
-            int room = DecodeBenchmark.capacity(TIED, settings);
-            assertEquals(12 + 10 + 2 + 1, room);
-            SequenceDecoder.Factory host = SequenceDecoder.of(llama);
-            List<int[]> prompts = new ArrayList<>();
-            List<List<Integer>> fed = new ArrayList<>(), picked = new ArrayList<>();
-            int[] open = {0};
-            SequenceDecoder.Factory recording = (sampler, capacity) -> {
-                assertEquals(room, capacity);
-                assertTrue(sampler.isGreedy());
-                SequenceDecoder d = host.open(sampler, capacity);
-                open[0]++;
-                List<Integer> in = new ArrayList<>(), out = new ArrayList<>();
-                fed.add(in);
-                picked.add(out);
-                return new SequenceDecoder() {
-                    int pos;
+    @Test void aBatchDecoderSeesGreedyGenerationsWithinTheirRoom() {
+        for (int batch : new int[]{1, 3}) {
+            try (Arena arena = Arena.ofShared(); CpuBackend backend = new CpuBackend(2)) {
+                Weights w = RandomWeights.create(TIED, DType.F32, 3, arena);
+                Llama llama = new Llama(w, backend);
+                var settings = new DecodeBenchmark.Settings(12, 10, 2, 7);
+                int room = DecodeBenchmark.capacity(TIED, settings);
+                assertEquals(12 + 10 + 2 + 1, room);
+                BatchDecoder.Factory host = BatchDecoder.of(llama);
+                List<int[][]> prompts = new ArrayList<>();
+                List<List<int[]>> picked = new ArrayList<>();
+                int[] open = {0};
+                BatchDecoder.Factory recording = (sampler, b, capacity) -> {
+                    assertEquals(room, capacity);
+                    assertEquals(batch, b);
+                    assertTrue(sampler.isGreedy());
+                    BatchDecoder d = host.open(sampler, b, capacity);
+                    open[0]++;
+                    int[][] in = new int[b][];
+                    List<int[]> out = new ArrayList<>();
+                    prompts.add(in);
+                    picked.add(out);
+                    return new BatchDecoder() {
+                        final int[] pos = new int[b], last = new int[b];
 
-                    @Override public Sampler.Sample prefill(int[] prompt) {
-                        prompts.add(prompt.clone());
-                        pos = prompt.length;
-                        return keep(d.prefill(prompt));
-                    }
+                        @Override public int batch() { return b; }
 
-                    @Override public Sampler.Sample next(int token) {
-                        assertEquals(out.getLast(), token, "the last pick is fed back");
-                        assertTrue(pos < capacity, "position " + pos + " outside a room of " + capacity);
-                        pos++;
-                        in.add(token);
-                        return keep(d.next(token));
-                    }
+                        @Override public Sampler.Sample prefill(int seq, int[] prompt) {
+                            in[seq] = prompt.clone();
+                            pos[seq] = prompt.length;
+                            Sampler.Sample s = d.prefill(seq, prompt);
+                            last[seq] = s.token();
+                            return s;
+                        }
 
-                    private Sampler.Sample keep(Sampler.Sample s) {
-                        out.add(s.token());
-                        return s;
-                    }
+                        @Override public Sampler.Sample[] next(int[] tokens) {
+                            assertArrayEquals(last, tokens, "each sequence's last pick is fed back to it");
+                            for (int i = 0; i < b; i++) {
+                                assertTrue(pos[i] < capacity, "position " + pos[i] + " outside a room of " + capacity);
+                                pos[i]++;
+                            }
+                            Sampler.Sample[] s = d.next(tokens);
+                            int[] t = new int[b];
+                            for (int i = 0; i < b; i++) t[i] = last[i] = s[i].token();
+                            out.add(t);
+                            return s;
+                        }
 
-                    @Override public void close() {
-                        open[0]--;
-                        d.close();
-                    }
+                        @Override public void close() {
+                            open[0]--;
+                            d.close();
+                        }
+                    };
                 };
-            };
-            DecodeBenchmark.Result r = DecodeBenchmark.measure(recording, w, settings, null);
-            assertEquals(0, open[0], "every decoder closed");
-            assertEquals(9, r.decodeSteps());
-            assertTrue(prompts.size() >= 4, "two warm-up prefills, at least one warm decode, the timed run: " + prompts.size());
-            assertEquals(12, prompts.get(0).length);
-            assertEquals(12, prompts.get(2).length, "the warm decode starts from the prompt's first 16 tokens at most (here all 12)");
-            int[] timedPrompt = prompts.getLast();
-            assertArrayEquals(prompts.getFirst(), timedPrompt, "the timed prompt is the warm-up's");
-            int[] want = new Generator(llama, null).generate(timedPrompt, 10, Sampler.greedy(), null).tokens();
-            assertEquals(Arrays.stream(want).boxed().toList(), picked.getLast(), "the timed run is a greedy generation");
-            assertEquals(9, fed.getLast().size());
+                DecodeBenchmark.Result r = DecodeBenchmark.measure(recording, w, settings, batch, null);
+                assertEquals(0, open[0], "every decoder closed");
+                assertEquals(9, r.decodeSteps());
+                assertEquals(batch, r.batch());
+                assertEquals(batch * 9 / (r.decodeNanos() / 1e9), r.decodeTokensPerSecond(), 1e-6 * r.decodeTokensPerSecond());
+                assertTrue(prompts.size() >= 4, "two warm-up prefills, at least one warm decode, the timed run: " + prompts.size());
+                int[][] timed = prompts.getLast();
+                assertArrayEquals(prompts.getFirst(), timed, "the timed prompts are the warm-up's");
+                for (int i = 0; i < batch; i++) {
+                    assertEquals(12, timed[i].length);
+                    if (i > 0) assertFalse(Arrays.equals(timed[0], timed[i]), "each sequence has its own prompt");
+                    // alone, through Generator: the first token from the prefill, then the 9 the timed steps picked
+                    int[] want = new Generator(llama, null).generate(timed[i], 10, Sampler.greedy(), null).tokens();
+                    int[] got = new int[9];
+                    for (int step = 0; step < 9; step++) got[step] = picked.getLast().get(step)[i];
+                    assertArrayEquals(Arrays.copyOfRange(want, 1, 10), got, "sequence " + i + " of " + batch + " decodes as it would alone");
+                }
+            }
         }
     }
 

@@ -537,8 +537,16 @@ public final class CudaDecoder implements AutoCloseable {
                 // partials) just below the crossover, the fused and dp4a GEMVs' (quantised activations) at 8 rows
                 java.util.TreeSet<Integer> warm = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
                 for (int b : new int[]{maxBatch, gpu.gemmMinRows() - 1, GemvKernel.V4_MAX_ROWS}) if (b >= 1 && b <= maxBatch) warm.add(b);
-                for (int b : warm) enqueueStep(b);
-                ctx.synchronize("decoder warm-up");
+                // every warm-up step starts from the same positions, each with a row to write: a full slot (one a finished
+                // generation left at position == capacity) writes its last row, not the next slot's or layer's first
+                int[] p1 = p0.clone(), l1 = l0.clone();
+                for (int i = 0; i < maxBatch; i++) if (p1[i] >= capacity) { p1[i] = capacity - 1; l1[i] = capacity; }
+                for (int b : warm) {
+                    ctx.upload(pos, 0, p1, "positions for the warm-up");
+                    ctx.upload(lens, 0, l1, "lengths for the warm-up");
+                    enqueueStep(b);
+                    ctx.synchronize("decoder warm-up, batch " + b);
+                }
                 ctx.upload(pos, 0, p0, "positions");
                 ctx.upload(lens, 0, l0, "lengths");
                 ctx.upload(tokens, 0, t0, "tokens");
@@ -563,6 +571,9 @@ public final class CudaDecoder implements AutoCloseable {
 
     /** Positions each sequence can hold. */
     public int capacity() { return capacity; }
+
+    /** Sequences (cache slots) it decodes at most in one step. */
+    public int maxBatch() { return maxBatch; }
 
     /** The head sizes the split-KV decode attention takes. */
     static boolean headSizeSupported(int headSize) { return headSize == 32 || headSize == 64 || headSize == 128; }

@@ -1,6 +1,7 @@
 package dev.minerva.backend.cuda;
 
 import dev.minerva.engine.Batch;
+import dev.minerva.engine.BatchDecoder;
 import dev.minerva.engine.ForwardHooks;
 import dev.minerva.engine.KvCache;
 import dev.minerva.engine.Sampler;
@@ -10,19 +11,18 @@ import dev.minerva.model.ModelConfig;
 import dev.minerva.model.Weights;
 import dev.minerva.tensor.Tensor;
 
-import java.util.function.Supplier;
-
 /**
  * Text generation with the whole decode step on the GPU, for {@code Generator}: the prompt runs through {@code Llama}
  * on the CUDA backend (the tensor-core prefill GEMM and attention) straight into {@link CudaDecoder}'s cache slot, and
  * each following token is one replay of the decoder's CUDA graph, sampled on the device; per token only the picked id
- * and its probability are read back. One decoder (batch 1) serves every generation, so the weights are uploaded once.
+ * and its probability are read back. One decoder serves every generation, so the weights are uploaded once; with
+ * {@code maxBatch > 1} it also decodes several sequences in lockstep ({@link BatchDecoder}), one graph replay a step.
  *
  * <p>Sampling: greedy (argmax, as the CPU's greedy sampler) and temperature / top-k / top-p run on the device. The
  * device draws from its own counter-based generator, so a seeded sampled run is repeatable but not the CPU's run.
  * Min-p has no device version: with it, the logits of each step are read back and the CPU {@link Sampler} picks.
  */
-public final class CudaGeneration implements SequenceDecoder.Factory, AutoCloseable {
+public final class CudaGeneration implements SequenceDecoder.Factory, BatchDecoder.Factory, AutoCloseable {
     private final CudaDecoder decoder;
     private final Llama prefill;
     private boolean open;
@@ -50,52 +50,86 @@ public final class CudaGeneration implements SequenceDecoder.Factory, AutoClosea
     }
 
     /**
-     * Uploads {@code weights} for generations of up to {@code capacity} positions (prompt and generated tokens).
+     * Uploads {@code weights} for single generations of up to {@code capacity} positions (prompt and generated tokens).
      *
      * @throws IllegalArgumentException if the model's head size is not one {@link CudaDecoder} takes ({@link #applies})
      */
-    public CudaGeneration(CudaBackend gpu, Weights weights, int capacity) {
-        this.decoder = new CudaDecoder(gpu, weights, 1, capacity);
+    public CudaGeneration(CudaBackend gpu, Weights weights, int capacity) { this(gpu, weights, 1, capacity); }
+
+    /**
+     * Uploads {@code weights} for batches of up to {@code maxBatch} sequences, each of up to {@code capacity} positions.
+     *
+     * @throws IllegalArgumentException if the model's head size is not one {@link CudaDecoder} takes ({@link #applies})
+     */
+    public CudaGeneration(CudaBackend gpu, Weights weights, int maxBatch, int capacity) {
+        this.decoder = new CudaDecoder(gpu, weights, maxBatch, capacity);
         this.prefill = new Llama(decoder.deviceWeights(), gpu);
     }
 
     /** The decoder underneath (gpu-check reads its step version and logits). */
     CudaDecoder decoder() { return decoder; }
 
-    @Override public SequenceDecoder open(Sampler sampler, int capacity) {
-        if (open) throw new IllegalStateException("CudaGeneration runs one sequence at a time; close the last one first");
+    @Override public SequenceDecoder open(Sampler sampler, int capacity) { return BatchDecoder.sequence(this).open(sampler, capacity); }
+
+    /**
+     * Sequences 0..batch-1 of the decoder's slots. Each prompt runs through {@code Llama} into its slot; each step is
+     * the batch's graph replay, every slot's pick made on the device (or, for min-p, on the host from the logits).
+     */
+    @Override public BatchDecoder open(Sampler sampler, int batch, int capacity) {
+        if (open) throw new IllegalStateException("CudaGeneration runs one generation at a time; close the last one first");
+        if (batch < 1 || batch > decoder.maxBatch()) throw new IllegalArgumentException("batch " + batch + " outside 1.." + decoder.maxBatch() + " (the decoder's slots)");
         if (capacity > decoder.capacity()) {
             throw new IllegalArgumentException("a generation of " + capacity + " positions does not fit the decoder's " + decoder.capacity());
         }
         CudaDecoder.Sampling device = CudaDecoder.Sampling.of(sampler);
         decoder.sampling(device != null ? device : CudaDecoder.Sampling.GREEDY);
         KvCache cache = decoder.kvCache();
-        cache.free(0);
+        for (int i = 0; i < batch; i++) cache.free(i);
         open = true;
-        return new SequenceDecoder() {
-            private int last = -1;   // the token the device step wrote into its input (the one Generator feeds back)
+        return new BatchDecoder() {
+            // the token each slot's last pick wrote into the decoder's input (what the caller usually feeds back);
+            // -1 until the slot is prefilled
+            private final int[] last = filled(batch, -1);
 
-            @Override public Sampler.Sample prefill(int[] prompt) {
-                Tensor logits = prefill.forward(Batch.of(0, prompt, 0, false), cache, ForwardHooks.NONE);
-                return picked(decoder.begin(0, logits, 0), () -> prefill.backend().read(logits, 0, 1));
+            @Override public int batch() { return batch; }
+
+            @Override public Sampler.Sample prefill(int seq, int[] prompt) {
+                java.util.Objects.checkIndex(seq, batch);
+                cache.free(seq);
+                Tensor logits = prefill.forward(Batch.of(seq, prompt, 0, false), cache, ForwardHooks.NONE);
+                Sampler.Sample devicePick = decoder.begin(seq, logits, 0);
+                last[seq] = devicePick.token();
+                // a host pick reaches the slot's input when it is fed back (next compares it with the device's)
+                return device != null ? devicePick : sampler.sample(prefill.backend().read(logits, 0, 1));
             }
 
-            @Override public Sampler.Sample next(int token) {
-                if (token != last) decoder.feed(0, token);
-                return picked(decoder.next(1)[0], () -> decoder.logits(1));
-            }
-
-            /** With a device sampler, its pick; otherwise the host sampler's, from the logits read back. */
-            private Sampler.Sample picked(Sampler.Sample devicePick, Supplier<float[]> logits) {
-                last = devicePick.token();
-                return device != null ? devicePick : sampler.sample(logits.get());
+            @Override public Sampler.Sample[] next(int[] tokens) {
+                if (tokens.length != batch) throw new IllegalArgumentException(tokens.length + " tokens for a batch of " + batch);
+                for (int i = 0; i < batch; i++) {
+                    if (last[i] < 0) throw new IllegalStateException("sequence " + i + " was not prefilled");
+                    if (tokens[i] != last[i]) decoder.feed(i, tokens[i]);
+                }
+                Sampler.Sample[] picks = decoder.next(batch);
+                for (int i = 0; i < batch; i++) last[i] = picks[i].token();   // what the step wrote, before a host pick replaces it
+                if (device == null) {
+                    float[] logits = decoder.logits(batch);
+                    int vocab = decoder.config().vocabSize();
+                    for (int i = 0; i < batch; i++) picks[i] = sampler.sample(java.util.Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab));
+                }
+                return picks;
             }
 
             @Override public void close() {
-                cache.free(0);
+                for (int i = 0; i < batch; i++) cache.free(i);
                 open = false;
             }
         };
+    }
+
+    private static int[] filled(int n, int v) {
+        int[] a = new int[n];
+        java.util.Arrays.fill(a, v);
+        return a;
     }
 
     @Override public void close() { decoder.close(); }

@@ -878,37 +878,61 @@ public final class GpuCheck {
         // minerva bench's settings: a 128-token prompt, 128 tokens, warm-up first (graph capture included)
         var bench = new dev.minerva.bench.DecodeBenchmark.Settings(128, 128, 16, 7);
         int room = Math.max(prompt.length + n, dev.minerva.bench.DecodeBenchmark.capacity(c, bench));
-        try (CudaGeneration g = new CudaGeneration(gpu, weights, room)) {
+        try (CudaGeneration g = new CudaGeneration(gpu, weights, 4, room)) {
             Generator gen = new Generator(c, g, null);
             Generator.Result greedy = gen.generate(prompt, n, Sampler.greedy(), null);
             Generator.Result drawn = gen.generate(prompt, n, new Sampler(temp, topK, topP, 0, seed), null);
             String shape = prompt.length + "+" + n + " tokens";
             String tag = " (" + g.decoder().step().name().toLowerCase() + " step)";
 
-            float[][] cpu = teacherForcedLogits(weights, prompt, greedy.tokens());
-            double worstGap = 0, worstProb = 0;
-            int argmax = 0;
-            for (int i = 0; i < greedy.tokens().length; i++) {
-                float[] l = cpu[i];
-                int best = 0, tok = greedy.tokens()[i];
-                double scale = 0, sum = 0;
-                for (int j = 0; j < l.length; j++) { if (l[j] > l[best]) best = j; scale = Math.max(scale, Math.abs(l[j])); }
-                for (float v : l) sum += Math.exp(v - l[best]);
-                if (tok == best) argmax++;
-                worstGap = Math.max(worstGap, (l[best] - l[tok]) / scale);
-                worstProb = Math.max(worstProb, Math.abs(Math.exp(l[tok] - l[best]) / sum - greedy.probabilities()[i]));
-            }
             // ten times the decoder's logits tolerance (a relative L2 error; one logit may be off by several times it)
             double gapTol = dt == DType.F16 ? 1e-3 : 1e-2;
-            boolean ok = greedy.tokens().length == n && worstGap <= gapTol && worstProb <= 1e-3;
-            add("conformance", "generate greedy, device decoder vs cpu engine" + tag, dt.name(), shape, worstGap, "logit gap", gapTol,
-                    ok ? "pass" : "FAIL", String.format("%d/%d picks the cpu argmax (others near ties); worst probability difference %.2g", argmax, greedy.tokens().length, worstProb));
+            GreedyAgreement a = GreedyAgreement.of(teacherForcedLogits(weights, prompt, greedy.tokens()), greedy.tokens(), greedy.probabilities());
+            boolean ok = greedy.tokens().length == n && a.ok(gapTol);
+            add("conformance", "generate greedy, device decoder vs cpu engine" + tag, dt.name(), shape, a.worstGap(), "logit gap", gapTol,
+                    ok ? "pass" : "FAIL", a.detail());
 
-            cpu = teacherForcedLogits(weights, prompt, drawn.tokens());
+            // a batch in lockstep: each sequence its own prompt, each pick judged as the single generation's are
+            int batch = g.decoder().maxBatch();
+            int[][] prompts = new int[batch][];
+            for (int b = 0; b < batch; b++) {
+                prompts[b] = prompt.clone();
+                for (int i = 1; i < prompts[b].length; i++) prompts[b][i] = 1 + rnd.nextInt(c.vocabSize() - 1);
+            }
+            int[][] toks = new int[batch][n];
+            float[][] probs = new float[batch][n];
+            try (dev.minerva.engine.BatchDecoder d = g.open(Sampler.greedy(), batch, prompt.length + n)) {
+                int[] in = new int[batch];
+                for (int b = 0; b < batch; b++) {
+                    Sampler.Sample p = d.prefill(b, prompts[b]);
+                    in[b] = toks[b][0] = p.token();
+                    probs[b][0] = p.probability();
+                }
+                for (int i = 1; i < n; i++) {
+                    Sampler.Sample[] p = d.next(in);
+                    for (int b = 0; b < batch; b++) {
+                        in[b] = toks[b][i] = p[b].token();
+                        probs[b][i] = p[b].probability();
+                    }
+                }
+            }
+            double worstBatchGap = 0;
+            StringBuilder batchDetail = new StringBuilder();
+            boolean batchOk = true;
+            for (int b = 0; b < batch; b++) {
+                GreedyAgreement ab = GreedyAgreement.of(teacherForcedLogits(weights, prompts[b], toks[b]), toks[b], probs[b]);
+                worstBatchGap = Math.max(worstBatchGap, ab.worstGap());
+                batchOk &= ab.ok(gapTol);
+                batchDetail.append("seq ").append(b).append(": ").append(ab.argmax()).append('/').append(n).append(" argmax; ");
+            }
+            add("conformance", "generate greedy, batch of " + batch + " in lockstep vs cpu engine per sequence" + tag, dt.name(),
+                    batch + " x " + shape, worstBatchGap, "logit gap", gapTol, batchOk ? "pass" : "FAIL", batchDetail.toString());
+
+            float[][] drawnCpu = teacherForcedLogits(weights, prompt, drawn.tokens());
             int differ = 0;
             StringBuilder where = new StringBuilder();
             for (int i = 0; i < drawn.tokens().length; i++) {
-                TopKTopPReference.Draw d = TopKTopPReference.sample(cpu[i], temp, topK, topP, seed, i, 0);
+                TopKTopPReference.Draw d = TopKTopPReference.sample(drawnCpu[i], temp, topK, topP, seed, i, 0);
                 if (d.token() != drawn.tokens()[i]) { differ++; where.append("step ").append(i).append(" want ").append(d.token()).append(" got ").append(drawn.tokens()[i]).append("; "); }
             }
             boolean drawOk = drawn.tokens().length == n && differ <= 1;
@@ -916,14 +940,48 @@ public final class GpuCheck {
                     drawOk ? "pass" : "FAIL", where.toString());
 
             // timed as minerva bench --backend cuda times it: the same loop, after the conformance runs above
-            var r = dev.minerva.bench.DecodeBenchmark.measure(g, weights, bench, null);
+            var r = dev.minerva.bench.DecodeBenchmark.measure(g, weights, bench, 1, null);
             add("e2e", "bench: TTFT of a 128-token prompt (device decoder)", dt.name(), "tinyllama-1.1b", r.ttftMs(), "ms", Double.NaN, "info",
                     "prefill through Llama on the cuda backend into the decoder's cache, first pick on the device; minerva bench's loop");
             add("e2e", "bench: decode, batch 1 (device decoder, greedy)", dt.name(), "tinyllama-1.1b", r.decodeTokensPerSecond(), "tok/s", Double.NaN, "info",
                     String.format("%d steps, graph replay per token and the pick read back; %.0f%% of copy bandwidth", r.decodeSteps(),
                             r.percentOf(copyGbs * 1e9)));
+            var r4 = dev.minerva.bench.DecodeBenchmark.measure(g, weights, bench, batch, null);
+            add("e2e", "bench: decode, batch " + batch + " in lockstep (device decoder, greedy)", dt.name(), "tinyllama-1.1b", r4.decodeTokensPerSecond(), "tok/s",
+                    Double.NaN, "info", String.format("%d steps, TPOT %.3f ms; weights at %.0f%% of copy bandwidth", r4.decodeSteps(), r4.tpotMs(),
+                            r4.percentOf(copyGbs * 1e9)));
         } catch (RuntimeException e) {
             add("conformance", "generate on the device decoder", dt.name(), "tinyllama-1.1b", Double.NaN, "-", Double.NaN, "FAIL", e.toString());
+        }
+    }
+
+    /**
+     * How a greedy generation's picks stand against the CPU engine's logits for the same tokens: how many are the CPU
+     * argmax, the largest gap between the top logit and the picked one (relative to the largest logit), and the largest
+     * difference between the reported probability and the CPU softmax's.
+     */
+    record GreedyAgreement(int argmax, int picks, double worstGap, double worstProb) {
+        static GreedyAgreement of(float[][] cpu, int[] tokens, float[] probabilities) {
+            double worstGap = 0, worstProb = 0;
+            int argmax = 0;
+            for (int i = 0; i < tokens.length; i++) {
+                float[] l = cpu[i];
+                int best = 0, tok = tokens[i];
+                double scale = 0, sum = 0;
+                for (int j = 0; j < l.length; j++) { if (l[j] > l[best]) best = j; scale = Math.max(scale, Math.abs(l[j])); }
+                for (float v : l) sum += Math.exp(v - l[best]);
+                if (tok == best) argmax++;
+                worstGap = Math.max(worstGap, (l[best] - l[tok]) / scale);
+                worstProb = Math.max(worstProb, Math.abs(Math.exp(l[tok] - l[best]) / sum - probabilities[i]));
+            }
+            return new GreedyAgreement(argmax, tokens.length, worstGap, worstProb);
+        }
+
+        /** Every pick within {@code gapTol} of the top logit, and its probability within 1e-3. */
+        boolean ok(double gapTol) { return worstGap <= gapTol && worstProb <= 1e-3; }
+
+        String detail() {
+            return String.format("%d/%d picks the cpu argmax (others near ties); worst probability difference %.2g", argmax, picks, worstProb);
         }
     }
 

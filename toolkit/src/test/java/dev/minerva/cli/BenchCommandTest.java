@@ -1,0 +1,79 @@
+package dev.minerva.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.minerva.TestModels;
+import dev.minerva.record.Json;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** {@code minerva bench} on stories260K: one JSON line per batch size, and clear refusals of what it cannot do. */
+class BenchCommandTest {
+
+    record Result(int code, String out, String err) {}
+
+    static synchronized Result run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.commandLine().execute(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    private static String[] stories(String... more) {
+        Path m = TestModels.require("stories260K/stories260K.bin"), t = TestModels.require("stories260K/tok512.bin");
+        List<String> a = new java.util.ArrayList<>(List.of("bench", "--backend", "cpu", "--model", m.toString(), "--tokenizer", t.toString(),
+                "--prompt-tokens", "8", "--gen-tokens", "5", "--warmup-tokens", "0", "--no-triad"));
+        a.addAll(List.of(more));
+        return a.toArray(String[]::new);
+    }
+
+    @Test void oneJsonLinePerBatchSize() throws Exception {
+        Result r = run(stories("--batch", "1,3"));
+        assertEquals(0, r.code(), r.err());
+        List<JsonNode> lines = new java.util.ArrayList<>();
+        for (String l : r.out().split("\n")) if (l.startsWith("{")) lines.add(Json.MAPPER.readTree(l));
+        assertEquals(2, lines.size(), r.out());
+        for (int i = 0; i < 2; i++) {
+            JsonNode j = lines.get(i);
+            assertEquals(i == 0 ? 1 : 3, j.get("batch").asInt());
+            assertEquals(4, j.get("genTokens").asInt(), "decode steps after the prefill's token");
+            assertEquals("cpu backend ops", j.get("decodePath").asText());
+            assertTrue(j.get("decodeTokensPerSecond").asDouble() > 0);
+            // a step streams the weights once for the whole batch: tokens/s = batch / TPOT
+            assertEquals(j.get("batch").asInt() * 1e3 / j.get("tpotMs").asDouble(), j.get("decodeTokensPerSecond").asDouble(),
+                    1e-6 * j.get("decodeTokensPerSecond").asDouble());
+        }
+        assertTrue(r.out().contains("batch        3 sequences"), r.out());
+    }
+
+    @Test void badBatchSizesAreRefused() {
+        Result zero = run(stories("--batch", "0"));
+        assertNotEquals(0, zero.code());
+        assertTrue(zero.err().contains("--batch"), zero.err());
+        Result profiled = run(stories("--batch", "1,2", "--profile"));
+        assertNotEquals(0, profiled.code());
+        assertTrue(profiled.err().contains("--profile"), profiled.err());
+    }
+
+    @Test void recordedTableHasARowPerBatch() throws Exception {
+        var a = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree("{\"batch\":1,\"path\":\"x\"}");
+        var b = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree("{\"batch\":4,\"path\":\"x\"}");
+        var t = BenchCommand.table(List.of(a, b));
+        assertEquals(2, t.rowCount());
+        assertEquals(4.0, t.doubleColumn("batch").get(1));
+        assertEquals("x", t.stringColumn("path").get(0));
+    }
+}

@@ -5,9 +5,6 @@ import dev.minerva.TestModels;
 import dev.minerva.record.Json;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -16,21 +13,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /** {@code minerva bench} on stories260K: one JSON line per batch size, and clear refusals of what it cannot do. */
 class BenchCommandTest {
 
-    record Result(int code, String out, String err) {}
-
-    static synchronized Result run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.commandLine().execute(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
+    static CliRun run(String... args) { return CliRun.of(args); }
 
     private static String[] stories(String... more) {
         Path m = TestModels.require("stories260K/stories260K.bin"), t = TestModels.require("stories260K/tok512.bin");
@@ -41,7 +24,7 @@ class BenchCommandTest {
     }
 
     @Test void oneJsonLinePerBatchSize() throws Exception {
-        Result r = run(stories("--batch", "1,3"));
+        CliRun r = run(stories("--batch", "1,3"));
         assertEquals(0, r.code(), r.err());
         List<JsonNode> lines = new java.util.ArrayList<>();
         for (String l : r.out().split("\n")) if (l.startsWith("{")) lines.add(Json.MAPPER.readTree(l));
@@ -60,10 +43,10 @@ class BenchCommandTest {
     }
 
     @Test void badBatchSizesAreRefused() {
-        Result zero = run(stories("--batch", "0"));
+        CliRun zero = run(stories("--batch", "0"));
         assertNotEquals(0, zero.code());
         assertTrue(zero.err().contains("--batch"), zero.err());
-        Result profiled = run(stories("--batch", "1,2", "--profile"));
+        CliRun profiled = run(stories("--batch", "1,2", "--profile"));
         assertNotEquals(0, profiled.code());
         assertTrue(profiled.err().contains("--profile"), profiled.err());
     }

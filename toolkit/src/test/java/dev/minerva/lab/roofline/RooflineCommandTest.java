@@ -1,14 +1,11 @@
 package dev.minerva.lab.roofline;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.minerva.cli.Main;
+import dev.minerva.cli.CliRun;
 import dev.minerva.record.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -16,25 +13,11 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class RooflineCommandTest {
 
-    record Result(int code, String out, String err) {}
-
-    static synchronized Result run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.commandLine().execute(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
+    static CliRun run(String... args) { return CliRun.of(args); }
 
     @Test
     void jsonIsOneObjectWithParametersAndCeiling() throws Exception {
-        Result r = run("roofline", "--model", "tinyllama-1.1b", "--hardware", "h100-sxm", "--batch", "1", "--context", "512",
+        CliRun r = run("roofline", "--model", "tinyllama-1.1b", "--hardware", "h100-sxm", "--batch", "1", "--context", "512",
                 "--weights", "f16", "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode j = Json.MAPPER.readTree(r.out());
@@ -48,7 +31,7 @@ class RooflineCommandTest {
 
     @Test
     void tablePrintsOpsAndCeiling() {
-        Result r = run("roofline", "--model", "llama-2-7b", "--hardware", "a100-80gb", "--weights", "q4_0", "--attention", "naive");
+        CliRun r = run("roofline", "--model", "llama-2-7b", "--hardware", "a100-80gb", "--weights", "q4_0", "--attention", "naive");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("w2"), r.out());
         assertTrue(r.out().contains("decode tokens/s ceiling"), r.out());
@@ -61,7 +44,7 @@ class RooflineCommandTest {
         Files.writeString(cfg, """
                 {"hidden_size": 2048, "intermediate_size": 5632, "num_hidden_layers": 22, "num_attention_heads": 32,
                  "num_key_value_heads": 4, "vocab_size": 32000, "max_position_embeddings": 2048, "model_type": "llama"}""");
-        Result r = run("roofline", "--model", cfg.toString(), "--json");
+        CliRun r = run("roofline", "--model", cfg.toString(), "--json");
         assertEquals(0, r.code(), r.err());
         assertEquals(1_100_048_384L, Json.MAPPER.readTree(r.out()).get("parameters").asLong());
     }
@@ -73,7 +56,7 @@ class RooflineCommandTest {
             if ("true".equals(System.getenv("CI"))) fail("missing " + model + " (CI=true)");
             org.junit.jupiter.api.Assumptions.abort("skipped: " + model + " not present");
         }
-        Result r = run("roofline", "--model", model.toString(), "--weights", "f32", "--json");
+        CliRun r = run("roofline", "--model", model.toString(), "--weights", "f32", "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode j = Json.MAPPER.readTree(r.out());
         assertEquals(dev.minerva.model.ModelPresets.get("stories260k").parameterCount(), j.get("parameters").asLong());
@@ -82,13 +65,13 @@ class RooflineCommandTest {
 
     @Test
     void unknownNamesListKnownOnes() {
-        Result m = run("roofline", "--model", "gpt-9");
+        CliRun m = run("roofline", "--model", "gpt-9");
         assertEquals(2, m.code());
         assertTrue(m.err().contains("unknown model 'gpt-9'") && m.err().contains("tinyllama-1.1b"), m.err());
-        Result h = run("roofline", "--hardware", "abacus");
+        CliRun h = run("roofline", "--hardware", "abacus");
         assertEquals(2, h.code());
         assertTrue(h.err().contains("unknown hardware 'abacus'") && h.err().contains("h100-sxm"), h.err());
-        Result w = run("roofline", "--weights", "q3_z");
+        CliRun w = run("roofline", "--weights", "q3_z");
         assertEquals(2, w.code());
         assertTrue(w.err().contains("unknown precision 'q3_z'"), w.err());
     }

@@ -126,7 +126,8 @@ class DecodeBenchmarkTest {
                 assertEquals(batch * 9 / (r.decodeNanos() / 1e9), r.decodeTokensPerSecond(), 1e-6 * r.decodeTokensPerSecond());
                 assertTrue(prompts.size() >= 4, "two warm-up prefills, at least one warm decode, the timed run: " + prompts.size());
                 int[][] timed = prompts.getLast();
-                assertArrayEquals(prompts.getFirst(), timed, "the timed prompts are the warm-up's");
+                assertArrayEquals(prompts.getFirst()[0], timed[0], "the timed prompt is the warm-up's");
+                assertNull(prompts.getFirst().length > 1 ? prompts.getFirst()[1] : null, "the prefill warm-up runs one sequence");
                 for (int i = 0; i < batch; i++) {
                     assertEquals(12, timed[i].length);
                     if (i > 0) assertFalse(Arrays.equals(timed[0], timed[i]), "each sequence has its own prompt");

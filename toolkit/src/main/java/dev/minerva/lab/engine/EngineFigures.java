@@ -21,11 +21,45 @@ public final class EngineFigures {
 
     public static final String DECODE_VS_CEILING = "engine-decode-vs-ceiling";
     public static final String ACCURACY = "engine-accuracy";
+    public static final String DECODE_VS_BATCH = "engine-decode-vs-batch";
 
-    /** Registers both figures. */
+    /** Registers the figures. */
     public static void register(FigureRegistry r) {
         r.register(DECODE_VS_CEILING, (spec, t) -> decodeVsCeiling(table(t, "results.csv")));
         r.register(ACCURACY, (spec, t) -> accuracy(table(t, "formats.csv")));
+        r.register(DECODE_VS_BATCH, (spec, t) -> decodeVsBatch(table(t, "batching.csv")));
+    }
+
+    /**
+     * Decode tokens/s (all sequences together) against batch size: one group of bars per model × dtype, one bar per
+     * batch size, each labelled with its tokens/s.
+     *
+     * @throws IllegalArgumentException when the table has no rows
+     */
+    public static CategoryChart decodeVsBatch(Table batching) {
+        if (batching.rowCount() == 0) throw new IllegalArgumentException("batching.csv has no rows");
+        java.util.Map<Integer, java.util.Map<String, Double>> byBatch = new java.util.TreeMap<>();
+        List<String> labels = new ArrayList<>();
+        String model = "";
+        for (Row r : batching) {
+            String label = r.getString("model") + " " + r.getString("dtype");
+            if (!labels.contains(label)) labels.add(label);
+            byBatch.computeIfAbsent((int) r.getNumber("batch"), b -> new java.util.HashMap<>()).put(label, r.getNumber("decode_tps"));
+            model = r.getString("model");
+        }
+        CategoryChart c = new CategoryChartBuilder().width(900).height(520)
+                .title("Decode tokens/s against batch size on this machine (" + model + ", sequences in lockstep)")
+                .xAxisTitle("model, weight dtype").yAxisTitle("decode tokens/s, all sequences").build();
+        style(c, Styler.LegendPosition.OutsideS, "#,##0");
+        Color[] colors = {new Color(160, 180, 230), new Color(80, 120, 210), new Color(30, 50, 150), new Color(10, 20, 80)};
+        int i = 0;
+        for (var e : byBatch.entrySet()) {
+            List<Double> y = new ArrayList<>();
+            for (String l : labels) y.add(e.getValue().getOrDefault(l, 0.0));
+            CategorySeries s = c.addSeries("batch " + e.getKey(), labels, y);
+            s.setFillColor(colors[Math.min(i++, colors.length - 1)]);
+        }
+        return c;
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.minerva.bench.DecodeBenchmark;
 import dev.minerva.bench.ReadBandwidth;
 import dev.minerva.bench.TriadBandwidth;
 import dev.minerva.engine.Batch;
+import dev.minerva.engine.BatchDecoder;
 import dev.minerva.engine.DenseKvCache;
 import dev.minerva.engine.ForwardHooks;
 import dev.minerva.engine.Generator;
@@ -50,8 +51,8 @@ import java.util.Map;
  * of {@link EngineFigures} for paper {@value #PAPER}. {@link #run} does all of it.
  * <pre>
  * EngineStudy s = EngineStudy.open(cfg);
- * Table c = s.correctness(), f = s.formats(), sp = s.speed();
- * RecordedRun r = s.record(out, new Tables(c, f, sp));
+ * Table c = s.correctness(), f = s.formats(), sp = s.speed(), b = s.batching();
+ * RecordedRun r = s.record(out, new Tables(c, f, sp, b));
  * s.close();
  * </pre>
  */
@@ -63,8 +64,11 @@ public final class EngineStudy implements AutoCloseable {
     private static final int BOS = 1;
     private static final int PPL_CHUNK = 128;
 
-    /** Tables of one run: {@code correctness.csv}, {@code formats.csv} and {@code results.csv} (speed). */
-    public record Tables(Table correctness, Table formats, Table speed) {}
+    /**
+     * Tables of one run: {@code correctness.csv}, {@code formats.csv}, {@code results.csv} (speed) and
+     * {@code batching.csv}.
+     */
+    public record Tables(Table correctness, Table formats, Table speed, Table batching) {}
 
     /** A run's tables and where they were recorded. */
     public record Result(Tables tables, RecordedRun recorded) {}
@@ -119,7 +123,7 @@ public final class EngineStudy implements AutoCloseable {
     /** Runs every step and records the run under {@code out}. */
     public static Result run(EngineStudyConfig cfg, Path out) throws IOException {
         try (EngineStudy s = open(cfg)) {
-            Tables t = new Tables(s.correctness(), s.formats(), s.speed());
+            Tables t = new Tables(s.correctness(), s.formats(), s.speed(), s.batching());
             return new Result(t, s.record(out, t));
         }
     }
@@ -250,17 +254,66 @@ public final class EngineStudy implements AutoCloseable {
             speedRow(t, "stories260K", v.dtype(), m, s, triad, read);
         }
         if (cfg.synthPreset() != null) {
-            ModelConfig c = ModelPresets.get(cfg.synthPreset());
             for (String d : cfg.dtypes()) {
-                Path gguf = work.resolve(cfg.synthPreset() + "-synthetic-" + d.toLowerCase() + ".gguf");
-                List<OutputTensor> tensors = SyntheticModel.tensors(c, DType.valueOf(d), 1234);
-                Converter.write(Converter.Target.GGUF, gguf, cfg.synthPreset() + "-synthetic", c, tensors,
-                        SentencePieceVocab.synthetic(c.vocabSize()), b -> { });
+                Path gguf = synthetic(d);
                 speedRow(t, cfg.synthPreset() + " (synthetic)", d, ModelLoader.open(gguf, null), s, triad, read);
                 Files.deleteIfExists(gguf);   // a 110M F32 file is 440 MB: keep one at a time
             }
         }
         return t;
+    }
+
+    /**
+     * Decode against batch size ({@link DecodeBenchmark} with a {@link BatchDecoder}): for each dtype and each of
+     * {@code batches}, that many sequences, each with its own prompt, decoded in lockstep. On the synthetic model when
+     * the budget has one (the bandwidth-bound case), else on stories260K. Columns: model, dtype, batch, prompt_tokens,
+     * decode_steps, prefill_tps, decode_tps (all sequences), tpot_ms (one step), speedup (decode_tps over batch 1's,
+     * NaN without a batch-1 run), threads.
+     */
+    public Table batching() throws IOException {
+        Table t = Table.create("batching", StringColumn.create("model"), StringColumn.create("dtype"), IntColumn.create("batch"),
+                IntColumn.create("prompt_tokens"), IntColumn.create("decode_steps"), DoubleColumn.create("prefill_tps"),
+                DoubleColumn.create("decode_tps"), DoubleColumn.create("tpot_ms"), DoubleColumn.create("speedup"), IntColumn.create("threads"));
+        DecodeBenchmark.Settings s = new DecodeBenchmark.Settings(cfg.promptTokens(), cfg.genTokens(), cfg.warmupTokens(), 7);
+        for (String d : cfg.dtypes()) {
+            if (cfg.synthPreset() != null) {
+                Path gguf = synthetic(d);
+                batchRows(t, cfg.synthPreset() + " (synthetic)", d, ModelLoader.open(gguf, null), s);
+                Files.deleteIfExists(gguf);
+            } else {
+                Variant v = variants.stream().filter(x -> x.format().equals("gguf") && x.dtype().equals(d)).findFirst().orElseThrow();
+                batchRows(t, "stories260K", d, ModelLoader.open(v.path(), null), s);
+            }
+        }
+        return t;
+    }
+
+    /** Random weights (seed 1234) at {@code synthPreset}'s shape in {@code dtype}, written as GGUF into the work folder. */
+    private Path synthetic(String dtype) throws IOException {
+        ModelConfig c = ModelPresets.get(cfg.synthPreset());
+        Path gguf = work.resolve(cfg.synthPreset() + "-synthetic-" + dtype.toLowerCase() + ".gguf");
+        List<OutputTensor> tensors = SyntheticModel.tensors(c, DType.valueOf(dtype), 1234);
+        Converter.write(Converter.Target.GGUF, gguf, cfg.synthPreset() + "-synthetic", c, tensors, SentencePieceVocab.synthetic(c.vocabSize()), b -> { });
+        return gguf;
+    }
+
+    private void batchRows(Table t, String model, String dtype, LoadedModel m, DecodeBenchmark.Settings s) {
+        BatchDecoder.Factory decoders = BatchDecoder.of(new Llama(m.weights(), backend));
+        double single = Double.NaN;
+        for (int b : cfg.batches()) {
+            DecodeBenchmark.Result r = DecodeBenchmark.measure(decoders, m.weights(), s, b, null);
+            if (b == 1) single = r.decodeTokensPerSecond();
+            t.stringColumn("model").append(model);
+            t.stringColumn("dtype").append(dtype);
+            t.intColumn("batch").append(b);
+            t.intColumn("prompt_tokens").append(r.promptTokens());
+            t.intColumn("decode_steps").append(r.decodeSteps());
+            t.doubleColumn("prefill_tps").append(r.prefillTokensPerSecond());
+            t.doubleColumn("decode_tps").append(r.decodeTokensPerSecond());
+            t.doubleColumn("tpot_ms").append(r.tpotMs());
+            t.doubleColumn("speedup").append(r.decodeTokensPerSecond() / single);
+            t.intColumn("threads").append(cfg.threads());
+        }
     }
 
     private void speedRow(Table t, String model, String dtype, LoadedModel m, DecodeBenchmark.Settings s, double triad, double read) {
@@ -299,7 +352,9 @@ public final class EngineStudy implements AutoCloseable {
     public RecordedRun record(Path out, Tables tables) throws IOException {
         return new RunRecorder(out, run)
                 .results(tables.speed()).table("correctness", tables.correctness()).table("formats", tables.formats())
+                .table("batching", tables.batching())
                 .figure(PAPER, EngineFigures.DECODE_VS_CEILING, EngineFigures.decodeVsCeiling(tables.speed()))
+                .figure(PAPER, EngineFigures.DECODE_VS_BATCH, EngineFigures.decodeVsBatch(tables.batching()))
                 .figure(PAPER, EngineFigures.ACCURACY, EngineFigures.accuracy(tables.formats()))
                 .commit();
     }

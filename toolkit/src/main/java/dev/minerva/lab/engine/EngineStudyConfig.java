@@ -19,6 +19,8 @@ import java.util.Locale;
  * @param promptTokens    prompt length of the speed runs
  * @param genTokens       tokens generated in the speed runs (the first by the prefill)
  * @param warmupTokens    untimed decode steps before each speed run
+ * @param batches         batch sizes of the batching runs (sequences decoded in lockstep), on the synthetic model when
+ *                        there is one, else on stories260K
  * @param synthPreset     a preset whose shape is also measured with random weights (e.g. {@code stories110m}), or null
  * @param triadArrayBytes bytes of each triad array
  * @param triadPasses     timed triad passes (best is kept)
@@ -26,7 +28,7 @@ import java.util.Locale;
  */
 public record EngineStudyConfig(String budget, String model, String tokenizer, String evaluationText, int evalChars,
                                 int greedySteps, List<String> dtypes, int promptTokens, int genTokens, int warmupTokens,
-                                String synthPreset, long triadArrayBytes, int triadPasses, int threads) {
+                                List<Integer> batches, String synthPreset, long triadArrayBytes, int triadPasses, int threads) {
 
     public EngineStudyConfig {
         budget = budget.toLowerCase(Locale.ROOT);
@@ -38,10 +40,12 @@ public record EngineStudyConfig(String budget, String model, String tokenizer, S
                     + genTokens + ", " + warmupTokens + ", " + triadPasses + ", " + threads + ", " + evalChars);
         }
         dtypes = List.copyOf(dtypes);
+        batches = List.copyOf(batches);
+        if (batches.isEmpty() || batches.stream().anyMatch(b -> b < 1)) throw new IllegalArgumentException("engine study: batch sizes must be >= 1: " + batches);
     }
 
     /**
-     * The study at a budget: {@code ci} (a 3,000-character evaluation slice, 32-token prompts and generations,
+     * The study at a budget (batches 1, 4 and 16; tiny: 1 and 2): {@code ci} (a 3,000-character evaluation slice, 32-token prompts and generations,
      * 64 MiB triad arrays, best of 6 passes: a pass takes tens of milliseconds, and with fewer the best pass on a
      * loaded machine was sometimes still 10× low), {@code full} (the whole evaluation text, 128-token runs, a stories110M-shape synthetic
      * model too, triad arrays 4× the last-level cache), or {@code tiny} (tests: the smallest useful run).
@@ -53,11 +57,11 @@ public record EngineStudyConfig(String budget, String model, String tokenizer, S
         String m = model.toAbsolutePath().normalize().toString(), t = tokenizer.toAbsolutePath().normalize().toString();
         String e = evaluationText.toAbsolutePath().normalize().toString();
         return switch (budget.toLowerCase(Locale.ROOT)) {
-            case "full" -> new EngineStudyConfig("full", m, t, e, 0, 256, dtypes, 128, 128, 16, "stories110m",
+            case "full" -> new EngineStudyConfig("full", m, t, e, 0, 256, dtypes, 128, 128, 16, List.of(1, 4, 16), "stories110m",
                     TriadBandwidth.defaultArrayBytes(), 10, threads);
-            case "ci" -> new EngineStudyConfig("ci", m, t, e, 3000, 256, dtypes, 32, 32, 8, null,
+            case "ci" -> new EngineStudyConfig("ci", m, t, e, 3000, 256, dtypes, 32, 32, 8, List.of(1, 4, 16), null,
                     Math.max(2 * llc, 32L << 20), 6, threads);
-            case "tiny" -> new EngineStudyConfig("tiny", m, t, e, 600, 256, dtypes, 8, 8, 2, null, 16L << 20, 2, threads);
+            case "tiny" -> new EngineStudyConfig("tiny", m, t, e, 600, 256, dtypes, 8, 8, 2, List.of(1, 2), null, 16L << 20, 2, threads);
             default -> throw new IllegalArgumentException("MINERVA_BUDGET: '" + budget + "' is not one of ci, full (or tiny for tests)");
         };
     }

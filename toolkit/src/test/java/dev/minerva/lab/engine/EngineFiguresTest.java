@@ -32,11 +32,12 @@ class EngineFiguresTest {
             }
         }
         List<FigureSpec> specs = FiguresFile.read(root.resolve("papers/engine/figures.json"));
-        assertEquals(List.of(EngineFigures.DECODE_VS_CEILING, EngineFigures.ACCURACY), specs.stream().map(FigureSpec::id).toList());
+        assertEquals(List.of(EngineFigures.DECODE_VS_CEILING, EngineFigures.ACCURACY, EngineFigures.DECODE_VS_BATCH),
+                specs.stream().map(FigureSpec::id).toList());
         FigureRegistry reg = new FigureRegistry();
         EngineFigures.register(reg);
         List<Path> files = new Reproducer(root, out, System.out).renderOnly(specs, reg);
-        assertEquals(4, files.size());
+        assertEquals(6, files.size(), "png and svg of each figure");
         for (Path f : files) assertTrue(Files.size(f) > 1000, f + " is too small to be a chart");
         assertFalse(AtomicFiles.isTemporary(files.get(0)));
     }

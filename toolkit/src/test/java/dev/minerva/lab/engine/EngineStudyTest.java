@@ -76,14 +76,26 @@ class EngineStudyTest {
             assertEquals(cfg.genTokens() - 1, row.getInt("decode_steps"));
         }
 
+        Table b = r.tables().batching();
+        System.out.println(b.printAll());
+        assertEquals(cfg.dtypes().size() * cfg.batches().size(), b.rowCount(), "a row per dtype and batch size");
+        for (Row row : b) {
+            int batch = row.getInt("batch");
+            double tps = row.getDouble("decode_tps");
+            assertTrue(tps > 0 && row.getDouble("prefill_tps") > 0, "speeds must be positive: " + row);
+            assertEquals(batch * 1e3 / tps, row.getDouble("tpot_ms"), 1e-9 * row.getDouble("tpot_ms"), "a step decodes every sequence");
+            if (batch == 1) assertEquals(1.0, row.getDouble("speedup"), 1e-12);
+            assertEquals(cfg.genTokens() - 1, row.getInt("decode_steps"));
+        }
+
         RecordedRun run = r.recorded();
-        for (String t : new String[]{"results", "correctness", "formats", "run"}) {
+        for (String t : new String[]{"results", "correctness", "formats", "batching", "run"}) {
             assertTrue(Files.isRegularFile(run.dir().resolve(t + (t.equals("run") ? ".json" : ".csv"))), t);
         }
         assertEquals(3, run.table("results").rowCount());
         assertEquals("engine", run.run().study());
         assertNotNull(run.run().modelSha256());
-        for (String id : new String[]{EngineFigures.DECODE_VS_CEILING, EngineFigures.ACCURACY}) {
+        for (String id : new String[]{EngineFigures.DECODE_VS_CEILING, EngineFigures.ACCURACY, EngineFigures.DECODE_VS_BATCH}) {
             Path png = Locations.paperFigures(out, EngineStudy.PAPER).resolve(id + ".png");
             assertTrue(Files.size(png) > 1000, png.toString());
         }

@@ -1,7 +1,7 @@
 package dev.minerva.bench;
 
-import dev.minerva.engine.Sampler;
 import dev.minerva.engine.BatchDecoder;
+import dev.minerva.engine.Sampler;
 import dev.minerva.model.Llama;
 import dev.minerva.model.ModelConfig;
 import dev.minerva.model.Weights;

@@ -64,7 +64,8 @@ public final class GenerateCommand implements Callable<Integer> {
             if (CudaGeneration.runs(backend, weights.config())) {
                 path = "cuda decoder (graph step, device sampling" + (CudaDecoder.Sampling.of(sampler) == null ? " off: min-p on the host" : "") + ")";
                 int[] ids = m.tokenizer().encode(prompt, true, false);
-                int room = (int) Math.min(weights.config().seqLen(), (long) ids.length + Math.max(1, maxTokens));
+                // the room Generator asks for (at least one position: max-tokens 0 opens nothing, but the decoder needs some)
+                int room = Generator.room(weights.config(), ids.length, Math.max(1, maxTokens));
                 try (CudaGeneration dev = new CudaGeneration((CudaBackend) backend, weights, room)) {
                     r = new Generator(weights.config(), dev, m.tokenizer()).generate(ids, maxTokens, sampler, s -> { out.print(s); out.flush(); });
                 }

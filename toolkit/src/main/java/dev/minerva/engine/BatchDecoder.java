@@ -3,7 +3,6 @@ package dev.minerva.engine;
 import dev.minerva.model.Llama;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -60,11 +59,7 @@ public interface BatchDecoder extends AutoCloseable {
                         if (pos[i] == 0) throw new IllegalStateException("sequence " + i + " was not prefilled");
                         entries.add(Batch.causal(i, new int[]{tokens[i]}, pos[i]++, false));
                     }
-                    float[] logits = model.backend().read(model.forward(new Batch(entries), cache, ForwardHooks.NONE));
-                    int vocab = model.config().vocabSize();
-                    Sampler.Sample[] picks = new Sampler.Sample[batch];
-                    for (int i = 0; i < batch; i++) picks[i] = sampler.sample(Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab));
-                    return picks;
+                    return sampler.sampleRows(model.backend().read(model.forward(new Batch(entries), cache, ForwardHooks.NONE)), batch);
                 }
 
                 @Override public void close() { for (int i = 0; i < batch; i++) cache.free(i); }

@@ -44,6 +44,15 @@ public final class Generator {
         this.tokenizer = tokenizer;
     }
 
+    /**
+     * Positions a generation of {@code maxTokens} after a prompt of {@code promptLength} tokens needs, within the
+     * model's context: the room {@link #generate} opens its decoder with. The last position fed is
+     * {@code promptLength + maxTokens - 2}: the final pick needs no room after it.
+     */
+    public static int room(ModelConfig config, int promptLength, int maxTokens) {
+        return (int) Math.min(config.seqLen(), (long) promptLength + maxTokens);
+    }
+
     /** Encodes {@code prompt} with BOS and generates. */
     public Result generate(String prompt, int maxTokens, Sampler sampler, Consumer<String> onText) {
         if (tokenizer == null) throw new IllegalStateException("text generation needs a tokenizer");
@@ -72,8 +81,7 @@ public final class Generator {
         long start = System.nanoTime(), prefill = 0;
         int prev = prompt[prompt.length - 1];
         int pos = prompt.length;
-        // the last position fed is prompt.length + maxTokens - 2: the final pick needs no room after it
-        try (SequenceDecoder decoder = maxTokens == 0 ? null : decoders.open(sampler, Math.min(context, prompt.length + maxTokens))) {
+        try (SequenceDecoder decoder = maxTokens == 0 ? null : decoders.open(sampler, room(config, prompt.length, maxTokens))) {
             while (n < maxTokens) {
                 Sampler.Sample s;
                 if (n == 0) {

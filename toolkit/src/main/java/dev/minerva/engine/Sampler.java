@@ -60,6 +60,18 @@ public final class Sampler {
     /** The seed it was made with (a device sampler seeds its own generator with it). */
     public long seed() { return seed; }
 
+    /**
+     * Samples each of the {@code rows} rows of {@code logits} (rows × vocab, a batch's logits read back), in row
+     * order, so a seeded sampler draws the same tokens as {@link #sample} on each row in turn.
+     */
+    public Sample[] sampleRows(float[] logits, int rows) {
+        if (rows < 1 || logits.length % rows != 0) throw new IllegalArgumentException(logits.length + " logits are not " + rows + " rows");
+        int vocab = logits.length / rows;
+        Sample[] picks = new Sample[rows];
+        for (int i = 0; i < rows; i++) picks[i] = sample(java.util.Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab));
+        return picks;
+    }
+
     /** Samples from {@code logits} (vocab), which is not modified. */
     public Sample sample(float[] logits) {
         int n = logits.length;

@@ -25,6 +25,19 @@ class SamplerTest {
         return p;
     }
 
+    /** A batch's rows sampled in order, as the same seeded sampler samples each row in turn; bad shapes refused. */
+    @Test void sampleRowsIsSampleOnEachRowInTurn() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        float[] logits = new float[3 * 50];
+        for (int i = 0; i < logits.length; i++) logits[i] = (float) rnd.nextDouble(-3, 3);
+        Sampler.Sample[] rows = new Sampler(0.9f, 10, 0.9f, 0, 11).sampleRows(logits, 3);
+        Sampler one = new Sampler(0.9f, 10, 0.9f, 0, 11);
+        for (int r = 0; r < 3; r++) assertEquals(one.sample(java.util.Arrays.copyOfRange(logits, r * 50, (r + 1) * 50)), rows[r], "row " + r);
+        var e = assertThrows(IllegalArgumentException.class, () -> Sampler.greedy().sampleRows(logits, 4));
+        assertTrue(e.getMessage().contains("150") && e.getMessage().contains("4 rows"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Sampler.greedy().sampleRows(logits, 0));
+    }
+
     @Test void greedyPicksTheArgmaxWithItsSoftmaxProbability() {
         for (int n : new int[]{1, 7, 512, 32000, 32007}) {
             float[] l = logits(n, n);

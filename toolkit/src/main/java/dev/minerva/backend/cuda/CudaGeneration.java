@@ -111,12 +111,7 @@ public final class CudaGeneration implements SequenceDecoder.Factory, BatchDecod
                 }
                 Sampler.Sample[] picks = decoder.next(batch);
                 for (int i = 0; i < batch; i++) last[i] = picks[i].token();   // what the step wrote, before a host pick replaces it
-                if (device == null) {
-                    float[] logits = decoder.logits(batch);
-                    int vocab = decoder.config().vocabSize();
-                    for (int i = 0; i < batch; i++) picks[i] = sampler.sample(java.util.Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab));
-                }
-                return picks;
+                return device != null ? picks : sampler.sampleRows(decoder.logits(batch), batch);
             }
 
             @Override public void close() {

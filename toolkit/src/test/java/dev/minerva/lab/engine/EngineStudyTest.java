@@ -101,6 +101,16 @@ class EngineStudyTest {
         }
     }
 
+    @Test void batchSizesBelowOneAreRefused() {
+        EngineStudyConfig t = EngineStudyConfig.forBudget("tiny", Path.of("m"), Path.of("t"), Path.of("e"));
+        for (java.util.List<Integer> bad : java.util.List.of(java.util.List.<Integer>of(), java.util.List.of(1, 0))) {
+            var e = assertThrows(IllegalArgumentException.class, () -> new EngineStudyConfig(t.budget(), t.model(), t.tokenizer(),
+                    t.evaluationText(), t.evalChars(), t.greedySteps(), t.dtypes(), t.promptTokens(), t.genTokens(), t.warmupTokens(),
+                    bad, t.synthPreset(), t.triadArrayBytes(), t.triadPasses(), t.threads()));
+            assertTrue(e.getMessage().contains("batch sizes"), e.getMessage());
+        }
+    }
+
     @Test void unknownBudgetIsRefused() {
         var e = assertThrows(IllegalArgumentException.class,
                 () -> EngineStudyConfig.forBudget("huge", Path.of("m"), Path.of("t"), Path.of("e")));

@@ -7,7 +7,8 @@ import dev.minerva.tensor.Tensor;
  * The ops the forward pass needs, and nothing else. Activations are backend-owned F32 tensors made by
  * {@link #allocate}: on the CPU they are heap {@code float[]}, on a GPU device memory, so callers never
  * touch their floats except through {@link #read}/{@link #write}. Weights go through {@link #load}
- * once (the CPU keeps them as they are, memory-mapped or not; a GPU uploads them).
+ * once (the CPU keeps their bytes where they are, a mapped file's as a native view of the same bytes; a GPU
+ * uploads them).
  *
  * <p>Shapes: {@code T} = rows of a ragged batch (all tokens of all sequences), {@code dim} = model
  * width, matrices are row-major {@code (out, in)} as in llama2.c. Every op writes its first argument.

@@ -7,7 +7,8 @@ import java.util.List;
  * Runs the engine study's steps in the order given, in one JVM, and prints the F32 batching table: how earlier work
  * in a JVM changes a later model's speed (paper section "Measuring in one JVM"). At budget {@code full}, F32 only.
  * Args: steps from correctness, formats, speed, batching. Measured on the 2-core machine: correctness then batching,
- * batch 16 at 100 ms a step; correctness, formats then batching, 326 ms. Needs {@code ../shared/models/stories260K}.
+ * batch 16 at 100 ms a step; correctness, formats then batching, 326 ms, until {@code CpuBackend.load} gave the
+ * kernels one segment class (then 90-94 ms; see {@code SegmentClassProbe}). Needs {@code ../shared/models/stories260K}.
  */
 public final class StudyOrderProbe {
     public static void main(String[] steps) throws Exception {

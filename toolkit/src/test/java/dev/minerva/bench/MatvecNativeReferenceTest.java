@@ -1,0 +1,70 @@
+package dev.minerva.bench;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The native reference that {@code toolkit/scripts/matvec-vs-c.sh} times the kernels against must itself be right:
+ * it compiles, checks its SIMD products against its float64 loop before timing (exit 1 on a difference above 1e-4)
+ * and refuses bad arguments. Skipped where there is no gcc or the CPU lacks AVX2/FMA/F16C.
+ */
+class MatvecNativeReferenceTest {
+    @Test
+    void compilesAgreesWithItsScalarLoopAndRefusesBadArguments(@TempDir Path dir) throws Exception {
+        assumeTrue(hasGcc(), "no gcc");
+        assumeTrue(cpuHas("avx2", "fma", "f16c"), "CPU without AVX2/FMA/F16C");
+        Path src = Path.of(System.getProperty("minerva.root", "..")).resolve("toolkit/src/bench/c/matvec.c");
+        if (!Files.exists(src)) src = Path.of("src/bench/c/matvec.c");
+        Path bin = dir.resolve("matvec");
+        Result cc = run(List.of("gcc", "-O3", "-march=native", "-fopenmp", "-Wall", "-Werror", "-o", bin.toString(), src.toString(), "-lm"));
+        assertEquals(0, cc.rc, cc.out);
+
+        for (String dtype : List.of("f32", "q8_0", "q4_0")) {
+            // 96 columns: three blocks, so the two-block loop and its one-block tail both run; 2048 rows keep the timing short
+            Result r = run(List.of(bin.toString(), dtype, "2048", "96", "2"));
+            assertEquals(0, r.rc, dtype + ": " + r.out);
+            assertTrue(r.out.matches("(?s).*GB/s\\s+maxdiff=.*"), dtype + ": " + r.out);
+        }
+        Result bad = run(List.of(bin.toString(), "q8_0", "64", "100", "2"));
+        assertEquals(2, bad.rc, bad.out);
+        assertTrue(bad.out.contains("multiple of 32"), bad.out);
+        Result unknown = run(List.of(bin.toString(), "q5_k", "64", "64", "1"));
+        assertEquals(2, unknown.rc, unknown.out);
+        assertTrue(unknown.out.contains("unknown dtype 'q5_k'"), unknown.out);
+    }
+
+    private record Result(int rc, String out) {}
+
+    private static Result run(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS)) { p.destroyForcibly(); fail("timed out: " + cmd); }
+        return new Result(p.exitValue(), out);
+    }
+
+    private static boolean hasGcc() {
+        try {
+            return run(List.of("gcc", "--version")).rc == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    private static boolean cpuHas(String... flags) throws IOException {
+        Path info = Path.of("/proc/cpuinfo");
+        if (!Files.exists(info)) return false;
+        String text = Files.readString(info);
+        for (String f : flags) if (!java.util.regex.Pattern.compile("(?m)^flags\\s*:.*\\b" + f + "\\b").matcher(text).find()) return false;
+        return true;
+    }
+}

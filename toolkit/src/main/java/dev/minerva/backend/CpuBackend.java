@@ -48,10 +48,11 @@ public final class CpuBackend implements Backend {
     /**
      * A memory-mapped weight as a plain native segment over the same bytes (same lifetime, still read-only), so
      * that the kernels see one segment class whatever loaded the weights. C2 compiles a kernel for the segment
-     * classes it has seen: after a model with native weights (random weights, safetensors' reordered wq/wk, a
-     * precision plan's converted matrices) and one with mapped weights ran in the same JVM, F32 decode at batch 16
-     * of the stories110M shape took 280 ms a step instead of 92 ({@code SegmentClassProbe}). Native and heap
-     * weights are returned as they are.
+     * classes it has seen, and compiled for two it ran far slower: after a model with native weights (random
+     * weights, safetensors' reordered wq/wk, a precision plan's converted matrices) had run in the JVM, the mapped
+     * stories110M shape decoded F32 at batch 16 in 260-300 ms a step instead of 81-97 ({@code SegmentClassProbe}).
+     * Native and heap weights are returned as they are. {@code reinterpret} is a restricted method: the launcher,
+     * the notebook kernel and the tests run with {@code --enable-native-access=ALL-UNNAMED}.
      */
     static Tensor kernelView(Tensor weight) {
         MemorySegment s = weight.data();

@@ -184,6 +184,9 @@ static void matvec(enum dtype t, const uint8_t *w, int rows, int cols, const flo
     }
 }
 
+// aligned_alloc wants a size that is a multiple of the alignment
+static void *alloc64(size_t bytes) { return aligned_alloc(64, (bytes + 63) / 64 * 64); }
+
 static double now_us(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -204,9 +207,9 @@ int main(int argc, char **argv) {
     }
     omp_set_num_threads(threads);
     size_t bytes = row_bytes(t, cols) * rows;
-    uint8_t *w = aligned_alloc(64, bytes * copies + 64);
-    float *x = aligned_alloc(64, (size_t) cols * 4), *xs = malloc((size_t) cols / 32 * 4), *out = malloc((size_t) rows * 4);
-    int8_t *xq = aligned_alloc(64, (size_t) cols);
+    uint8_t *w = alloc64(bytes * copies);
+    float *x = alloc64((size_t) cols * 4), *xs = malloc((size_t) cols / 32 * 4), *out = malloc((size_t) rows * 4);
+    int8_t *xq = alloc64((size_t) cols);
     if (!w || !x || !xs || !out || !xq) { fprintf(stderr, "matvec: out of memory for %zu bytes of weights\n", bytes * copies); return 1; }
     for (int r = 0; r < rows; r++) fill_row(t, w + (size_t) r * row_bytes(t, cols), cols);
     for (int c = 1; c < copies; c++) memcpy(w + bytes * c, w, bytes);

@@ -7,14 +7,22 @@ import tech.tablesaw.api.IntColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,24 +33,49 @@ import java.util.regex.Pattern;
  * see the same phase of a machine whose bandwidth drifts over minutes. Prints, per dtype and shape, the median
  * GB/s of weights of each and the Java ÷ native ratio; with {@code --record}, records the study
  * {@code matvec-native} (results: the medians; rounds: every measurement; the triad before and after).
- *
- * <p>Run by {@code toolkit/scripts/matvec-vs-c.sh}, which compiles the native side. Arguments:
- * {@code --native PATH --rounds N --shapes RxC,... --copies C --threads T --dtypes F32,Q8_0,Q4_0 [--record]}.
+ * Run by {@code toolkit/scripts/matvec-vs-c.sh}, which compiles the native side.
  */
-public final class MatvecVsNative {
+@Command(name = "matvec-vs-c", mixinStandardHelpOptions = true, description = "CPU mat-vec kernels against a native reference, same run.")
+public final class MatvecVsNative implements Callable<Integer> {
     private static final Pattern TIMING = Pattern.compile("([0-9.]+) us\\s+([0-9.]+) GB/s");
+    private static final Pattern SHAPE = Pattern.compile("([1-9][0-9]*)x([1-9][0-9]*)");
+    private static final List<String> DTYPES = List.of("F32", "Q8_0", "Q4_0");
+
+    @Spec CommandSpec spec;
+    @Option(names = "--native", required = true, description = "the compiled matvec.c") Path nativeBin;
+    @Option(names = "--rounds", defaultValue = "3") int rounds;
+    @Option(names = "--shapes", split = ",", defaultValue = "14336x4096", description = "ROWSxCOLS, COLS a multiple of 32") List<String> shapes;
+    @Option(names = "--copies", defaultValue = "1", description = "matrices cycled through (enough to exceed the LLC: DRAM)") int copies;
+    @Option(names = "--threads", description = "default: all processors") Integer threads;
+    @Option(names = "--dtypes", split = ",", defaultValue = "F32,Q8_0,Q4_0") List<String> dtypes;
+    @Option(names = "--record", description = "record a run under datasets/results/matvec-native") boolean record;
 
     record Measurement(int round, String dtype, String shape, String impl, double us, double gbs) {}
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> opt = options(args);
-        Path nativeBin = Path.of(require(opt, "native"));
-        int rounds = Integer.parseInt(opt.getOrDefault("rounds", "3"));
-        List<String> shapes = List.of(opt.getOrDefault("shapes", "14336x4096").split(","));
-        int copies = Integer.parseInt(opt.getOrDefault("copies", "1"));
-        int threads = Integer.parseInt(opt.getOrDefault("threads", Integer.toString(Runtime.getRuntime().availableProcessors())));
-        List<String> dtypes = List.of(opt.getOrDefault("dtypes", "F32,Q8_0,Q4_0").split(","));
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new MatvecVsNative()).execute(args));
+    }
 
+    /** Refuses what the native side or the medians could not use, before anything is measured. */
+    void validate() {
+        if (!Files.isExecutable(nativeBin)) throw bad("--native " + nativeBin + " is not an executable file");
+        if (rounds < 1) throw bad("--rounds must be >= 1, got " + rounds);
+        if (copies < 1) throw bad("--copies must be >= 1, got " + copies);
+        if (threads != null && threads < 1) throw bad("--threads must be >= 1, got " + threads);
+        for (String s : shapes) {
+            Matcher m = SHAPE.matcher(s);
+            if (!m.matches() || Integer.parseInt(m.group(2)) % 32 != 0) {
+                throw bad("--shapes: '" + s + "' is not ROWSxCOLS with positive sizes and COLS a multiple of 32");
+            }
+        }
+        for (String d : dtypes) if (!DTYPES.contains(d)) throw bad("--dtypes: unknown '" + d + "' (" + String.join(", ", DTYPES) + ")");
+    }
+
+    private ParameterException bad(String message) { return new ParameterException(spec.commandLine(), message); }
+
+    @Override public Integer call() throws Exception {
+        validate();
+        int threads = this.threads != null ? this.threads : Runtime.getRuntime().availableProcessors();
         long arrayBytes = TriadBandwidth.defaultArrayBytes();
         double triadBefore = TriadBandwidth.measure(arrayBytes, threads, 5).gbPerSecond();
         List<Measurement> all = new ArrayList<>();
@@ -69,7 +102,7 @@ public final class MatvecVsNative {
         System.out.printf("%nthreads %d, copies %d, %d rounds; triad %.1f GB/s before, %.1f after%n", threads, copies, rounds, triadBefore, triadAfter);
         System.out.println(summary.printAll());
 
-        if (opt.containsKey("record")) {
+        if (record) {
             Map<String, Object> cfg = new LinkedHashMap<>();
             cfg.put("rounds", rounds);
             cfg.put("shapes", shapes);
@@ -83,6 +116,7 @@ public final class MatvecVsNative {
                     .results(summary).table("rounds", rounds(all)).commit();
             System.out.println("recorded " + run.dir());
         }
+        return 0;
     }
 
     /** MatvecProbe in its own JVM, with this JVM's java, class path and vector module. */
@@ -151,23 +185,5 @@ public final class MatvecVsNative {
     static double median(double[] sorted) {
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
-    private static Map<String, String> options(String[] args) {
-        Map<String, String> opt = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--")) throw new IllegalArgumentException("expected an option, got '" + args[i] + "' in " + Arrays.toString(args));
-            String key = args[i].substring(2);
-            if (key.equals("record")) opt.put(key, "true");
-            else if (i + 1 < args.length) opt.put(key, args[++i]);
-            else throw new IllegalArgumentException("option --" + key + " needs a value");
-        }
-        return opt;
-    }
-
-    private static String require(Map<String, String> opt, String key) {
-        String v = opt.get(key);
-        if (v == null) throw new IllegalArgumentException("missing --" + key);
-        return v;
     }
 }

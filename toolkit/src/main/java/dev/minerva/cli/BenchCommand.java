@@ -7,7 +7,9 @@ import dev.minerva.backend.cuda.CudaBackend;
 import dev.minerva.backend.cuda.CudaGeneration;
 import dev.minerva.backend.cuda.DeviceTiming;
 import dev.minerva.bench.DecodeBenchmark;
+import dev.minerva.bench.FmaThroughput;
 import dev.minerva.engine.BatchDecoder;
+import dev.minerva.lab.roofline.CostModel;
 import dev.minerva.bench.OpProfile;
 import dev.minerva.bench.ReadBandwidth;
 import dev.minerva.bench.TriadBandwidth;
@@ -36,6 +38,8 @@ import java.util.concurrent.Callable;
  * memory-bandwidth roofline (weight bytes streamed per token × tokens/s ÷ a bandwidth measured in the same run: the
  * triad on the CPU, the device-to-device copy on a GPU). It times the loop {@code minerva generate} runs: on the CUDA
  * backend the device decoder ({@code CudaGeneration}), except with {@code --profile}, which times the ops one by one.
+ * On the CPU, prefill is also set against the compute roofline: its FLOPs ({@code CostModel.prefillFlops}) per second
+ * of TTFT as a fraction of the Vector API FMA peak ({@code FmaThroughput}) measured in the same run.
  * Prints a table and a JSON line with provenance.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure prefill/decode speed (TTFT, TPOT, %% of memory bandwidth).")
@@ -51,7 +55,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", split = ",", defaultValue = "1",
             description = "sequences decoded in lockstep, one measurement per size (e.g. 1,4,16; default 1)") int[] batches;
     @Option(names = "--warmup-tokens", defaultValue = "16", description = "at least this many decode steps before timing, continued until 2 s of warm-up (0: no warm-up)") int warmup;
-    @Option(names = "--no-triad", description = "skip the bandwidth measurement") boolean noTriad;
+    @Option(names = "--no-triad", description = "skip the machine measurements (bandwidth, FMA peak)") boolean noTriad;
     @Option(names = "--profile", description = "also print where prefill and a decode step spend their time, per op (matmuls per weight and dtype); with --record, saved as profile.csv") boolean profile;
     @Option(names = "--record", description = "also record the result as a run under datasets/results/engine-bench") boolean record;
 
@@ -108,6 +112,9 @@ public final class BenchCommand implements Callable<Integer> {
             double read = noTriad || gpu != null ? Double.NaN
                     : ReadBandwidth.measure(TriadBandwidth.defaultArrayBytes(), threads, 5).gbPerSecond() * 1e9;
             double copy = noTriad || gpu == null ? Double.NaN : DeviceTiming.copyBytesPerSecond(gpu.context(), 20);
+            // the compute yardstick of prefill on the host: the Vector API FMA peak on the same threads
+            double fma = noTriad || gpu != null ? Double.NaN : FmaThroughput.measure(threads, 20_000_000, 5).gflops() * 1e9;
+            double prefillFlopsPerToken = CostModel.prefillFlops(c, promptTokens) / promptTokens;
             long streamed = results.getFirst().weightBytesPerToken();
             System.out.printf("model        %s  (%s, %.1f MB of weights streamed per step)%n", source, results.getFirst().dtype(), streamed / 1e6);
             if (gpu != null) System.out.printf("device       %s%n", gpu.context().info());
@@ -123,6 +130,11 @@ public final class BenchCommand implements Callable<Integer> {
                 if (!Double.isNaN(triad)) {
                     System.out.printf("bandwidth    triad %.1f GB/s; decode streams %.1f GB/s = %.1f %% of triad%n", triad / 1e9, stepBytes / 1e9, r.percentOf(triad));
                     System.out.printf("             read-only stream %.1f GB/s; decode = %.1f %% of it%n", read / 1e9, r.percentOf(read));
+                }
+                double prefillFlops = r.prefillTokensPerSecond() * prefillFlopsPerToken;
+                if (!Double.isNaN(fma)) {
+                    System.out.printf("compute      FMA peak %.1f GFLOP/s; prefill runs %.1f GFLOP/s (%.2f GFLOP per prompt token) = %.1f %% of it%n",
+                            fma / 1e9, prefillFlops / 1e9, prefillFlopsPerToken / 1e9, 100 * prefillFlops / fma);
                 }
                 if (!Double.isNaN(copy)) {
                     System.out.printf("bandwidth    device copy %.1f GB/s (read+write); decode streams %.1f GB/s = %.1f %% of it%n",
@@ -145,6 +157,10 @@ public final class BenchCommand implements Callable<Integer> {
                 j.put("decodePercentOfTriad", r.percentOf(triad));
                 j.put("readBytesPerSecond", read);
                 j.put("decodePercentOfRead", r.percentOf(read));
+                j.put("prefillFlopsPerToken", prefillFlopsPerToken);
+                j.put("prefillFlopsPerSecond", prefillFlops);
+                j.put("fmaFlopsPerSecond", fma);
+                j.put("prefillPercentOfFma", 100 * prefillFlops / fma);
                 j.put("deviceCopyBytesPerSecond", copy);
                 j.put("decodePercentOfDeviceCopy", r.percentOf(copy));
                 j.put("decodePath", path);

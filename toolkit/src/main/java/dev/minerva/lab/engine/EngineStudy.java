@@ -2,6 +2,7 @@ package dev.minerva.lab.engine;
 
 import dev.minerva.backend.CpuBackend;
 import dev.minerva.bench.DecodeBenchmark;
+import dev.minerva.bench.FmaThroughput;
 import dev.minerva.bench.ReadBandwidth;
 import dev.minerva.bench.TriadBandwidth;
 import dev.minerva.engine.Batch;
@@ -12,6 +13,7 @@ import dev.minerva.engine.Generator;
 import dev.minerva.engine.KvCache;
 import dev.minerva.engine.Sampler;
 import dev.minerva.eval.NextTokenPredictions;
+import dev.minerva.lab.roofline.CostModel;
 import dev.minerva.model.Llama;
 import dev.minerva.model.LoadedModel;
 import dev.minerva.model.ModelConfig;
@@ -236,30 +238,33 @@ public final class EngineStudy implements AutoCloseable {
      * Prefill and decode speed ({@link DecodeBenchmark}) of stories260K in every dtype (loaded from the GGUF
      * files) and, when {@code synthPreset} is set, of random weights at that preset's shape (written with
      * {@link SyntheticModel} as GGUF into the temporary folder, one dtype at a time); the triad bandwidth is
-     * measured once, first, and so is the read-only stream ({@link ReadBandwidth}, the access pattern of
-     * decode). Columns: model, dtype, stored, params, weight_bytes_per_token, prompt_tokens, decode_steps,
-     * prefill_tps, decode_tps, ttft_ms, tpot_ms, triad_gbs, decode_gbs, pct_of_triad, ceiling_tps,
-     * read_gbs, pct_of_read, threads.
+     * measured once, first, and so are the read-only stream ({@link ReadBandwidth}, the access pattern of
+     * decode) and the Vector API FMA peak ({@link FmaThroughput}, the compute roof of prefill). Columns: model, dtype,
+     * stored, params, weight_bytes_per_token, prompt_tokens, decode_steps, prefill_tps, decode_tps, ttft_ms, tpot_ms,
+     * triad_gbs, decode_gbs, pct_of_triad, ceiling_tps, read_gbs, pct_of_read, fma_gflops, prefill_gflops (prefill's
+     * FLOPs by {@link CostModel#prefillFlops} per second of TTFT), pct_of_fma, threads.
      */
     public Table speed() throws IOException {
         double triad = TriadBandwidth.measure(cfg.triadArrayBytes(), cfg.threads(), cfg.triadPasses()).gbPerSecond() * 1e9;
         double read = ReadBandwidth.measure(cfg.triadArrayBytes(), cfg.threads(), cfg.triadPasses()).gbPerSecond() * 1e9;
+        double fma = FmaThroughput.measure(cfg.threads(), 5_000_000, cfg.triadPasses()).gflops() * 1e9;
         Table t = Table.create("results", StringColumn.create("model"), StringColumn.create("dtype"), StringColumn.create("stored"),
                 LongColumn.create("params"), LongColumn.create("weight_bytes_per_token"), IntColumn.create("prompt_tokens"),
                 IntColumn.create("decode_steps"), DoubleColumn.create("prefill_tps"), DoubleColumn.create("decode_tps"),
                 DoubleColumn.create("ttft_ms"), DoubleColumn.create("tpot_ms"), DoubleColumn.create("triad_gbs"),
                 DoubleColumn.create("decode_gbs"), DoubleColumn.create("pct_of_triad"), DoubleColumn.create("ceiling_tps"),
-                DoubleColumn.create("read_gbs"), DoubleColumn.create("pct_of_read"), IntColumn.create("threads"));
+                DoubleColumn.create("read_gbs"), DoubleColumn.create("pct_of_read"), DoubleColumn.create("fma_gflops"),
+                DoubleColumn.create("prefill_gflops"), DoubleColumn.create("pct_of_fma"), IntColumn.create("threads"));
         DecodeBenchmark.Settings s = new DecodeBenchmark.Settings(cfg.promptTokens(), cfg.genTokens(), cfg.warmupTokens(), 7);
         for (Variant v : variants) {
             if (!v.format().equals("gguf")) continue;
             LoadedModel m = ModelLoader.open(v.path(), null);
-            speedRow(t, "stories260K", v.dtype(), m, s, triad, read);
+            speedRow(t, "stories260K", v.dtype(), m, s, triad, read, fma);
         }
         if (cfg.synthPreset() != null) {
             for (String d : cfg.dtypes()) {
                 Path gguf = synthetic(d);
-                speedRow(t, cfg.synthPreset() + " (synthetic)", d, ModelLoader.open(gguf, null), s, triad, read);
+                speedRow(t, cfg.synthPreset() + " (synthetic)", d, ModelLoader.open(gguf, null), s, triad, read, fma);
                 Files.deleteIfExists(gguf);   // a 110M F32 file is 440 MB: keep one at a time
             }
         }
@@ -319,7 +324,8 @@ public final class EngineStudy implements AutoCloseable {
         }
     }
 
-    private void speedRow(Table t, String model, String dtype, LoadedModel m, DecodeBenchmark.Settings s, double triad, double read) {
+    private void speedRow(Table t, String model, String dtype, LoadedModel m, DecodeBenchmark.Settings s, double triad, double read,
+                          double fma) {
         DecodeBenchmark.Result r = DecodeBenchmark.measure(new Llama(m.weights(), backend), m.weights(), s);
         t.stringColumn("model").append(model);
         t.stringColumn("dtype").append(dtype);
@@ -338,6 +344,10 @@ public final class EngineStudy implements AutoCloseable {
         t.doubleColumn("ceiling_tps").append(r.ceilingTokensPerSecond(triad));
         t.doubleColumn("read_gbs").append(read / 1e9);
         t.doubleColumn("pct_of_read").append(r.percentOf(read));
+        double prefillFlops = r.prefillTokensPerSecond() * CostModel.prefillFlops(m.config(), r.promptTokens()) / r.promptTokens();
+        t.doubleColumn("fma_gflops").append(fma / 1e9);
+        t.doubleColumn("prefill_gflops").append(prefillFlops / 1e9);
+        t.doubleColumn("pct_of_fma").append(100 * prefillFlops / fma);
         t.intColumn("threads").append(cfg.threads());
     }
 

@@ -66,6 +66,19 @@ public final class CostModel {
         return ops;
     }
 
+    /**
+     * FLOPs of prefilling {@code tokens} prompt tokens of one fresh sequence, summed over {@link #ops} (flash
+     * attention: causal pairs only; logits for the last position only): what {@code minerva bench} divides by the
+     * prefill time to set prefill against the FMA peak. FLOPs do not depend on the storage formats.
+     */
+    public static double prefillFlops(ModelConfig c, int tokens) {
+        Workload w = new Workload("prefill", c, Phase.PREFILL, 1, tokens, StorageFormat.F32, StorageFormat.F32, StorageFormat.F32,
+                AttentionKind.FLASH);
+        double flops = 0;
+        for (Op op : ops(w)) flops += op.count() * op.flops();
+        return flops;
+    }
+
     private static Op matmul(String name, int count, double m, double in, double out, double wb, double ab) {
         return new Op(name, OpKind.MATMUL, count, 2 * m * in * out, in * out * wb, 0, 0, m * (in + out) * ab);
     }

@@ -1,6 +1,9 @@
 package dev.minerva.lab.engine;
 
 import dev.minerva.TestModels;
+import dev.minerva.lab.roofline.CostModel;
+import dev.minerva.model.ModelConfig;
+import dev.minerva.model.ModelLoader;
 import dev.minerva.record.Locations;
 import dev.minerva.record.RecordedRun;
 import org.junit.jupiter.api.Test;
@@ -63,6 +66,7 @@ class EngineStudyTest {
 
         Table s = r.tables().speed();
         System.out.println(s.printAll());
+        ModelConfig config = ModelLoader.open(bin, tok).config();   // the budget's speed rows are all stories260K
         assertEquals(3, s.rowCount());
         for (Row row : s) {
             double tps = row.getDouble("decode_tps"), ceiling = row.getDouble("ceiling_tps"), triad = row.getDouble("triad_gbs");
@@ -73,6 +77,11 @@ class EngineStudyTest {
             assertTrue(read > 0, "read bandwidth must be positive: " + row);
             assertEquals(100 * row.getDouble("decode_gbs") / read, row.getDouble("pct_of_read"), 1e-6 * row.getDouble("pct_of_read"), "% of read");
             assertEquals(1e3 / tps, row.getDouble("tpot_ms"), 1e-9 * row.getDouble("tpot_ms"), "TPOT");
+            // prefill against the compute roof: the cost model's FLOPs per prompt token times prefill tokens/s
+            double flopsPerToken = CostModel.prefillFlops(config, row.getInt("prompt_tokens")) / row.getInt("prompt_tokens");
+            assertEquals(row.getDouble("prefill_tps") * flopsPerToken / 1e9, row.getDouble("prefill_gflops"), 1e-9 * row.getDouble("prefill_gflops"), "prefill GFLOP/s");
+            assertTrue(row.getDouble("fma_gflops") > 0, "FMA peak must be positive: " + row);
+            assertEquals(100 * row.getDouble("prefill_gflops") / row.getDouble("fma_gflops"), row.getDouble("pct_of_fma"), 1e-6 * row.getDouble("pct_of_fma"), "% of FMA peak");
             assertEquals(cfg.genTokens() - 1, row.getInt("decode_steps"));
         }
 

@@ -48,6 +48,18 @@ class CostModelTest {
     }
 
     @Test
+    void prefillFlopsOfAPromptByHand() {
+        long T = 128, d = TINY.dim(), kv = TINY.kvDim(), h = TINY.hiddenDim(), L = TINY.nLayers(), heads = TINY.nHeads(), hs = TINY.headSize();
+        double matmuls = L * 2.0 * T * (d * d + 2 * d * kv + d * d + 3 * d * h);   // wq wk wv wo, w1 w3 w2
+        double attention = L * heads * (T * (T + 1) / 2.0) * (4 * hs + 5);          // causal pairs only
+        double elementwise = L * (2 * 4.0 * T * d + 3.0 * T * (d + kv) + 5.0 * T * h + 2.0 * T * d);  // 2 norms, rope, silu·mul, 2 adds
+        double head = 4.0 * d + 2.0 * d * TINY.vocabSize();                         // final norm and logits of the last token
+        assertEquals(matmuls + attention + elementwise + head, CostModel.prefillFlops(TINY, (int) T), 1e-6 * matmuls);
+        // TinyLlama: about 1.94 GFLOP per prompt token in the matmuls
+        assertEquals(1.94e9, matmuls / T, 0.01e9);
+    }
+
+    @Test
     void q8WeightsCostEightAndAHalfBits() {
         Op wq = op(CostModel.ops(tiny(Phase.DECODE, 1, 512, "q8_0", AttentionKind.FLASH)), "wq");
         assertEquals(2048.0 * 2048 * 8.5 / 8, wq.weightBytes(), 0);

@@ -32,6 +32,10 @@ public final class Q8_0Codec {
     public static void quantize(float[] src, int off, int n, byte[] q, float[] scales) {
         for (int b = 0; b < n / BLOCK; b++) {
             int base = off + b * BLOCK;
+            if (BlockVectors.ENABLED) {
+                scales[base / BLOCK] = HalfFloats.f16ToFloat(HalfFloats.floatToF16(BlockVectors.quantizeQ8Block(src, base, q)));
+                continue;
+            }
             float d = blockScale(src, base);
             float id = d != 0 ? 1f / d : 0f;
             // the scale used in dot products is the f16-rounded one, as stored in a Q8_0 block

@@ -107,6 +107,37 @@ class Q8_0CodecTest {
         assertTrue(c.scaleMidpointDiffs() <= c.blocks() / 1_000, what + ": too many scale midpoint differences " + c.scaleMidpointDiffs());
     }
 
+    /**
+     * Exact ties: with max|x| = 127 the scale is 1, so every x.5 is a tie, which both paths (the vectorised activation
+     * quantiser and the scalar weight path) must round away from zero; values just below a tie round towards it.
+     */
+    @Test void exactTiesRoundAwayFromZeroInBothPaths() {
+        float[] x = new float[2 * B];
+        int[] expect = new int[2 * B];
+        x[0] = 127; expect[0] = 127;
+        x[B] = -127; expect[B] = -127;
+        for (int j = 1; j < B; j++) {
+            float tie = j - 0.5f;                                       // 0.5, 1.5, ..., 30.5
+            x[j] = (j % 2 == 0 ? -1 : 1) * tie;
+            expect[j] = (j % 2 == 0 ? -1 : 1) * j;
+            x[B + j] = (j % 2 == 0 ? 1 : -1) * Math.nextDown(tie);     // just below the tie in magnitude
+            expect[B + j] = (j % 2 == 0 ? 1 : -1) * (j - 1);
+        }
+        byte[] qa = new byte[x.length];
+        float[] sa = new float[2];
+        Q8_0Codec.quantize(x, 0, x.length, qa, sa);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(2L * Q8_0Codec.BLOCK_BYTES);
+            Q8_0Codec.quantize(x, 0, x.length, seg, 0);
+            for (int i = 0; i < x.length; i++) {
+                byte q = seg.get(ValueLayout.JAVA_BYTE, (long) (i / B) * Q8_0Codec.BLOCK_BYTES + 2 + i % B);
+                assertEquals(expect[i], qa[i], "activation path, value " + i + " = " + x[i]);
+                assertEquals(expect[i], q, "weight path, value " + i + " = " + x[i]);
+            }
+        }
+        assertArrayEquals(new float[]{1, 1}, sa);
+    }
+
     @Test void randomBlocksMatchTheFloat64Reference() {
         Random r = new Random(42);
         float[] x = new float[4096 * B];

@@ -53,6 +53,12 @@ import java.nio.ByteOrder;
  * keeps six bounds checks of the weight segment per two-block iteration of {@link #dotQ8Wide}; copying each row
  * into a heap array first, so that the checks are on an array, measured 0.65-0.90x (single thread, interleaved: the
  * copy costs about what the kernel does); block offsets computed as int instead of long, 0.91-1.06x (no change).
+ *
+ * <p>Instruction count, not memory, is the limit: with one row in L1 (one thread, d = 8192) {@link #dotQ8Wide}
+ * takes 3.0 ns a block, 2.4 without the scales and 2.1 with only the widen-multiply-add core. The same core in C
+ * (gcc -O3: loads folded into {@code vpmovsxbw} and {@code vpmullw}, 18 instructions per two blocks) takes 0.81 ns;
+ * C2 compiled that core to 40 (separate loads, index arithmetic, bounds checks it kept in that loop), and the whole
+ * two-block body of this kernel, bounds checks hoisted, is 52.
  */
 final class QuantKernels {
     private QuantKernels() {}

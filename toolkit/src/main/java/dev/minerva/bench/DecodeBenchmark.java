@@ -22,7 +22,9 @@ import java.util.TreeMap;
  * <p>A warm-up on separate caches runs first, so the timed loops run JIT-compiled code. With
  * {@code warmupTokens > 0} it runs prefills of the whole prompt (at least two, continued until one second has passed:
  * the prefill kernels are only called a few hundred times per prompt, too few for the JIT to finish on the first),
- * then at least that many decode steps, continued until two seconds of decode have passed.
+ * then at least that many decode steps, continued until two seconds of decode have passed. Each phase then goes on
+ * until the JIT has finished no compilation for {@link #JIT_QUIET_NANOS} ({@link JitWatch}), up to
+ * {@link #WARMUP_MAX_NANOS}: on two cores the compiler thread lags the compute threads by seconds.
  *
  * <p>Decode throughput is compared with memory bandwidth through {@link #streamedBytes}: the weight bytes one decode
  * step must read, once for the whole batch.
@@ -41,6 +43,12 @@ public final class DecodeBenchmark {
 
     /** Shortest prefill warm-up (at least two prefills), unless warm-up is off. */
     static final long PREFILL_WARMUP_NANOS = 1_000_000_000L;
+
+    /** A warm-up phase past its shortest length ends once no compilation has finished for this long. */
+    static final long JIT_QUIET_NANOS = 500_000_000L;
+
+    /** Longest warm-up phase, quiet JIT or not. */
+    static final long WARMUP_MAX_NANOS = 30_000_000_000L;
 
     /** {@link OpProfile} phase names. */
     public static final String PREFILL = "prefill", DECODE = "decode";
@@ -137,7 +145,8 @@ public final class DecodeBenchmark {
         // before the JIT has compiled its kernels (stories260K timed 32 tokens at 176-362 tokens/s after two).
         // Each generation's cache is given back as soon as it is done with: on a GPU it holds device memory
         long prefillStart = System.nanoTime();
-        for (int i = 0; s.warmupTokens() > 0 && (i < 2 || System.nanoTime() - prefillStart < PREFILL_WARMUP_NANOS); i++) {
+        JitWatch jit = JitWatch.ofThisJvm();
+        for (int i = 0; s.warmupTokens() > 0 && (i < 2 || warming(prefillStart, PREFILL_WARMUP_NANOS, jit)); i++) {
             try (BatchDecoder d = decoders.open(greedy, batch, ctx)) {
                 d.prefill(0, prompts[0]);   // one sequence is enough to compile the prefill
             }
@@ -152,7 +161,7 @@ public final class DecodeBenchmark {
         try {
             // at least warmupTokens decode steps, and (when warming up at all) at least WARMUP_NANOS: a small
             // model's steps are so short that a fixed count ends before the JIT has compiled them
-            for (int i = 0; i < s.warmupTokens() || s.warmupTokens() > 0 && System.nanoTime() - warmStart < WARMUP_NANOS; i++) {
+            for (int i = 0; i < s.warmupTokens() || s.warmupTokens() > 0 && warming(warmStart, WARMUP_NANOS, jit); i++) {
                 if (warm == null || pos >= ctx) {
                     if (warm != null) warm.close();
                     warm = decoders.open(greedy, batch, ctx);
@@ -180,6 +189,13 @@ public final class DecodeBenchmark {
             if (profile != null) profile.stop();
         }
         return new Result(s.promptTokens(), steps, ttft, decode, streamedBytes(weights), describe(weights), batch);
+    }
+
+    /** Whether a warm-up phase begun at {@code start} goes on: shorter than {@code min}, or the JIT still busy and shorter than the maximum. */
+    private static boolean warming(long start, long min, JitWatch jit) {
+        long elapsed = System.nanoTime() - start;
+        boolean quiet = jit.quietFor(JIT_QUIET_NANOS);   // polled every iteration, so that it sees each compilation
+        return elapsed < min || !quiet && elapsed < WARMUP_MAX_NANOS;
     }
 
     private static int[] tokens(Sampler.Sample[] picks) {

@@ -8,14 +8,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$ROOT/toolkit/scripts/lib.sh"
 JDK="$(find_jdk25)" || { echo "$NO_JDK25_MESSAGE" >&2; exit 2; }
-command -v gcc >/dev/null || { echo "fma-vs-c: gcc is needed for the native reference (apt-get install gcc)" >&2; exit 2; }
 ROUNDS="${1:-3}"
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "fma-vs-c: ROUNDS must be a positive integer, got '$ROUNDS'" >&2; exit 2; }
 
-BIN="$ROOT/toolkit/target/fmapeak-c"
-mkdir -p "$ROOT/toolkit/target"
-gcc -O3 -march=native -fopenmp -Wall -o "$BIN" "$ROOT/toolkit/src/bench/c/fmapeak.c"
-if needs_build; then (cd "$ROOT" && mvn -q -B -Dstyle.color=never package -DskipTests) >&2; fi
+BIN="$(build_native_reference fmapeak)" || exit 2
+if needs_build; then build_toolkit || exit 2; fi
 
 ALL="$(nproc)"
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $ALL threads; git $(git -C "$ROOT" rev-parse --short HEAD)"

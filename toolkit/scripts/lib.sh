@@ -30,3 +30,13 @@ build_toolkit() {
   echo "minerva: building the toolkit (mvn package -DskipTests)..." >&2
   (cd "$ROOT" && mvn -q -B -Dstyle.color=never package -DskipTests) >&2 || { echo "minerva: build failed" >&2; return 2; }
 }
+
+# Compiles the native benchmark reference toolkit/src/bench/c/NAME.c to toolkit/target/NAME-c (gcc -O3 -march=native
+# -fopenmp) and prints the binary's path; without gcc, a message and status 2.
+build_native_reference() {
+  local name="$1" bin="$ROOT/toolkit/target/$1-c"
+  command -v gcc >/dev/null || { echo "minerva: gcc is needed for the native reference $name.c (apt-get install gcc)" >&2; return 2; }
+  mkdir -p "$ROOT/toolkit/target"
+  gcc -O3 -march=native -fopenmp -Wall -o "$bin" "$ROOT/toolkit/src/bench/c/$name.c" -lm >&2 || return 2
+  echo "$bin"
+}

@@ -10,11 +10,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$ROOT/toolkit/scripts/lib.sh"
 JDK="$(find_jdk25)" || { echo "$NO_JDK25_MESSAGE" >&2; exit 2; }
-command -v gcc >/dev/null || { echo "matvec-vs-c: gcc is needed for the native reference (apt-get install gcc)" >&2; exit 2; }
 
-BIN="$ROOT/toolkit/target/matvec-c"
-mkdir -p "$ROOT/toolkit/target"
-gcc -O3 -march=native -fopenmp -Wall -o "$BIN" "$ROOT/toolkit/src/bench/c/matvec.c" -lm
+BIN="$(build_native_reference matvec)" || exit 2
 
 # the probes live in the test sources: compile them (and the toolkit) when stale
 if needs_build || [ -n "$(find "$ROOT/toolkit/src/test/java" -newer "$MINERVA_JAR" -type f -print -quit)" ] \

@@ -20,7 +20,8 @@ public final class FmaThroughput {
     private FmaThroughput() {}
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int CHAINS = 12;
+    /** Independent accumulator chains per thread. */
+    public static final int CHAINS = 12;
 
     /**
      * @param gflops      best rate over the passes, 1e9 FLOP/s

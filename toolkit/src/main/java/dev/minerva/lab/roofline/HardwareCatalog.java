@@ -110,8 +110,9 @@ public final class HardwareCatalog {
         return new Hardware(THIS_MACHINE, cpu + " (" + p.threads() + " threads)", p.triadGbPerSecondAll(), tflops, tflops, tflops,
                 llcMiB, memGiB, true,
                 String.format(Locale.ROOT, "measured: STREAM-style triad (Java, %d threads, 3 x %d MiB arrays, best pass) %.1f GB/s "
-                                + "(1 thread %.1f); Vector API FMA (%d-bit, 8 chains per thread) %.1f GFLOP/s (1 thread %.1f)",
+                                + "(1 thread %.1f); Vector API FMA (%d-bit, %d chains per thread) %.1f GFLOP/s (1 thread %.1f)",
                         p.threads(), p.triadArrayBytes() >> 20, p.triadGbPerSecondAll(), p.triadGbPerSecond1(), p.vectorBits(),
+                        dev.minerva.bench.FmaThroughput.CHAINS,
                         p.fmaGflopsAll(), p.fmaGflops1()),
                 "CPU backend: fp16/int8 computed in f32, so all compute types use the fp32 FMA rate");
     }

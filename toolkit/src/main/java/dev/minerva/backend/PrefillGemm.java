@@ -39,7 +39,11 @@ import jdk.incubator.vector.VectorSpecies;
  *     one index register and need no address arithmetic: C2 again hoists all six broadcasts, spills two
  *     accumulators and reloads them every iteration (37 against 74 GFLOP/s, one thread, Q8_0 5632 x 2048, T=128);</li>
  * <li>two or four panels per pass over each x slice (slices of 192 or 96 indices, so the panels still fit L1), to
- *     read x from L2/L3 half or a quarter as often: 0.8-0.9x (two threads, weights from DRAM, interleaved).</li>
+ *     read x from L2/L3 half or a quarter as often: 0.8-0.9x (two threads, weights from DRAM, interleaved);</li>
+ * <li>a 2-token x 48-row tile (six panel vectors, two broadcasts; 30 instructions per 12 FMAs and no spills, from
+ *     the machine code): best 48-60 against this kernel's 63-65 GFLOP/s, one thread, F32 5664 x 2048, T=128;</li>
+ * <li>the panel shifted by 0, 2, 4 or 6 floats, to change which of its 32-byte loads split a cache line: no
+ *     difference above the noise.</li>
  * </ul>
  * Against the FMA peak ({@code FmaThroughput}: 98-100 GFLOP/s a core on that Zen 3, as a C loop of the same
  * FMAs): one thread runs this kernel at 70-73 GFLOP/s, about 72 %. C2's inner loop issues 33 instructions for its

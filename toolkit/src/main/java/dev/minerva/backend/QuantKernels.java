@@ -58,7 +58,9 @@ import java.nio.ByteOrder;
  * takes 3.0 ns a block, 2.4 without the scales and 2.1 with only the widen-multiply-add core. The same core in C
  * (gcc -O3: loads folded into {@code vpmovsxbw} and {@code vpmullw}, 18 instructions per two blocks) takes 0.81 ns;
  * C2 compiled that core to 40 (separate loads, index arithmetic, bounds checks it kept in that loop), and the whole
- * two-block body of this kernel, bounds checks hoisted, is 52.
+ * two-block body of this kernel, bounds checks hoisted, is 52. Looping over the rows inside the same method (one
+ * slice for the whole range instead of a call and a slice per row) measured no different: 0.95-1.05x, one thread,
+ * interleaved, at 2048 x 2048, 5632 x 2048 and 2048 x 5632.
  */
 final class QuantKernels {
     private QuantKernels() {}

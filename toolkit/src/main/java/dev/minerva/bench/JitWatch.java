@@ -7,9 +7,9 @@ import java.util.function.LongSupplier;
 /**
  * Tells a warm-up loop when the JIT has gone quiet: no compilation has finished for a given time. On a 2-core machine
  * the C2 compiler thread competes with the two compute threads, and a fixed warm-up of a few seconds ended while the
- * kernels of a stories110M-shape Q8_0 model were still being compiled (the decode kernel reached C2 5.5 s after
- * {@code minerva bench} started, the matmul dispatch 8 s after, with the timed steps already running), so timed steps
- * mixed interpreted, C1 and C2 code. Reads the JVM's accumulated compilation time
+ * kernels of a stories110M-shape Q8_0 model were still being compiled (in one {@code minerva bench} run the decode
+ * kernel reached C2 7.5 s after the start and the matmul dispatch 9.6 s after, about when the timed steps began), so
+ * timed steps could mix C1 and C2 code. Reads the JVM's accumulated compilation time
  * ({@link CompilationMXBean#getTotalCompilationTime}, milliseconds), polled once per loop iteration.
  */
 final class JitWatch {

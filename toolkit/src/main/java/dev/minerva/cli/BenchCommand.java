@@ -54,7 +54,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--gen-tokens", defaultValue = "128") int genTokens;
     @Option(names = "--batch", split = ",", defaultValue = "1",
             description = "sequences decoded in lockstep, one measurement per size (e.g. 1,4,16; default 1)") int[] batches;
-    @Option(names = "--warmup-tokens", defaultValue = "16", description = "at least this many decode steps before timing, continued until 2 s of warm-up (0: no warm-up)") int warmup;
+    @Option(names = "--warmup-tokens", defaultValue = "16", description = "at least this many decode steps before timing, continued for at least 2 s and until the JIT has been quiet for 0.5 s (0: no warm-up)") int warmup;
     @Option(names = "--no-triad", description = "skip the machine measurements (bandwidth, FMA peak)") boolean noTriad;
     @Option(names = "--profile", description = "also print where prefill and a decode step spend their time, per op (matmuls per weight and dtype); with --record, saved as profile.csv") boolean profile;
     @Option(names = "--record", description = "also record the result as a run under datasets/results/engine-bench") boolean record;

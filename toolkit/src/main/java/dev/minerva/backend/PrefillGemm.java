@@ -53,7 +53,9 @@ import jdk.incubator.vector.VectorSpecies;
  * panel-aligned chunks changed nothing). The tile alone, on one L1-resident panel slice, runs at 80-99 GFLOP/s in C
  * and 43-72 in Java: C2's inner loop issues 33 instructions for its 12 FMAs (a {@code lea} for each broadcast's
  * address, a reload of the panel base from the stack, the index arithmetic), where the FMAs alone take 6 cycles;
- * in the whole GEMM the transposes and the re-reads of x cost C as much.
+ * in the whole GEMM the transposes and the re-reads of x cost C as much. A first BLIS-like order in C (each x slice
+ * packed once, six tokens interleaved, and kept in L2 while every panel passes; the sums added straight into the
+ * output) was slower still: 51-53 against 61 GFLOP/s on one thread, 88-103 against 117 on two.
  * At 128 tokens the scalar transpose (about one cycle per weight) is still some 10 % of the time and
  * decoding 3-8 %; removing the transpose needs a kernel that vectorises over tokens instead (activations
  * transposed once per matmul, weights broadcast from their rows).

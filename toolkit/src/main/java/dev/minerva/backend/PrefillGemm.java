@@ -51,9 +51,10 @@ import jdk.incubator.vector.VectorSpecies;
  * ours in the same minutes) runs at 60-68 on one thread and 125-132 on two, where ours runs at 103-114: so on one
  * thread the algorithm, not C2, holds it at 70 %, and only the second thread loses more in Java (finer,
  * panel-aligned chunks changed nothing). The tile alone, on one L1-resident panel slice, runs at 80-99 GFLOP/s in C
- * and 43-72 in Java (timed through reflection, a lower bound): C2's inner loop issues 33 instructions for its 12 FMAs (a {@code lea} for each broadcast's
- * address, a reload of the panel base from the stack, the index arithmetic), where the FMAs alone take 6 cycles;
- * in the whole GEMM the transposes and the re-reads of x cost C as much. A first BLIS-like order in C (each x slice
+ * and 43-72 in Java (timed through reflection, a lower bound): C2's inner loop issues 33 instructions for its
+ * 12 FMAs (a {@code lea} for each broadcast's address, a reload of the panel base from the stack, the index
+ * arithmetic), where the FMAs alone take 6 cycles; in the whole GEMM the transposes and the re-reads of x cost C as
+ * much. A first BLIS-like order in C (each x slice
  * packed once, six tokens interleaved, and kept in L2 while every panel passes; the sums added straight into the
  * output) was slower still: 51-53 against 61 GFLOP/s on one thread, 88-103 against 117 on two.
  * At 128 tokens the scalar transpose (about one cycle per weight) is still some 10 % of the time and

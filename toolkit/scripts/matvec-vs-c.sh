@@ -16,7 +16,7 @@ BIN="$(build_native_reference matvec)" || exit 2
 # the probes live in the test sources: compile them (and the toolkit) when stale
 if needs_build || [ -n "$(find "$ROOT/toolkit/src/test/java" -newer "$MINERVA_JAR" -type f -print -quit)" ] \
    || [ ! -f "$ROOT/toolkit/target/test-classes/dev/minerva/bench/MatvecVsNative.class" ]; then
-  (cd "$ROOT" && mvn -q -B -Dstyle.color=never package -DskipTests) >&2
+  build_toolkit || exit 2   # package -DskipTests compiles the test sources too
 fi
 
 exec "$JDK/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \

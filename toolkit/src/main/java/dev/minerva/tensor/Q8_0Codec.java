@@ -32,16 +32,18 @@ public final class Q8_0Codec {
     public static void quantize(float[] src, int off, int n, byte[] q, float[] scales) {
         for (int b = 0; b < n / BLOCK; b++) {
             int base = off + b * BLOCK;
-            if (BlockVectors.ENABLED) {
-                scales[base / BLOCK] = HalfFloats.f16ToFloat(HalfFloats.floatToF16(BlockVectors.quantizeQ8Block(src, base, q)));
-                continue;
-            }
-            float d = blockScale(src, base);
-            float id = d != 0 ? 1f / d : 0f;
+            float d = BlockVectors.ENABLED ? BlockVectors.quantizeQ8Block(src, base, q) : quantizeBlock(src, base, q);
             // the scale used in dot products is the f16-rounded one, as stored in a Q8_0 block
             scales[base / BLOCK] = HalfFloats.f16ToFloat(HalfFloats.floatToF16(d));
-            for (int j = 0; j < BLOCK; j++) q[base + j] = (byte) roundHalfAway(src[base + j] * id);
         }
+    }
+
+    /** One block into {@code q[base..base+32)}; returns the unrounded scale (the scalar twin of {@code BlockVectors.quantizeQ8Block}). */
+    private static float quantizeBlock(float[] src, int base, byte[] q) {
+        float d = blockScale(src, base);
+        float id = d != 0 ? 1f / d : 0f;
+        for (int j = 0; j < BLOCK; j++) q[base + j] = (byte) roundHalfAway(src[base + j] * id);
+        return d;
     }
 
     /** Dequantises the array form: {@code dst[off + i] = q[off + i] * scales[(off + i) / 32]} for {@code i < n} (n, off multiples of 32). */

@@ -30,6 +30,9 @@ import java.nio.file.Path;
 public final class SegmentClassProbe {
     public static void main(String[] args) throws Exception {
         String kind = args.length > 0 ? args[0] : "native";
+        if (!java.util.List.of("none", "native", "mapped").contains(kind)) {
+            throw new IllegalArgumentException("kind: none, native or mapped, got " + kind);
+        }
         DType dtype = DType.valueOf(args.length > 1 ? args[1] : "F32");
         Path work = Files.createTempDirectory("segment-class-probe");
         try (CpuBackend backend = new CpuBackend(Runtime.getRuntime().availableProcessors())) {
@@ -41,8 +44,7 @@ public final class SegmentClassProbe {
                 ModelConfig small = ModelPresets.get("stories260k");
                 Weights w = switch (kind) {
                     case "native" -> RandomWeights.create(small, dtype, 1, Arena.ofAuto());
-                    case "mapped" -> ModelLoader.open(gguf(work, "stories260k", dtype, 5), null).weights();
-                    default -> throw new IllegalArgumentException("kind: none, native or mapped, got " + kind);
+                    default -> ModelLoader.open(gguf(work, "stories260k", dtype, 5), null).weights();   // mapped
                 };
                 Generator g = new Generator(new Llama(w, backend), null);
                 for (int i = 0; i < 60; i++) g.generate(new int[]{1}, 200, Sampler.greedy(), null);

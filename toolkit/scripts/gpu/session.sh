@@ -34,6 +34,14 @@ prepare() {
     --strip-debug --no-man-pages --no-header-files --compress=zip-6 --output "$CARRY.tmp/jdk" 2>&1 | grep -v incubator || true
   cp "$ROOT/toolkit/target/minerva-toolkit.jar" "$CARRY.tmp/lib/"
   tr ':' '\n' < "$ROOT/toolkit/target/classpath.txt" | grep -E "$SLIM_JARS" | while read -r j; do cp "$j" "$CARRY.tmp/lib/"; done
+  # the lent machines are Hopper (sm_90, KernelModules picks by the device): the sm_80 PTX, half of the cuda jar
+  # (2.9 MiB packed), stays home, which leaves the working tree room under the device tool's limit
+  cudajar=$(ls "$CARRY.tmp"/lib/minerva-cuda-*.jar)
+  (cd "$CARRY.tmp" && rm -rf c && mkdir c && cd c && unzip -q "$cudajar" 'dev/*' 'META-INF/MANIFEST.MF' \
+    && rm -f dev/minerva/cuda/ptx/*_sm80.ptx "$cudajar" \
+    && "$JDK_SRC/bin/jar" --create --file "$cudajar" --manifest META-INF/MANIFEST.MF dev && cd .. && rm -rf c)
+  [ "$(unzip -l "$cudajar" | grep -c '_sm90\.ptx$')" -eq "$(ls "$ROOT"/cuda/src/*.cu | wc -l)" ] \
+    || { echo "session.sh: the slim cuda jar lacks sm_90 PTX for some cuda/src/*.cu" >&2; exit 1; }
   # jcuda-natives holds every JCuda library (26 MB unpacked); the driver API needs only libJCudaDriver
   natives=$(tr ':' '\n' < "$ROOT/toolkit/target/classpath.txt" | grep jcuda-natives)
   (cd "$CARRY.tmp" && rm -rf n && mkdir n && cd n && unzip -q "$natives" 'lib/libJCudaDriver-*' 'META-INF/MANIFEST.MF' \

@@ -49,7 +49,7 @@ public final class CudaRuntime {
     }
 
     private static Verdict probe() {
-        if (!PtxResources.present()) {
+        if (PtxResources.TARGETS.stream().noneMatch(PtxResources::present)) {
             return new Verdict(false, "no CUDA kernels in this build (nvcc was absent when the cuda module was built)", 0);
         }
         try {
@@ -64,6 +64,14 @@ public final class CudaRuntime {
                     jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev));
             if (major[0] < 8) {
                 return new Verdict(false, "GPU compute capability " + major[0] + ".x < 8.0 (kernels are built for sm_80 and sm_90)", count[0]);
+            }
+            int[] minor = new int[1];
+            Cu.call("cuDeviceGetAttribute(COMPUTE_CAPABILITY_MINOR)", () -> JCudaDriver.cuDeviceGetAttribute(minor,
+                    jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev));
+            int target = PtxResources.targetFor(major[0], minor[0]);
+            if (!PtxResources.present(target)) {
+                return new Verdict(false, "this build carries no sm_" + target + " PTX for this GPU (compute capability "
+                        + major[0] + "." + minor[0] + ")", count[0]);
             }
             return new Verdict(true, "ok", count[0]);
         } catch (LinkageError e) {

@@ -37,9 +37,18 @@ public final class PtxResources {
         return major >= 9 ? 90 : 80;
     }
 
-    /** Whether every kernel file is present for every target. */
+    /** Whether every kernel file is present for every target (what the build makes with nvcc). */
     public static boolean present() {
-        for (String f : FILES) for (int sm : TARGETS) if (PtxResources.class.getClassLoader().getResource(resource(f, sm)) == null) return false;
+        for (int sm : TARGETS) if (!present(sm)) return false;
+        return true;
+    }
+
+    /**
+     * Whether every kernel file is present for target {@code sm}: a slimmed jar may carry one target only (the GPU
+     * session's carry keeps sm_90, the lent machines being Hopper).
+     */
+    public static boolean present(int sm) {
+        for (String f : FILES) if (PtxResources.class.getClassLoader().getResource(resource(f, sm)) == null) return false;
         return true;
     }
 

@@ -129,18 +129,20 @@ public final class DecodeBenchmark {
      * @throws IllegalArgumentException if the prompt does not fit in the model's context
      */
     public static Result measure(BatchDecoder.Factory decoders, Weights weights, Settings s, int batch, OpProfile profile) {
-        ModelConfig c = weights.config();
-        if (s.promptTokens() >= c.seqLen()) {
-            throw new IllegalArgumentException("prompt of " + s.promptTokens() + " tokens does not fit the context of " + c.seqLen());
-        }
-        if (batch < 1) throw new IllegalArgumentException("batch must be >= 1: " + batch);
-        int ctx = capacity(c, s);
-        SplittableRandom rnd = new SplittableRandom(s.seed());
-        int[][] prompts = new int[batch][s.promptTokens()];
-        // ids ≥ 3 skip <unk>, <s>, </s>; the values do not change the arithmetic
-        for (int[] prompt : prompts) for (int i = 0; i < prompt.length; i++) prompt[i] = 3 + rnd.nextInt(Math.max(1, c.vocabSize() - 3));
-        Sampler greedy = Sampler.greedy();
+        warmUp(decoders, weights, s, batch);
+        return timed(decoders, weights, s, batch, profile);
+    }
 
+    /**
+     * The warm-up {@link #measure} runs before its timed loops, on caches of its own: prefills, then decode steps,
+     * as the class comment says. Run it once before several {@link #timed} repeats.
+     *
+     * @throws IllegalArgumentException if the prompt does not fit in the model's context
+     */
+    public static void warmUp(BatchDecoder.Factory decoders, Weights weights, Settings s, int batch) {
+        int[][] prompts = prompts(weights.config(), s, batch);
+        int ctx = capacity(weights.config(), s);
+        Sampler greedy = Sampler.greedy();
         // at least two prefills, continued until PREFILL_WARMUP_NANOS: a small model's prefill is over in a few ms,
         // before the JIT has compiled its kernels (stories260K timed 32 tokens at 176-362 tokens/s after two).
         // Each generation's cache is given back as soon as it is done with: on a GPU it holds device memory
@@ -174,7 +176,19 @@ public final class DecodeBenchmark {
         } finally {
             if (warm != null) warm.close();
         }
+    }
 
+    /**
+     * One timed prefill of every sequence and the decode steps after it, on a fresh cache, without warm-up (run
+     * {@link #warmUp} first); {@code profile}, if not {@code null}, records the two phases.
+     *
+     * @throws IllegalArgumentException if the prompt does not fit in the model's context
+     */
+    public static Result timed(BatchDecoder.Factory decoders, Weights weights, Settings s, int batch, OpProfile profile) {
+        int[][] prompts = prompts(weights.config(), s, batch);
+        int ctx = capacity(weights.config(), s);
+        Sampler greedy = Sampler.greedy();
+        int[] toks = new int[batch];
         long ttft, decode;
         int steps = 0;
         try (BatchDecoder d = decoders.open(greedy, batch, ctx)) {
@@ -184,11 +198,24 @@ public final class DecodeBenchmark {
             ttft = System.nanoTime() - t0;
             if (profile != null) profile.phase(DECODE);
             long t1 = System.nanoTime();
-            for (pos = s.promptTokens(); steps < s.genTokens() - 1 && pos < ctx; steps++, pos++) toks = tokens(d.next(toks));
+            for (int pos = s.promptTokens(); steps < s.genTokens() - 1 && pos < ctx; steps++, pos++) toks = tokens(d.next(toks));
             decode = System.nanoTime() - t1;
             if (profile != null) profile.stop();
         }
         return new Result(s.promptTokens(), steps, ttft, decode, streamedBytes(weights), describe(weights), batch);
+    }
+
+    /** The random prompts of {@code batch} sequences (the same for every call with these settings). */
+    private static int[][] prompts(ModelConfig c, Settings s, int batch) {
+        if (s.promptTokens() >= c.seqLen()) {
+            throw new IllegalArgumentException("prompt of " + s.promptTokens() + " tokens does not fit the context of " + c.seqLen());
+        }
+        if (batch < 1) throw new IllegalArgumentException("batch must be >= 1: " + batch);
+        SplittableRandom rnd = new SplittableRandom(s.seed());
+        int[][] prompts = new int[batch][s.promptTokens()];
+        // ids ≥ 3 skip <unk>, <s>, </s>; the values do not change the arithmetic
+        for (int[] prompt : prompts) for (int i = 0; i < prompt.length; i++) prompt[i] = 3 + rnd.nextInt(Math.max(1, c.vocabSize() - 3));
+        return prompts;
     }
 
     /** Whether a warm-up phase begun at {@code start} goes on: shorter than {@code min}, or the JIT still busy and shorter than the maximum. */

@@ -58,6 +58,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-triad", description = "skip the machine measurements (bandwidth, FMA peak)") boolean noTriad;
     @Option(names = "--profile", description = "also print where prefill and a decode step spend their time, per op (matmuls per weight and dtype); with --record, saved as profile.csv") boolean profile;
     @Option(names = "--record", description = "also record the result as a run under datasets/results/engine-bench") boolean record;
+    @Option(names = "--repeat", defaultValue = "1", description = "timed runs per batch size after one warm-up, each preceded by its own "
+            + "machine measurements, so every ratio is to a yardstick taken beside it; prints the median and range (default 1)") int repeat;
 
     /** Preset names for picocli's help. */
     static final class PresetNames implements Iterable<String> {
@@ -88,57 +90,53 @@ public final class BenchCommand implements Callable<Integer> {
             }
             if (profile && batches.length > 1) throw new IllegalArgumentException("--profile times one batch size; give one --batch value");
             int maxBatch = java.util.Arrays.stream(batches).max().getAsInt();
+            if (repeat < 1) throw new IllegalArgumentException("--repeat must be >= 1: " + repeat);
             DecodeBenchmark.Settings settings = new DecodeBenchmark.Settings(promptTokens, genTokens, warmup, 7);
             Backend base = backend instanceof OpProfile p ? p.inner() : backend;
             CudaBackend gpu = base instanceof CudaBackend g ? g : null;
-            List<DecodeBenchmark.Result> results = new ArrayList<>();
+            OpProfile profiler = backend instanceof OpProfile p ? p : null;
+            List<Run> runs = new ArrayList<>();
             String path;
             // the decode loop generate runs: on a GPU the device decoder (one graph replay per step), unless profiling
             // per op, which needs the ops one by one
             if (CudaGeneration.runs(backend, c)) {
                 path = "cuda decoder (graph step, device sampling)";
                 try (CudaGeneration dev = new CudaGeneration(gpu, w, maxBatch, DecodeBenchmark.capacity(c, settings))) {
-                    for (int b : batches) results.add(DecodeBenchmark.measure(dev, w, settings, b, null));
+                    for (int b : batches) measure(dev, w, settings, b, null, threads, gpu, runs);
                 }
             } else {
                 path = backend.name() + " backend ops";
                 BatchDecoder.Factory host = BatchDecoder.of(new Llama(w, backend));
-                for (int b : batches) results.add(DecodeBenchmark.measure(host, w, settings, b, backend instanceof OpProfile p ? p : null));
+                for (int b : batches) measure(host, w, settings, b, profiler, threads, gpu, runs);
             }
-            // the bandwidth yardstick of the memory decode streams from: the host's triad and read-only stream, or the
-            // GPU's device-to-device copy
-            double triad = noTriad || gpu != null ? Double.NaN
-                    : TriadBandwidth.measure(TriadBandwidth.defaultArrayBytes(), threads, 5).gbPerSecond() * 1e9;
-            double read = noTriad || gpu != null ? Double.NaN
-                    : ReadBandwidth.measure(TriadBandwidth.defaultArrayBytes(), threads, 5).gbPerSecond() * 1e9;
-            double copy = noTriad || gpu == null ? Double.NaN : DeviceTiming.copyBytesPerSecond(gpu.context(), 20);
-            // the compute yardstick of prefill on the host: the Vector API FMA peak on the same threads
-            double fma = noTriad || gpu != null ? Double.NaN : FmaThroughput.measure(threads, 20_000_000, 5).gflops() * 1e9;
             double prefillFlopsPerToken = CostModel.prefillFlops(c, promptTokens) / promptTokens;
-            long streamed = results.getFirst().weightBytesPerToken();
-            System.out.printf("model        %s  (%s, %.1f MB of weights streamed per step)%n", source, results.getFirst().dtype(), streamed / 1e6);
+            long streamed = runs.getFirst().result().weightBytesPerToken();
+            System.out.printf("model        %s  (%s, %.1f MB of weights streamed per step)%n", source, runs.getFirst().result().dtype(), streamed / 1e6);
             if (gpu != null) System.out.printf("device       %s%n", gpu.context().info());
             else System.out.printf("threads      %d, vector %d bits, load %s%n", threads, FloatVector.SPECIES_PREFERRED.vectorBitSize(), loadAverage());
             System.out.printf("path         %s%n", path);
 
             ObjectMapper om = new ObjectMapper();
             List<ObjectNode> rows = new ArrayList<>();
-            for (DecodeBenchmark.Result r : results) {
+            for (Run run : runs) {
+                DecodeBenchmark.Result r = run.result();
+                Yardsticks y = run.yardsticks();
+                if (repeat > 1) System.out.printf("run          %d of %d%n", run.repeat() + 1, repeat);
                 printResult(r, batches.length > 1);
-                if (backend instanceof OpProfile p) printProfile(p, r);
+                if (profiler != null && run.repeat() == 0) printProfile(profiler, r);
                 double stepBytes = r.decodeBytesPerSecond();
-                if (!Double.isNaN(triad)) {
-                    System.out.printf("bandwidth    triad %.1f GB/s; decode streams %.1f GB/s = %.1f %% of triad%n", triad / 1e9, stepBytes / 1e9, r.percentOf(triad));
-                    System.out.printf("             read-only stream %.1f GB/s; decode = %.1f %% of it%n", read / 1e9, r.percentOf(read));
+                if (!Double.isNaN(y.triad())) {
+                    System.out.printf("bandwidth    triad %.1f GB/s; decode streams %.1f GB/s = %.1f %% of triad%n", y.triad() / 1e9, stepBytes / 1e9, r.percentOf(y.triad()));
+                    System.out.printf("             read-only stream %.1f GB/s; decode = %.1f %% of it%n", y.read() / 1e9, r.percentOf(y.read()));
                 }
                 double prefillFlops = r.prefillTokensPerSecond() * prefillFlopsPerToken;
-                if (!Double.isNaN(fma)) {
-                    System.out.printf("compute      FMA peak %.1f GFLOP/s; prefill runs %.1f GFLOP/s (%.2f GFLOP per prompt token) = %.1f %% of it%n",
-                            fma / 1e9, prefillFlops / 1e9, prefillFlopsPerToken / 1e9, 100 * prefillFlops / fma);
+                if (!Double.isNaN(y.fma())) {
+                    System.out.printf("compute      FMA peak %.1f GFLOP/s; prefill runs %.1f GFLOP/s (%.3g GFLOP per prompt token) = %.1f %% of it%n",
+                            y.fma() / 1e9, prefillFlops / 1e9, prefillFlopsPerToken / 1e9, 100 * prefillFlops / y.fma());
                 }
-                if (!Double.isNaN(copy)) {
+                if (!Double.isNaN(y.copy())) {
                     System.out.printf("bandwidth    device copy %.1f GB/s (read+write); decode streams %.1f GB/s = %.1f %% of it%n",
-                            copy / 1e9, stepBytes / 1e9, r.percentOf(copy));
+                            y.copy() / 1e9, stepBytes / 1e9, r.percentOf(y.copy()));
                 }
                 ObjectNode j = om.createObjectNode();
                 j.put("kind", "engine-bench");
@@ -146,6 +144,7 @@ public final class BenchCommand implements Callable<Integer> {
                 j.put("dtype", r.dtype());
                 j.put("threads", threads);
                 j.put("batch", r.batch());
+                j.put("repeat", run.repeat());
                 j.put("promptTokens", promptTokens);
                 j.put("genTokens", r.decodeSteps());
                 j.put("prefillTokensPerSecond", r.prefillTokensPerSecond());
@@ -153,46 +152,130 @@ public final class BenchCommand implements Callable<Integer> {
                 j.put("ttftMs", r.ttftMs());
                 j.put("tpotMs", r.tpotMs());
                 j.put("weightBytesPerToken", streamed);
-                j.put("triadBytesPerSecond", triad);
-                j.put("decodePercentOfTriad", r.percentOf(triad));
-                j.put("readBytesPerSecond", read);
-                j.put("decodePercentOfRead", r.percentOf(read));
+                j.put("triadBytesPerSecond", y.triad());
+                j.put("decodePercentOfTriad", r.percentOf(y.triad()));
+                j.put("readBytesPerSecond", y.read());
+                j.put("decodePercentOfRead", r.percentOf(y.read()));
                 j.put("prefillFlopsPerToken", prefillFlopsPerToken);
                 j.put("prefillFlopsPerSecond", prefillFlops);
-                j.put("fmaFlopsPerSecond", fma);
-                j.put("prefillPercentOfFma", 100 * prefillFlops / fma);
-                j.put("deviceCopyBytesPerSecond", copy);
-                j.put("decodePercentOfDeviceCopy", r.percentOf(copy));
+                j.put("fmaFlopsPerSecond", y.fma());
+                j.put("prefillPercentOfFma", 100 * prefillFlops / y.fma());
+                j.put("deviceCopyBytesPerSecond", y.copy());
+                j.put("decodePercentOfDeviceCopy", r.percentOf(y.copy()));
                 j.put("decodePath", path);
                 j.put("device", gpu == null ? "" : gpu.context().info().name());
                 j.put("vectorBits", FloatVector.SPECIES_PREFERRED.vectorBitSize());
-                j.put("loadAverage", loadAverage());
+                j.put("loadAverage", run.load());
                 j.put("cpu", cpuModel());
                 j.put("backend", backend.name());
                 j.put("jdk", System.getProperty("java.vm.version"));
                 j.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
-                j.put("time", Instant.now().toString());
+                j.put("time", run.time().toString());
                 System.out.println(om.writeValueAsString(j));
                 rows.add(j);
             }
+            tech.tablesaw.api.Table summary = repeat > 1 ? summary(rows) : null;
+            if (summary != null) printSummary(summary, repeat);
             if (record) {
                 java.util.Map<String, Object> cfg = new java.util.LinkedHashMap<>();
                 cfg.put("model", source);
                 cfg.put("config", c);
-                cfg.put("dtype", results.getFirst().dtype());
+                cfg.put("dtype", runs.getFirst().result().dtype());
                 cfg.put("threads", threads);
                 cfg.put("batches", batches);
                 cfg.put("promptTokens", promptTokens);
                 cfg.put("genTokens", genTokens);
                 cfg.put("warmupTokens", warmup);
+                cfg.put("repeat", repeat);
                 var recorder = dev.minerva.record.RunRecorder.begin(dev.minerva.record.Locations.out(), "engine-bench", cfg, 7, backend.name(),
                         synth != null ? null : model.model).results(table(rows));
-                if (backend instanceof OpProfile p) recorder.table("profile", profileTable(p, results.getFirst()));
+                if (profiler != null) recorder.table("profile", profileTable(profiler, runs.getFirst().result()));
+                if (summary != null) recorder.table("summary", summary);
                 var run = recorder.commit();
                 System.out.println("recorded " + run.dir());
             }
         }
         return 0;
+    }
+
+    /** This machine's yardsticks, each NaN where it does not apply: host triad and read stream, device copy (bytes/s), FMA peak (FLOP/s). */
+    record Yardsticks(double triad, double read, double copy, double fma) {}
+
+    /** One timed run: the {@code repeat}-th (from 0) of its batch size, with the yardsticks measured just before it. */
+    record Run(DecodeBenchmark.Result result, Yardsticks yardsticks, int repeat, String load, Instant time) {}
+
+    /**
+     * Warms {@code decoders} up once for {@code batch}, then times {@link #repeat} runs, each after this machine's
+     * yardsticks, so that a run and the bandwidth or peak it is divided by are measured within seconds of each other
+     * on a machine whose speed drifts; {@code profile} records the first run only.
+     */
+    private void measure(BatchDecoder.Factory decoders, Weights w, DecodeBenchmark.Settings settings, int batch, OpProfile profile,
+                         int threads, CudaBackend gpu, List<Run> runs) {
+        DecodeBenchmark.warmUp(decoders, w, settings, batch);
+        for (int k = 0; k < repeat; k++) {
+            Yardsticks y = yardsticks(threads, gpu);
+            String load = loadAverage();
+            Instant time = Instant.now();
+            runs.add(new Run(DecodeBenchmark.timed(decoders, w, settings, batch, k == 0 ? profile : null), y, k, load, time));
+        }
+    }
+
+    /**
+     * The bandwidth decode streams from (the host's triad and read-only stream, or the GPU's device-to-device copy) and
+     * the compute peak of prefill on the host (the Vector API FMA peak on the same threads); all NaN with {@code --no-triad}.
+     */
+    private Yardsticks yardsticks(int threads, CudaBackend gpu) {
+        if (noTriad) return new Yardsticks(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+        if (gpu != null) return new Yardsticks(Double.NaN, Double.NaN, DeviceTiming.copyBytesPerSecond(gpu.context(), 20), Double.NaN);
+        return new Yardsticks(TriadBandwidth.measure(TriadBandwidth.defaultArrayBytes(), threads, 5).gbPerSecond() * 1e9,
+                ReadBandwidth.measure(TriadBandwidth.defaultArrayBytes(), threads, 5).gbPerSecond() * 1e9,
+                Double.NaN, FmaThroughput.measure(threads, 20_000_000, 5).gflops() * 1e9);
+    }
+
+    /** The figures of the summary, by their JSON field names, with the names printed for them. */
+    private static final String[][] SUMMARY_FIELDS = {
+            {"prefillTokensPerSecond", "prefill t/s"}, {"decodeTokensPerSecond", "decode t/s"},
+            {"decodePercentOfTriad", "decode % of triad"}, {"decodePercentOfDeviceCopy", "decode % of device copy"},
+            {"prefillPercentOfFma", "prefill % of FMA peak"}, {"speedup", "prefill ÷ decode per token"},
+            {"triadBytesPerSecond", "triad GB/s"}, {"fmaFlopsPerSecond", "FMA peak GFLOP/s"}};
+
+    /**
+     * Median, min and max over the repeats of each batch size (Commons Math percentiles): one row per (batch, figure),
+     * figures that are NaN in every run (a yardstick not measured) left out.
+     */
+    static tech.tablesaw.api.Table summary(List<ObjectNode> rows) {
+        var batch = tech.tablesaw.api.IntColumn.create("batch");
+        var figure = tech.tablesaw.api.StringColumn.create("figure");
+        var runs = tech.tablesaw.api.IntColumn.create("runs");
+        var median = tech.tablesaw.api.DoubleColumn.create("median");
+        var min = tech.tablesaw.api.DoubleColumn.create("min");
+        var max = tech.tablesaw.api.DoubleColumn.create("max");
+        java.util.Map<Integer, List<ObjectNode>> byBatch = new java.util.TreeMap<>();
+        for (ObjectNode r : rows) byBatch.computeIfAbsent(r.get("batch").asInt(), b -> new ArrayList<>()).add(r);
+        byBatch.forEach((b, rs) -> {
+            for (String[] f : SUMMARY_FIELDS) {
+                double[] v = rs.stream().mapToDouble(r -> f[0].equals("speedup")
+                        ? r.get("prefillTokensPerSecond").asDouble() / r.get("decodeTokensPerSecond").asDouble()
+                        : r.get(f[0]).asDouble()).filter(x -> !Double.isNaN(x)).toArray();
+                if (v.length == 0) continue;
+                double scale = f[0].endsWith("BytesPerSecond") || f[0].endsWith("FlopsPerSecond") ? 1e-9 : 1;
+                batch.append(b);
+                figure.append(f[1]);
+                runs.append(v.length);
+                median.append(new org.apache.commons.math3.stat.descriptive.rank.Median().evaluate(v) * scale);
+                min.append(java.util.Arrays.stream(v).min().getAsDouble() * scale);
+                max.append(java.util.Arrays.stream(v).max().getAsDouble() * scale);
+            }
+        });
+        return tech.tablesaw.api.Table.create("summary", batch, figure, runs, median, min, max);
+    }
+
+    private static void printSummary(tech.tablesaw.api.Table t, int repeat) {
+        System.out.printf("summary      median (min–max) of %d runs%n", repeat);
+        for (int i = 0; i < t.rowCount(); i++) {
+            System.out.printf("             batch %-3d %-28s %9.2f  (%.2f–%.2f)%n", t.intColumn("batch").get(i), t.stringColumn("figure").get(i),
+                    t.doubleColumn("median").get(i), t.doubleColumn("min").get(i), t.doubleColumn("max").get(i));
+        }
     }
 
     /** One measurement's lines; with {@code tagged}, each headed by its batch size. */

@@ -43,7 +43,14 @@ import jdk.incubator.vector.VectorSpecies;
  * <li>a 2-token x 48-row tile (six panel vectors, two broadcasts; 30 instructions per 12 FMAs and no spills, from
  *     the machine code): best 48-60 against this kernel's 63-65 GFLOP/s, one thread, F32 5664 x 2048, T=128;</li>
  * <li>the panel shifted by 0, 2, 4 or 6 floats, to change which of its 32-byte loads split a cache line: no
- *     difference above the noise.</li>
+ *     difference above the noise;</li>
+ * <li>vectorising over tokens instead, to drop the transposes: x transposed once per call into 16-token blocks
+ *     ({@code [block][k][16]}), six weight rows decoded row-major per slice and broadcast, the same six-by-two tile
+ *     with the roles swapped (bit-identical results). Without transposes it was no faster: 0.92-1.0x with 384-index
+ *     slices, 0.96-1.09x unsliced (Q8_0 2048 x 2048, 5632 x 2048, 2048 x 5632 and F32 2048 x 2048, T=128, one and two
+ *     threads): each iteration now streams 64 bytes of x from L2 instead of 24 bytes of broadcasts. Where one thread's
+ *     time goes here (Q8_0 2048 x 2048, T=128, 16.3 ms): the transposes 2.2 ms, decoding 0.7 ms, the padded last
+ *     tile 0.5 ms, the full tiles about 12 ms, i.e. about 90 GFLOP/s while they run.</li>
  * </ul>
  * Against the FMA peak ({@code FmaThroughput}: 98-100 GFLOP/s a core on that Zen 3, as a C loop of the same
  * FMAs): one thread runs this kernel at 66-73 GFLOP/s, about 70 %. The same algorithm in C

@@ -174,8 +174,8 @@ public final class BenchCommand implements Callable<Integer> {
                 System.out.println(om.writeValueAsString(j));
                 rows.add(j);
             }
-            tech.tablesaw.api.Table summary = repeat > 1 ? summary(rows) : null;
-            if (summary != null) printSummary(summary, repeat);
+            tech.tablesaw.api.Table summary = repeat > 1 ? BenchSummary.of(rows) : null;
+            if (summary != null) BenchSummary.print(summary, repeat);
             if (record) {
                 java.util.Map<String, Object> cfg = new java.util.LinkedHashMap<>();
                 cfg.put("model", source);
@@ -230,52 +230,6 @@ public final class BenchCommand implements Callable<Integer> {
         return new Yardsticks(TriadBandwidth.measure(TriadBandwidth.defaultArrayBytes(), threads, 5).gbPerSecond() * 1e9,
                 ReadBandwidth.measure(TriadBandwidth.defaultArrayBytes(), threads, 5).gbPerSecond() * 1e9,
                 Double.NaN, FmaThroughput.measure(threads, 20_000_000, 5).gflops() * 1e9);
-    }
-
-    /** The figures of the summary, by their JSON field names, with the names printed for them. */
-    private static final String[][] SUMMARY_FIELDS = {
-            {"prefillTokensPerSecond", "prefill t/s"}, {"decodeTokensPerSecond", "decode t/s"},
-            {"decodePercentOfTriad", "decode % of triad"}, {"decodePercentOfDeviceCopy", "decode % of device copy"},
-            {"prefillPercentOfFma", "prefill % of FMA peak"}, {"speedup", "prefill ÷ decode per token"},
-            {"triadBytesPerSecond", "triad GB/s"}, {"fmaFlopsPerSecond", "FMA peak GFLOP/s"}};
-
-    /**
-     * Median, min and max over the repeats of each batch size (Commons Math percentiles): one row per (batch, figure),
-     * figures that are NaN in every run (a yardstick not measured) left out.
-     */
-    static tech.tablesaw.api.Table summary(List<ObjectNode> rows) {
-        var batch = tech.tablesaw.api.IntColumn.create("batch");
-        var figure = tech.tablesaw.api.StringColumn.create("figure");
-        var runs = tech.tablesaw.api.IntColumn.create("runs");
-        var median = tech.tablesaw.api.DoubleColumn.create("median");
-        var min = tech.tablesaw.api.DoubleColumn.create("min");
-        var max = tech.tablesaw.api.DoubleColumn.create("max");
-        java.util.Map<Integer, List<ObjectNode>> byBatch = new java.util.TreeMap<>();
-        for (ObjectNode r : rows) byBatch.computeIfAbsent(r.get("batch").asInt(), b -> new ArrayList<>()).add(r);
-        byBatch.forEach((b, rs) -> {
-            for (String[] f : SUMMARY_FIELDS) {
-                double[] v = rs.stream().mapToDouble(r -> f[0].equals("speedup")
-                        ? r.get("prefillTokensPerSecond").asDouble() / r.get("decodeTokensPerSecond").asDouble()
-                        : r.get(f[0]).asDouble()).filter(x -> !Double.isNaN(x)).toArray();
-                if (v.length == 0) continue;
-                double scale = f[0].endsWith("BytesPerSecond") || f[0].endsWith("FlopsPerSecond") ? 1e-9 : 1;
-                batch.append(b);
-                figure.append(f[1]);
-                runs.append(v.length);
-                median.append(new org.apache.commons.math3.stat.descriptive.rank.Median().evaluate(v) * scale);
-                min.append(java.util.Arrays.stream(v).min().getAsDouble() * scale);
-                max.append(java.util.Arrays.stream(v).max().getAsDouble() * scale);
-            }
-        });
-        return tech.tablesaw.api.Table.create("summary", batch, figure, runs, median, min, max);
-    }
-
-    private static void printSummary(tech.tablesaw.api.Table t, int repeat) {
-        System.out.printf("summary      median (min–max) of %d runs%n", repeat);
-        for (int i = 0; i < t.rowCount(); i++) {
-            System.out.printf("             batch %-3d %-28s %9.2f  (%.2f–%.2f)%n", t.intColumn("batch").get(i), t.stringColumn("figure").get(i),
-                    t.doubleColumn("median").get(i), t.doubleColumn("min").get(i), t.doubleColumn("max").get(i));
-        }
     }
 
     /** One measurement's lines; with {@code tagged}, each headed by its batch size. */

@@ -78,7 +78,7 @@ class BenchCommandTest {
                             + "\"decodePercentOfDeviceCopy\":\"NaN\",\"prefillPercentOfFma\":\"NaN\",\"triadBytesPerSecond\":2.5E10,\"fmaFlopsPerSecond\":\"NaN\"}",
                     (int) x[0], x[1], x[2])));
         }
-        var t = BenchCommand.summary(rows);
+        var t = BenchSummary.of(rows);
         java.util.Map<String, double[]> got = new java.util.HashMap<>();
         for (int i = 0; i < t.rowCount(); i++) {
             got.put(t.intColumn("batch").get(i) + " " + t.stringColumn("figure").get(i),

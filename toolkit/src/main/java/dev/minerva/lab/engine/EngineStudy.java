@@ -237,34 +237,38 @@ public final class EngineStudy implements AutoCloseable {
     /**
      * Prefill and decode speed ({@link DecodeBenchmark}) of stories260K in every dtype (loaded from the GGUF
      * files) and, when {@code synthPreset} is set, of random weights at that preset's shape (written with
-     * {@link SyntheticModel} as GGUF into the temporary folder, one dtype at a time); the triad bandwidth is
-     * measured once, first, and so are the read-only stream ({@link ReadBandwidth}, the access pattern of
-     * decode) and the Vector API FMA peak ({@link FmaThroughput}, the compute roof of prefill). Columns: model, dtype,
-     * stored, params, weight_bytes_per_token, prompt_tokens, decode_steps, prefill_tps, decode_tps, ttft_ms, tpot_ms,
-     * triad_gbs, decode_gbs, pct_of_triad, ceiling_tps, read_gbs, pct_of_read, fma_gflops, prefill_gflops (prefill's
-     * FLOPs by {@link CostModel#prefillFlops} per second of TTFT), pct_of_fma, threads.
+     * {@link SyntheticModel} as GGUF into the temporary folder, one dtype at a time). Each row is warmed up once and
+     * then timed {@code speedRepeats} times, each run just after its own yardsticks: the triad bandwidth, the read-only
+     * stream ({@link ReadBandwidth}, the access pattern of decode) and the Vector API FMA peak ({@link FmaThroughput},
+     * the compute roof of prefill), so that a slow minute of a shared machine moves a run and what it is divided by
+     * together. The row is the median run by decode tokens/s (the lower middle one for an even count), so its columns
+     * stay one run's consistent figures; the ranges over all runs are in the {@code _min}/{@code _max} columns.
+     * Columns: model, dtype, stored, params, weight_bytes_per_token, prompt_tokens, decode_steps, prefill_tps, decode_tps,
+     * ttft_ms, tpot_ms, triad_gbs, decode_gbs, pct_of_triad, ceiling_tps, read_gbs, pct_of_read, fma_gflops,
+     * prefill_gflops (prefill's FLOPs by {@link CostModel#prefillFlops} per second of TTFT), pct_of_fma, threads, runs,
+     * decode_tps_min, decode_tps_max, prefill_tps_min, prefill_tps_max, pct_of_triad_min, pct_of_triad_max.
      */
     public Table speed() throws IOException {
-        double triad = TriadBandwidth.measure(cfg.triadArrayBytes(), cfg.threads(), cfg.triadPasses()).gbPerSecond() * 1e9;
-        double read = ReadBandwidth.measure(cfg.triadArrayBytes(), cfg.threads(), cfg.triadPasses()).gbPerSecond() * 1e9;
-        double fma = FmaThroughput.measure(cfg.threads(), 5_000_000, cfg.triadPasses()).gflops() * 1e9;
         Table t = Table.create("results", StringColumn.create("model"), StringColumn.create("dtype"), StringColumn.create("stored"),
                 LongColumn.create("params"), LongColumn.create("weight_bytes_per_token"), IntColumn.create("prompt_tokens"),
                 IntColumn.create("decode_steps"), DoubleColumn.create("prefill_tps"), DoubleColumn.create("decode_tps"),
                 DoubleColumn.create("ttft_ms"), DoubleColumn.create("tpot_ms"), DoubleColumn.create("triad_gbs"),
                 DoubleColumn.create("decode_gbs"), DoubleColumn.create("pct_of_triad"), DoubleColumn.create("ceiling_tps"),
                 DoubleColumn.create("read_gbs"), DoubleColumn.create("pct_of_read"), DoubleColumn.create("fma_gflops"),
-                DoubleColumn.create("prefill_gflops"), DoubleColumn.create("pct_of_fma"), IntColumn.create("threads"));
+                DoubleColumn.create("prefill_gflops"), DoubleColumn.create("pct_of_fma"), IntColumn.create("threads"),
+                IntColumn.create("runs"), DoubleColumn.create("decode_tps_min"), DoubleColumn.create("decode_tps_max"),
+                DoubleColumn.create("prefill_tps_min"), DoubleColumn.create("prefill_tps_max"),
+                DoubleColumn.create("pct_of_triad_min"), DoubleColumn.create("pct_of_triad_max"));
         DecodeBenchmark.Settings s = new DecodeBenchmark.Settings(cfg.promptTokens(), cfg.genTokens(), cfg.warmupTokens(), 7);
         for (Variant v : variants) {
             if (!v.format().equals("gguf")) continue;
             LoadedModel m = ModelLoader.open(v.path(), null);
-            speedRow(t, "stories260K", v.dtype(), m, s, triad, read, fma);
+            speedRow(t, "stories260K", v.dtype(), m, s);
         }
         if (cfg.synthPreset() != null) {
             for (String d : cfg.dtypes()) {
                 Path gguf = synthetic(d);
-                speedRow(t, cfg.synthPreset() + " (synthetic)", d, ModelLoader.open(gguf, null), s, triad, read, fma);
+                speedRow(t, cfg.synthPreset() + " (synthetic)", d, ModelLoader.open(gguf, null), s);
                 Files.deleteIfExists(gguf);   // a 110M F32 file is 440 MB: keep one at a time
             }
         }
@@ -324,9 +328,23 @@ public final class EngineStudy implements AutoCloseable {
         }
     }
 
-    private void speedRow(Table t, String model, String dtype, LoadedModel m, DecodeBenchmark.Settings s, double triad, double read,
-                          double fma) {
-        DecodeBenchmark.Result r = DecodeBenchmark.measure(new Llama(m.weights(), backend), m.weights(), s);
+    /** One timed run of a speed row and the yardsticks measured just before it (bytes/s, bytes/s, FLOP/s). */
+    private record SpeedRun(DecodeBenchmark.Result r, double triad, double read, double fma) {}
+
+    private void speedRow(Table t, String model, String dtype, LoadedModel m, DecodeBenchmark.Settings s) {
+        BatchDecoder.Factory decoders = BatchDecoder.of(new Llama(m.weights(), backend));
+        DecodeBenchmark.warmUp(decoders, m.weights(), s, 1);
+        List<SpeedRun> runs = new ArrayList<>();
+        for (int k = 0; k < cfg.speedRepeats(); k++) {
+            double triad = TriadBandwidth.measure(cfg.triadArrayBytes(), cfg.threads(), cfg.triadPasses()).gbPerSecond() * 1e9;
+            double read = ReadBandwidth.measure(cfg.triadArrayBytes(), cfg.threads(), cfg.triadPasses()).gbPerSecond() * 1e9;
+            double fma = FmaThroughput.measure(cfg.threads(), 5_000_000, cfg.triadPasses()).gflops() * 1e9;
+            runs.add(new SpeedRun(DecodeBenchmark.timed(decoders, m.weights(), s, 1, null), triad, read, fma));
+        }
+        List<SpeedRun> byDecode = runs.stream().sorted(java.util.Comparator.comparingDouble(x -> x.r().decodeTokensPerSecond())).toList();
+        SpeedRun mid = byDecode.get((byDecode.size() - 1) / 2);
+        DecodeBenchmark.Result r = mid.r();
+        double triad = mid.triad(), read = mid.read(), fma = mid.fma();
         t.stringColumn("model").append(model);
         t.stringColumn("dtype").append(dtype);
         t.stringColumn("stored").append(r.dtype());
@@ -349,6 +367,16 @@ public final class EngineStudy implements AutoCloseable {
         t.doubleColumn("prefill_gflops").append(prefillFlops / 1e9);
         t.doubleColumn("pct_of_fma").append(100 * prefillFlops / fma);
         t.intColumn("threads").append(cfg.threads());
+        t.intColumn("runs").append(runs.size());
+        range(t, "decode_tps", runs, x -> x.r().decodeTokensPerSecond());
+        range(t, "prefill_tps", runs, x -> x.r().prefillTokensPerSecond());
+        range(t, "pct_of_triad", runs, x -> x.r().percentOf(x.triad()));
+    }
+
+    /** Appends the min and max of {@code f} over {@code runs} to columns {@code name_min} and {@code name_max}. */
+    private static void range(Table t, String name, List<SpeedRun> runs, java.util.function.ToDoubleFunction<SpeedRun> f) {
+        t.doubleColumn(name + "_min").append(runs.stream().mapToDouble(f).min().orElseThrow());
+        t.doubleColumn(name + "_max").append(runs.stream().mapToDouble(f).max().orElseThrow());
     }
 
     // ---------------------------------------------------------------- recording

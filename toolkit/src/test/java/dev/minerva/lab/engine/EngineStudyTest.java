@@ -13,6 +13,7 @@ import tech.tablesaw.api.Table;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -83,6 +84,11 @@ class EngineStudyTest {
             assertTrue(row.getDouble("fma_gflops") > 0, "FMA peak must be positive: " + row);
             assertEquals(100 * row.getDouble("prefill_gflops") / row.getDouble("fma_gflops"), row.getDouble("pct_of_fma"), 1e-6 * row.getDouble("pct_of_fma"), "% of FMA peak");
             assertEquals(cfg.genTokens() - 1, row.getInt("decode_steps"));
+            // the row is one of its runs (the median by decode), inside the range of all of them
+            assertEquals(cfg.speedRepeats(), row.getInt("runs"));
+            for (String col : List.of("decode_tps", "prefill_tps", "pct_of_triad")) {
+                assertTrue(row.getDouble(col + "_min") <= row.getDouble(col) && row.getDouble(col) <= row.getDouble(col + "_max"), col + " outside its range: " + row);
+            }
         }
 
         Table b = r.tables().batching();
@@ -115,7 +121,7 @@ class EngineStudyTest {
         for (java.util.List<Integer> bad : java.util.List.of(java.util.List.<Integer>of(), java.util.List.of(1, 0))) {
             var e = assertThrows(IllegalArgumentException.class, () -> new EngineStudyConfig(t.budget(), t.model(), t.tokenizer(),
                     t.evaluationText(), t.evalChars(), t.greedySteps(), t.dtypes(), t.promptTokens(), t.genTokens(), t.warmupTokens(),
-                    bad, t.synthPreset(), t.triadArrayBytes(), t.triadPasses(), t.threads()));
+                    bad, t.synthPreset(), t.triadArrayBytes(), t.triadPasses(), t.threads(), t.speedRepeats()));
             assertTrue(e.getMessage().contains("batch sizes"), e.getMessage());
         }
     }

@@ -18,7 +18,7 @@ public final class StudyOrderProbe {
                 root.resolve("datasets/stories/evaluation.txt"));
         EngineStudyConfig cfg = new EngineStudyConfig(full.budget(), full.model(), full.tokenizer(), full.evaluationText(), full.evalChars(),
                 full.greedySteps(), List.of("F32"), full.promptTokens(), full.genTokens(), full.warmupTokens(), full.batches(),
-                full.synthPreset(), full.triadArrayBytes(), full.triadPasses(), full.threads());
+                full.synthPreset(), full.triadArrayBytes(), full.triadPasses(), full.threads(), full.speedRepeats());
         try (EngineStudy s = EngineStudy.open(cfg)) {
             for (String step : steps) {
                 long t0 = System.nanoTime();

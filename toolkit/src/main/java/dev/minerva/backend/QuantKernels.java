@@ -54,6 +54,13 @@ import java.nio.ByteOrder;
  * into a heap array first, so that the checks are on an array, measured 0.65-0.90x (single thread, interleaved: the
  * copy costs about what the kernel does); block offsets computed as int instead of long, 0.91-1.06x (no change).
  *
+ * <p>Two more ways around the missing pmaddwd, measured and not taken. C2's auto-vectoriser does emit {@code vpmaddwd}
+ * for a plain loop {@code out[i] = a[2i] * b[2i] + a[2i+1] * b[2i+1]}, but only with short arrays on both sides and
+ * the result stored to an int array: not as a reduction into a scalar, and not with one side bytes (array or memory
+ * segment), so it would need the weights widened to int16 in memory, twice their size. And this kernel over a heap
+ * {@code byte[]} instead of the memory segment (the same layout; the array's bounds checks are hoisted) ran 1.03-1.12x
+ * (one thread, 5632 x 2048 from DRAM, 64 x 2048 and 1 x 8192 in cache), too little to give up mapped weights for.
+ *
  * <p>Instruction count, not memory, is the limit: with one row in L1 (one thread, d = 8192) {@link #dotQ8Wide}
  * takes 3.0 ns a block, 2.4 without the scales and 2.1 with only the widen-multiply-add core. The same core in C
  * (gcc -O3: loads folded into {@code vpmovsxbw} and {@code vpmullw}, 18 instructions per two blocks) takes 0.81 ns;

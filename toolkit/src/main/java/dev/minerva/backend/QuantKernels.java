@@ -61,6 +61,12 @@ import java.nio.ByteOrder;
  * {@code byte[]} instead of the memory segment (the same layout; the array's bounds checks are hoisted) ran 1.03-1.12x
  * (one thread, 5632 x 2048 from DRAM, 64 x 2048 and 1 x 8192 in cache), too little to give up mapped weights for.
  *
+ * <p>Timings of these kernels are bimodal across JVMs: {@code KernelAB Q4_0} (fresh JVM each, one thread) read 6.4-7.2
+ * GB/s in most runs and 4.4-5.0 in about one in four, the same in both modes within one JVM. C2's inlining decisions
+ * ({@code -XX:+PrintInlining}) were identical in a slow and a fast JVM, and raising {@code FreqInlineSize},
+ * {@code InlineSmallCode} or {@code LiveNodeCountInliningCutoff} changed neither the split nor the speeds (Q8_0 and
+ * Q4_0, a dozen runs each). So compare kernels in one JVM, interleaved, or over several fresh JVMs.
+ *
  * <p>Instruction count, not memory, is the limit: with one row in L1 (one thread, d = 8192) {@link #dotQ8Wide}
  * takes 3.0 ns a block, 2.4 without the scales and 2.1 with only the widen-multiply-add core. The same core in C
  * (gcc -O3: loads folded into {@code vpmovsxbw} and {@code vpmullw}, 18 instructions per two blocks) takes 0.81 ns;

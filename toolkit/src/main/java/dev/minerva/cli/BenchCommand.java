@@ -7,12 +7,11 @@ import dev.minerva.backend.cuda.CudaBackend;
 import dev.minerva.backend.cuda.CudaGeneration;
 import dev.minerva.backend.cuda.DeviceTiming;
 import dev.minerva.bench.DecodeBenchmark;
-import dev.minerva.bench.FmaThroughput;
 import dev.minerva.engine.BatchDecoder;
 import dev.minerva.lab.roofline.CostModel;
 import dev.minerva.bench.OpProfile;
-import dev.minerva.bench.ReadBandwidth;
 import dev.minerva.bench.TriadBandwidth;
+import dev.minerva.bench.Yardsticks;
 import dev.minerva.model.Llama;
 import dev.minerva.model.ModelConfig;
 import dev.minerva.model.ModelPresets;
@@ -198,9 +197,6 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** This machine's yardsticks, each NaN where it does not apply: host triad and read stream, device copy (bytes/s), FMA peak (FLOP/s). */
-    record Yardsticks(double triad, double read, double copy, double fma) {}
-
     /** One timed run: the {@code repeat}-th (from 0) of its batch size, with the yardsticks measured just before it. */
     record Run(DecodeBenchmark.Result result, Yardsticks yardsticks, int repeat, String load, Instant time) {}
 
@@ -225,11 +221,9 @@ public final class BenchCommand implements Callable<Integer> {
      * the compute peak of prefill on the host (the Vector API FMA peak on the same threads); all NaN with {@code --no-triad}.
      */
     private Yardsticks yardsticks(int threads, CudaBackend gpu) {
-        if (noTriad) return new Yardsticks(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
-        if (gpu != null) return new Yardsticks(Double.NaN, Double.NaN, DeviceTiming.copyBytesPerSecond(gpu.context(), 20), Double.NaN);
-        return new Yardsticks(TriadBandwidth.measure(TriadBandwidth.defaultArrayBytes(), threads, 5).gbPerSecond() * 1e9,
-                ReadBandwidth.measure(TriadBandwidth.defaultArrayBytes(), threads, 5).gbPerSecond() * 1e9,
-                Double.NaN, FmaThroughput.measure(threads, 20_000_000, 5).gflops() * 1e9);
+        if (noTriad) return Yardsticks.NONE;
+        if (gpu != null) return Yardsticks.device(DeviceTiming.copyBytesPerSecond(gpu.context(), 20));
+        return Yardsticks.host(TriadBandwidth.defaultArrayBytes(), threads, 5, 20_000_000);
     }
 
     /** One measurement's lines; with {@code tagged}, each headed by its batch size. */

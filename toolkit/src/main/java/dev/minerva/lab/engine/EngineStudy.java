@@ -4,7 +4,7 @@ import dev.minerva.backend.CpuBackend;
 import dev.minerva.bench.DecodeBenchmark;
 import dev.minerva.bench.FmaThroughput;
 import dev.minerva.bench.ReadBandwidth;
-import dev.minerva.bench.TriadBandwidth;
+import dev.minerva.bench.Yardsticks;
 import dev.minerva.engine.Batch;
 import dev.minerva.engine.BatchDecoder;
 import dev.minerva.engine.DenseKvCache;
@@ -328,23 +328,21 @@ public final class EngineStudy implements AutoCloseable {
         }
     }
 
-    /** One timed run of a speed row and the yardsticks measured just before it (bytes/s, bytes/s, FLOP/s). */
-    private record SpeedRun(DecodeBenchmark.Result r, double triad, double read, double fma) {}
+    /** One timed run of a speed row and the yardsticks measured just before it. */
+    private record SpeedRun(DecodeBenchmark.Result r, Yardsticks y) {}
 
     private void speedRow(Table t, String model, String dtype, LoadedModel m, DecodeBenchmark.Settings s) {
         BatchDecoder.Factory decoders = BatchDecoder.of(new Llama(m.weights(), backend));
         DecodeBenchmark.warmUp(decoders, m.weights(), s, 1);
         List<SpeedRun> runs = new ArrayList<>();
         for (int k = 0; k < cfg.speedRepeats(); k++) {
-            double triad = TriadBandwidth.measure(cfg.triadArrayBytes(), cfg.threads(), cfg.triadPasses()).gbPerSecond() * 1e9;
-            double read = ReadBandwidth.measure(cfg.triadArrayBytes(), cfg.threads(), cfg.triadPasses()).gbPerSecond() * 1e9;
-            double fma = FmaThroughput.measure(cfg.threads(), 5_000_000, cfg.triadPasses()).gflops() * 1e9;
-            runs.add(new SpeedRun(DecodeBenchmark.timed(decoders, m.weights(), s, 1, null), triad, read, fma));
+            Yardsticks y = Yardsticks.host(cfg.triadArrayBytes(), cfg.threads(), cfg.triadPasses(), 5_000_000);
+            runs.add(new SpeedRun(DecodeBenchmark.timed(decoders, m.weights(), s, 1, null), y));
         }
         List<SpeedRun> byDecode = runs.stream().sorted(java.util.Comparator.comparingDouble(x -> x.r().decodeTokensPerSecond())).toList();
         SpeedRun mid = byDecode.get((byDecode.size() - 1) / 2);
         DecodeBenchmark.Result r = mid.r();
-        double triad = mid.triad(), read = mid.read(), fma = mid.fma();
+        double triad = mid.y().triad(), read = mid.y().read(), fma = mid.y().fma();
         t.stringColumn("model").append(model);
         t.stringColumn("dtype").append(dtype);
         t.stringColumn("stored").append(r.dtype());
@@ -370,7 +368,7 @@ public final class EngineStudy implements AutoCloseable {
         t.intColumn("runs").append(runs.size());
         range(t, "decode_tps", runs, x -> x.r().decodeTokensPerSecond());
         range(t, "prefill_tps", runs, x -> x.r().prefillTokensPerSecond());
-        range(t, "pct_of_triad", runs, x -> x.r().percentOf(x.triad()));
+        range(t, "pct_of_triad", runs, x -> x.r().percentOf(x.y().triad()));
     }
 
     /** Appends the min and max of {@code f} over {@code runs} to columns {@code name_min} and {@code name_max}. */

@@ -3,6 +3,7 @@ package dev.minerva.model;
 import dev.minerva.backend.CpuBackend;
 import dev.minerva.model.gguf.GgufFile;
 import dev.minerva.model.llama2c.Llama2cCheckpoint;
+import dev.minerva.model.safetensors.SafetensorsFile;
 import dev.minerva.tensor.DType;
 import dev.minerva.tensor.Q8_0Codec;
 import dev.minerva.tensor.Tensor;
@@ -101,6 +102,30 @@ class LargeFileTest {
         }
     }
 
+    /** A safetensors file whose one BF16 tensor is 2.1 GB (data offsets past 2^31 in its JSON header). */
+    @Test void safetensorsTensorPastTwoGigabytes() throws Exception {
+        int rows = (int) ((1L << 31) / (2L * D)) + 256;
+        long bytes = 2L * rows * D;
+        Path p = dir.resolve("big.safetensors");
+        String json = "{\"big\":{\"dtype\":\"BF16\",\"shape\":[" + rows + "," + D + "],\"data_offsets\":[0," + bytes + "]}}";
+        byte[] head = json.getBytes(StandardCharsets.UTF_8);
+        float[] first = ramp(D, 0.25f), last = ramp(D, -0.5f);
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            write(ch, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(head.length).flip(), 0);
+            write(ch, ByteBuffer.wrap(head), 8);
+            write(ch, bf16(first), 8 + head.length);
+            write(ch, bf16(last), 8 + head.length + bytes - 2L * D);
+        }
+        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) { f.setLength(8 + head.length + bytes); }
+
+        try (Arena arena = Arena.ofShared(); CpuBackend cpu = new CpuBackend(2)) {
+            Tensor big = SafetensorsFile.open(p, arena).tensor("big");
+            assertEquals(DType.BF16, big.dtype());
+            assertTrue(big.byteSize() > Integer.MAX_VALUE, "one tensor over 2^31 bytes");
+            farRowsThroughBackend(cpu, cpu.load(big), bf16Rounded(first), bf16Rounded(last), DType.BF16);
+        }
+    }
+
     /**
      * Gathers the first and last rows of {@code table} and multiplies a vector by all of it. Rows between
      * are zero, so the product is the two rows' dot products at both ends and zeros elsewhere. For Q8_0 the
@@ -146,6 +171,19 @@ class LargeFileTest {
             TensorCodec.encode(v, 0, v.length, t, 0);
             return ByteBuffer.wrap(t.data().toArray(ValueLayout.JAVA_BYTE));
         }
+    }
+
+    /** BF16 by truncation: the stored values are then exactly {@link #bf16Rounded}. */
+    static ByteBuffer bf16(float[] v) {
+        ByteBuffer b = ByteBuffer.allocate(2 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (float f : v) b.putShort((short) (Float.floatToRawIntBits(f) >>> 16));
+        return b.flip();
+    }
+
+    static float[] bf16Rounded(float[] v) {
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = Float.intBitsToFloat(Float.floatToRawIntBits(v[i]) & 0xFFFF0000);
+        return out;
     }
 
     static ByteBuffer floats(float[] v) {

@@ -9,6 +9,7 @@ import dev.minerva.engine.Sampler;
 import dev.minerva.model.Llama;
 import dev.minerva.model.LoadedModel;
 import dev.minerva.model.Weights;
+import dev.minerva.model.tokenizer.ChatFormat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -52,26 +53,39 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--stats", description = "print speed to stderr at the end")
     boolean stats;
 
+    @Option(names = "--chat", description = "wrap the prompt as one user turn in the model's chat format, and stop at the end of the reply")
+    boolean chat;
+
+    @Option(names = "--chat-format", defaultValue = "auto",
+            description = "with --chat: auto (recognised from the model's chat template) or one of llama3, chatml, zephyr, llama2, mistral")
+    String chatFormat;
+
+    @Option(names = "--system", description = "with --chat: a system message before the user turn")
+    String system;
+
     @Override public Integer call() throws Exception {
+        if (!chat && (system != null || !chatFormat.equalsIgnoreCase("auto"))) throw new IllegalArgumentException("--system and --chat-format need --chat");
         LoadedModel m = model.open();
         if (m.tokenizer() == null) throw new IllegalArgumentException("generate needs a tokenizer: pass --tokenizer");
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (Arena arena = Arena.ofShared(); Backend backend = model.backend()) {
             Weights weights = model.planned(m, arena);
             Sampler sampler = new Sampler(temperature, topK, topP, minP, seed);
+            ChatFormat format = chat ? chatFormat(m) : null;
+            int[] ids = m.tokenizer().encode(format == null ? prompt : format.render(system, prompt), true, false);
+            int[] stops = stopTokens(m, format);
             Generator.Result r;
             String path;
             if (CudaGeneration.runs(backend, weights.config())) {
                 path = "cuda decoder (graph step, device sampling" + (CudaDecoder.Sampling.of(sampler) == null ? " off: min-p on the host" : "") + ")";
-                int[] ids = m.tokenizer().encode(prompt, true, false);
                 // the room Generator asks for (at least one position: max-tokens 0 opens nothing, but the decoder needs some)
                 int room = Generator.room(weights.config(), ids.length, Math.max(1, maxTokens));
                 try (CudaGeneration dev = new CudaGeneration((CudaBackend) backend, weights, room)) {
-                    r = new Generator(weights.config(), dev, m.tokenizer()).generate(ids, maxTokens, sampler, s -> { out.print(s); out.flush(); });
+                    r = new Generator(weights.config(), dev, m.tokenizer()).stoppingAt(stops).generate(ids, maxTokens, sampler, s -> { out.print(s); out.flush(); });
                 }
             } else {
                 path = backend.name() + " backend ops";
-                r = new Generator(new Llama(weights, backend), m.tokenizer()).generate(prompt, maxTokens, sampler, s -> { out.print(s); out.flush(); });
+                r = new Generator(new Llama(weights, backend), m.tokenizer()).stoppingAt(stops).generate(ids, maxTokens, sampler, s -> { out.print(s); out.flush(); });
             }
             out.println();
             if (stats) {
@@ -81,5 +95,26 @@ public final class GenerateCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The chat format asked for, or recognised from the model's template. */
+    private ChatFormat chatFormat(LoadedModel m) {
+        if (!chatFormat.equalsIgnoreCase("auto")) return ChatFormat.named(chatFormat);
+        if (m.chatTemplate() == null) {
+            throw new IllegalArgumentException(m.source() + " carries no chat template (tokenizer_config.json 'chat_template', GGUF 'tokenizer.chat_template'); "
+                    + "pass --chat-format " + ChatFormat.names().replace(", ", "|"));
+        }
+        return ChatFormat.detect(m.chatTemplate());
+    }
+
+    /** The model's stop tokens, and in chat the format's end of turn when the vocabulary has it as one token. */
+    static int[] stopTokens(LoadedModel m, ChatFormat format) {
+        int[] stops = m.stopTokens();
+        if (format == null) return stops;
+        int[] eot = m.tokenizer().encode(format.endOfTurn(), false, false);
+        if (eot.length != 1 || java.util.Arrays.stream(stops).anyMatch(id -> id == eot[0])) return stops;
+        int[] more = java.util.Arrays.copyOf(stops, stops.length + 1);
+        more[stops.length] = eot[0];
+        return more;
     }
 }

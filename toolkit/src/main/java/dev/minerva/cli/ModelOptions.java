@@ -12,7 +12,7 @@ import java.nio.file.Path;
 
 /** Options shared by commands that open a model: file, tokenizer, precision, threads. */
 public final class ModelOptions {
-    @Option(names = "--model", description = "model file (llama2.c .bin)")
+    @Option(names = "--model", description = "a llama2.c .bin (with --tokenizer), a Hugging Face folder (config.json + safetensors) or a .gguf file")
     Path model;
 
     @Option(names = "--tokenizer", description = "tokenizer file (default: tokenizer.bin beside the model)")

@@ -10,13 +10,15 @@ import java.util.function.Consumer;
 /**
  * Text generation for one sequence: the prompt is prefilled in one forward call, then tokens are
  * decoded one at a time and streamed as text. Stops at {@code maxTokens}, at BOS or EOS (which are
- * not emitted, as llama2.c stops on BOS), or at the context limit. The loop itself runs on a
+ * not emitted, as llama2.c stops on BOS) or the other stop tokens given to {@link #stoppingAt}, or at the context limit. The loop itself runs on a
  * {@link SequenceDecoder}: the host one over {@code Llama} by default, or one that keeps the whole step on a GPU.
  */
 public final class Generator {
     private final ModelConfig config;
     private final SequenceDecoder.Factory decoders;
     private final Tokenizer tokenizer;
+    /** Ids that end the generation besides BOS; {@code null}: the tokenizer's EOS. */
+    private final int[] stops;
 
     /** Why generation ended. */
     public enum Stop { MAX_TOKENS, END_OF_SEQUENCE, CONTEXT_LIMIT }
@@ -39,9 +41,29 @@ public final class Generator {
 
     /** Generation through {@code decoders} for a model of {@code config}; {@code tokenizer} may be {@code null}. */
     public Generator(ModelConfig config, SequenceDecoder.Factory decoders, Tokenizer tokenizer) {
+        this(config, decoders, tokenizer, null);
+    }
+
+    private Generator(ModelConfig config, SequenceDecoder.Factory decoders, Tokenizer tokenizer, int[] stops) {
         this.config = config;
         this.decoders = decoders;
         this.tokenizer = tokenizer;
+        this.stops = stops;
+    }
+
+    /**
+     * The same generator, ending at BOS or any of {@code ids} (not emitted) instead of BOS or EOS: a model's
+     * {@link dev.minerva.model.LoadedModel#stopTokens}, with a chat format's end of turn.
+     */
+    public Generator stoppingAt(int... ids) {
+        return new Generator(config, decoders, tokenizer, ids.clone());
+    }
+
+    private boolean stopsAt(int token) {
+        if (tokenizer != null && token == tokenizer.bos()) return true;
+        if (stops == null) return tokenizer != null && token == tokenizer.eos();
+        for (int id : stops) if (id == token) return true;
+        return false;
     }
 
     /**
@@ -92,7 +114,7 @@ public final class Generator {
                     pos++;
                     s = decoder.next(prev);
                 }
-                if (tokenizer != null && (s.token() == tokenizer.bos() || s.token() == tokenizer.eos())) { stop = Stop.END_OF_SEQUENCE; break; }
+                if (stopsAt(s.token())) { stop = Stop.END_OF_SEQUENCE; break; }
                 out[n] = s.token();
                 probs[n] = s.probability();
                 n++;

@@ -86,7 +86,7 @@ public final class ModelLoader {
             throw new ModelFormatException(tokenizer != null ? tokenizer : model, "vocab size", -1,
                     "tokenizer has " + tok.vocabSize() + " tokens, the model's vocab is " + m.config().vocabSize());
         }
-        return tok == m.tokenizer() ? m : new LoadedModel(m.weights(), tok, m.format(), m.source());
+        return tok == m.tokenizer() ? m : m.withTokenizer(tok);
     }
 
     /** Opens a tokenizer file ({@code tokenizer.json}, or llama2.c {@code tokenizer.bin}) for a model with {@code vocabSize} tokens. */

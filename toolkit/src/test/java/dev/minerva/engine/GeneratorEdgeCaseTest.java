@@ -34,6 +34,18 @@ class GeneratorEdgeCaseTest {
         assertArrayEquals(new int[]{403, 407, 261, 378, 432}, r.tokens());   // the reference's first 5 ids
     }
 
+    /** Given stop tokens end the generation before them, like EOS; BOS still stops it. */
+    @Test void stopsAtGivenTokens() {
+        Generator g = new Generator(llama, model.tokenizer());
+        Generator.Result r = g.stoppingAt(261).generate("", 5, Sampler.greedy(), null);
+        assertArrayEquals(new int[]{403, 407}, r.tokens());
+        assertEquals(Generator.Stop.END_OF_SEQUENCE, r.stop());
+        assertEquals(model.tokenizer().decode(new int[]{403, 407}).strip(), r.text());
+        Generator.Result none = g.stoppingAt(300, 301).generate("", 5, Sampler.greedy(), null);
+        assertArrayEquals(new int[]{403, 407, 261, 378, 432}, none.tokens());
+        assertEquals(Generator.Stop.MAX_TOKENS, none.stop());
+    }
+
     /**
      * What a {@link SequenceDecoder} sees from Generator (the contract the GPU one relies on): one decoder per generation,
      * opened with room for the prompt and the tokens, the prompt once, then each picked token fed back in order, and a

@@ -101,7 +101,7 @@ public final class GgufModel {
         if (tok != null && tok.vocabSize() != cfg.vocabSize()) {
             throw new ModelFormatException(file, "metadata 'tokenizer.ggml.tokens'", -1, "has " + tok.vocabSize() + " tokens but the model's vocab is " + cfg.vocabSize());
         }
-        return new LoadedModel(w, tok, "gguf", file);
+        return new LoadedModel(w, tok, "gguf", file, chatTemplate(f), endTokens(f, cfg.vocabSize()));
     }
 
     /**
@@ -131,5 +131,27 @@ public final class GgufModel {
         List<OutputTensor> out = new ArrayList<>();
         for (OutputTensor t : tensors) out.add(new OutputTensor(GgufTensorNames.toGguf(t.name()), t.dtype(), t.shape(), t.rows()));
         GgufWriter.write(file, m, out, progress);
+    }
+
+    /** {@code tokenizer.chat_template}, or {@code null}. */
+    static String chatTemplate(GgufFile f) throws ModelFormatException {
+        GgufValue v = f.metadata().get("tokenizer.chat_template");
+        if (v == null) return null;
+        if (!(v.value() instanceof String s)) throw new ModelFormatException(f.file(), "metadata 'tokenizer.chat_template'", -1, "is " + v + ", not a string");
+        return s;
+    }
+
+    /** The end-of-turn and end-of-message ids llama.cpp writes ({@code tokenizer.ggml.eot_token_id}, {@code eom_token_id}). */
+    static int[] endTokens(GgufFile f, int vocabSize) throws ModelFormatException {
+        List<Integer> ids = new ArrayList<>();
+        for (String key : new String[]{"tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"}) {
+            GgufValue v = f.metadata().get(key);
+            if (v == null) continue;
+            if (!(v.value() instanceof Long l) || l < 0 || l >= vocabSize) {
+                throw new ModelFormatException(f.file(), "metadata '" + key + "'", -1, "is " + v + ", not a token id below " + vocabSize);
+            }
+            ids.add((int) (long) l);
+        }
+        return ids.stream().mapToInt(Integer::intValue).toArray();
     }
 }

@@ -86,7 +86,7 @@ public final class SafetensorsModel {
                 throw new ModelFormatException(tj, "vocab", -1, "has " + tok.vocabSize() + " tokens but config.json vocab_size is " + cfg.vocabSize());
             }
         }
-        return new LoadedModel(w, tok, "safetensors", dir);
+        return new LoadedModel(w, tok, "safetensors", dir, HfChatFiles.chatTemplate(dir), HfChatFiles.endTokens(dir, cfg.vocabSize()));
     }
 
     /** Copies {@code t} (HF row order) into {@code arena} in llama2.c row order. */

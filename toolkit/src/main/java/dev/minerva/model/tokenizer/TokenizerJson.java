@@ -110,7 +110,8 @@ public final class TokenizerJson {
         }
     }
 
-    private static JsonNode parse(Path file) throws IOException {
+    /** A file holding one JSON object; malformed JSON is a {@link ModelFormatException} naming the file and byte offset. */
+    public static JsonNode parse(Path file) throws IOException {
         try {
             JsonNode n = JSON.readTree(file.toFile());
             if (n == null || !n.isObject()) throw new ModelFormatException(file, "JSON", 0, "is not a JSON object");

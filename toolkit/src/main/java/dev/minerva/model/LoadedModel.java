@@ -8,37 +8,32 @@ import java.util.stream.IntStream;
 /**
  * What {@link ModelLoader#open} returns.
  *
- * @param weights      all tensors under canonical names
- * @param tokenizer    the tokenizer, or {@code null} when none was given or found (benchmarks need none)
- * @param format       the file format ({@code llama2c}, {@code safetensors}, {@code gguf})
- * @param source       the model path as given
- * @param chatTemplate the model's Jinja chat template, or {@code null} if its files carry none
- * @param endTokens    ids the model's files declare as ending a generation besides the tokenizer's EOS
- *                     (Llama 3 Instruct ends turns with {@code <|eot_id|>}, its EOS is {@code <|end_of_text|>})
+ * @param weights   all tensors under canonical names
+ * @param tokenizer the tokenizer, or {@code null} when none was given or found (benchmarks need none)
+ * @param format    the file format ({@code llama2c}, {@code safetensors}, {@code gguf})
+ * @param source    the model path as given
+ * @param chat      the chat template and extra end tokens the model's files declare
  */
-public record LoadedModel(Weights weights, Tokenizer tokenizer, String format, Path source, String chatTemplate, int[] endTokens) {
-
-    public LoadedModel {
-        endTokens = endTokens.clone();
-    }
+public record LoadedModel(Weights weights, Tokenizer tokenizer, String format, Path source, ChatSpec chat) {
 
     /** A model whose files declare no chat template and no end tokens beyond EOS. */
     public LoadedModel(Weights weights, Tokenizer tokenizer, String format, Path source) {
-        this(weights, tokenizer, format, source, null, new int[0]);
+        this(weights, tokenizer, format, source, ChatSpec.NONE);
     }
 
     public ModelConfig config() { return weights.config(); }
 
-    @Override public int[] endTokens() { return endTokens.clone(); }
+    /** The model's Jinja chat template, or {@code null}. */
+    public String chatTemplate() { return chat.template(); }
 
-    /** The same model with another tokenizer (its declared template and end tokens kept). */
+    /** The same model with another tokenizer (its chat template and end tokens kept). */
     public LoadedModel withTokenizer(Tokenizer t) {
-        return new LoadedModel(weights, t, format, source, chatTemplate, endTokens);
+        return new LoadedModel(weights, t, format, source, chat);
     }
 
-    /** The ids generation stops on: the tokenizer's EOS (if any) and {@link #endTokens}, each once. */
+    /** The ids generation stops on: the tokenizer's EOS (if any) and the declared end tokens, each once. */
     public int[] stopTokens() {
         IntStream eos = tokenizer == null || tokenizer.eos() < 0 ? IntStream.empty() : IntStream.of(tokenizer.eos());
-        return IntStream.concat(eos, IntStream.of(endTokens)).distinct().toArray();
+        return IntStream.concat(eos, IntStream.of(chat.endTokens())).distinct().toArray();
     }
 }

@@ -101,6 +101,32 @@ class ChatFilesTest {
         assertTrue(e.getMessage().contains("tokenizer.ggml.eom_token_id") && e.getMessage().contains("bad.gguf"), e.getMessage());
     }
 
+    /**
+     * {@code minerva convert} carries the template and the end tokens: GGUF → HF folder → GGUF. The last GGUF has no
+     * tokenizer (a tokenizer.json vocabulary is not carried), so its stop tokens are the two end tokens alone.
+     */
+    @Test void conversionCarriesThem() throws Exception {
+        Path plain = FuzzModels.write(Converter.Target.GGUF, DType.F32, dir.resolve("plain.gguf"));
+        Path gguf = withMetadata(plain, dir.resolve("chat.gguf"), Map.of(
+                "tokenizer.chat_template", GgufValue.string(TEMPLATE),
+                "tokenizer.ggml.eot_token_id", GgufValue.u32(5), "tokenizer.ggml.eom_token_id", GgufValue.u32(7)));
+        assertArrayEquals(new int[]{2, 5, 7}, ModelLoader.open(gguf, null).stopTokens());
+
+        Path hf = dir.resolve("hf-out");
+        Converter.convert(gguf, null, Converter.Target.SAFETENSORS, DType.F32, hf, b -> {});
+        LoadedModel h = ModelLoader.open(hf, null);
+        assertEquals(TEMPLATE, h.chatTemplate());
+        assertArrayEquals(new int[]{2, 5, 7}, h.stopTokens());
+        assertTrue(Files.isRegularFile(hf.resolve("chat_template.jinja")));
+
+        Path again = dir.resolve("again.gguf");
+        Converter.convert(hf, null, Converter.Target.GGUF, DType.Q8_0, again, b -> {});
+        LoadedModel g = ModelLoader.open(again, null);
+        assertNull(g.tokenizer());
+        assertEquals(TEMPLATE, g.chatTemplate());
+        assertArrayEquals(new int[]{5, 7}, g.stopTokens());
+    }
+
     /** {@code src} rewritten with {@code extra} metadata added (F32 tensors copied row by row). */
     static Path withMetadata(Path src, Path out, Map<String, GgufValue> extra) throws Exception {
         try (Arena a = Arena.ofConfined()) {

@@ -1,5 +1,6 @@
 package dev.minerva.model.gguf;
 
+import dev.minerva.model.ChatSpec;
 import dev.minerva.model.LoadedModel;
 import dev.minerva.model.ModelConfig;
 import dev.minerva.model.ModelFormatException;
@@ -101,7 +102,7 @@ public final class GgufModel {
         if (tok != null && tok.vocabSize() != cfg.vocabSize()) {
             throw new ModelFormatException(file, "metadata 'tokenizer.ggml.tokens'", -1, "has " + tok.vocabSize() + " tokens but the model's vocab is " + cfg.vocabSize());
         }
-        return new LoadedModel(w, tok, "gguf", file, chatTemplate(f), endTokens(f, cfg.vocabSize()));
+        return new LoadedModel(w, tok, "gguf", file, new ChatSpec(chatTemplate(f), endTokens(f, cfg.vocabSize())));
     }
 
     /**
@@ -109,8 +110,10 @@ public final class GgufModel {
      *
      * @param tensors canonical tensors (llama2.c row order, which is GGUF's), each with its output dtype
      * @param vocab   embedded as a {@code llama} tokenizer if not {@code null}
+     * @param chat    its template as {@code tokenizer.chat_template}; its first two end tokens as
+     *                {@code tokenizer.ggml.eot_token_id} and {@code eom_token_id} (GGUF has no key for more)
      */
-    public static void write(Path file, String name, ModelConfig cfg, List<OutputTensor> tensors, SentencePieceVocab vocab, LongConsumer progress) throws IOException {
+    public static void write(Path file, String name, ModelConfig cfg, List<OutputTensor> tensors, SentencePieceVocab vocab, ChatSpec chat, LongConsumer progress) throws IOException {
         Map<String, GgufValue> m = new LinkedHashMap<>();
         DType main = tensors.stream().filter(t -> t.name().endsWith(".wq")).map(OutputTensor::dtype).findFirst().orElse(DType.F32);
         m.put("general.architecture", GgufValue.string("llama"));
@@ -128,10 +131,15 @@ public final class GgufModel {
         m.put("llama.rope.freq_base", GgufValue.f32((float) cfg.ropeTheta()));
         m.put("llama.vocab_size", GgufValue.u32(cfg.vocabSize()));
         if (vocab != null) m.putAll(GgufTokenizers.metadata(vocab));
+        if (chat.template() != null) m.put("tokenizer.chat_template", GgufValue.string(chat.template()));
+        int[] ends = chat.endTokens();
+        for (int i = 0; i < Math.min(END_KEYS.length, ends.length); i++) m.put(END_KEYS[i], GgufValue.u32(ends[i]));
         List<OutputTensor> out = new ArrayList<>();
         for (OutputTensor t : tensors) out.add(new OutputTensor(GgufTensorNames.toGguf(t.name()), t.dtype(), t.shape(), t.rows()));
         GgufWriter.write(file, m, out, progress);
     }
+
+    private static final String[] END_KEYS = {"tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"};
 
     /** {@code tokenizer.chat_template}, or {@code null}. */
     static String chatTemplate(GgufFile f) throws ModelFormatException {
@@ -144,7 +152,7 @@ public final class GgufModel {
     /** The end-of-turn and end-of-message ids llama.cpp writes ({@code tokenizer.ggml.eot_token_id}, {@code eom_token_id}). */
     static int[] endTokens(GgufFile f, int vocabSize) throws ModelFormatException {
         List<Integer> ids = new ArrayList<>();
-        for (String key : new String[]{"tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"}) {
+        for (String key : END_KEYS) {
             GgufValue v = f.metadata().get(key);
             if (v == null) continue;
             if (!(v.value() instanceof Long l) || l < 0 || l >= vocabSize) {

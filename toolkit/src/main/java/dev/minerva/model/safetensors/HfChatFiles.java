@@ -1,6 +1,10 @@
 package dev.minerva.model.safetensors;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.minerva.model.ChatSpec;
 import dev.minerva.model.ModelFormatException;
 import dev.minerva.model.tokenizer.TokenizerJson;
 
@@ -57,6 +61,24 @@ final class HfChatFiles {
         }
         return ids.stream().mapToInt(Integer::intValue).toArray();
     }
+
+    /**
+     * Writes {@code chat} into the folder {@code dir}: the template as {@code chat_template.jinja} (read first by
+     * {@link #chatTemplate}), the end tokens as {@code generation_config.json}'s {@code eos_token_id} list after
+     * {@code eos} (if {@code eos >= 0}), as Hugging Face lists them. Nothing for {@link ChatSpec#NONE}.
+     */
+    static void write(Path dir, ChatSpec chat, int eos) throws IOException {
+        if (chat.template() != null) Files.writeString(dir.resolve("chat_template.jinja"), chat.template(), StandardCharsets.UTF_8);
+        int[] ends = chat.endTokens();
+        if (ends.length == 0) return;
+        ObjectNode g = JSON.createObjectNode();
+        ArrayNode ids = g.putArray("eos_token_id");
+        if (eos >= 0) ids.add(eos);
+        for (int id : ends) if (id != eos) ids.add(id);
+        JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("generation_config.json").toFile(), g);
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static int id(Path f, String field, JsonNode n, int vocabSize) throws ModelFormatException {
         if (!n.canConvertToInt() || !n.isIntegralNumber() || n.asInt() < 0 || n.asInt() >= vocabSize) {

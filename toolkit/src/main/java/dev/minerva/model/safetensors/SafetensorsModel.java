@@ -2,6 +2,7 @@ package dev.minerva.model.safetensors;
 
 import dev.minerva.model.AtomicFile;
 import dev.minerva.model.HfConfig;
+import dev.minerva.model.ChatSpec;
 import dev.minerva.model.LoadedModel;
 import dev.minerva.model.ModelConfig;
 import dev.minerva.model.ModelFormatException;
@@ -86,7 +87,7 @@ public final class SafetensorsModel {
                 throw new ModelFormatException(tj, "vocab", -1, "has " + tok.vocabSize() + " tokens but config.json vocab_size is " + cfg.vocabSize());
             }
         }
-        return new LoadedModel(w, tok, "safetensors", dir, HfChatFiles.chatTemplate(dir), HfChatFiles.endTokens(dir, cfg.vocabSize()));
+        return new LoadedModel(w, tok, "safetensors", dir, new ChatSpec(HfChatFiles.chatTemplate(dir), HfChatFiles.endTokens(dir, cfg.vocabSize())));
     }
 
     /** Copies {@code t} (HF row order) into {@code arena} in llama2.c row order. */
@@ -105,11 +106,12 @@ public final class SafetensorsModel {
 
     /**
      * Writes a model folder {@code dir} atomically: config.json, model.safetensors (HF names, wq/wk rows
-     * in HF order), and, if {@code vocab} is given, tokenizer.json + tokenizer_config.json.
+     * in HF order), if {@code vocab} is given tokenizer.json + tokenizer_config.json, and what {@code chat} holds
+     * ({@link HfChatFiles#write}).
      *
      * @param tensors canonical tensors in llama2.c row order, each with its output dtype
      */
-    public static void write(Path dir, ModelConfig cfg, List<OutputTensor> tensors, SentencePieceVocab vocab, LongConsumer progress) throws IOException {
+    public static void write(Path dir, ModelConfig cfg, List<OutputTensor> tensors, SentencePieceVocab vocab, ChatSpec chat, LongConsumer progress) throws IOException {
         List<OutputTensor> hf = new ArrayList<>();
         DType main = DType.F32;
         for (OutputTensor t : tensors) {
@@ -126,6 +128,7 @@ public final class SafetensorsModel {
             Files.createDirectories(tmp);
             ConfigJson.write(cfg, vocab == null ? -1 : vocab.bos(), vocab == null ? -1 : vocab.eos(), torchDtype, tmp.resolve(CONFIG));
             if (vocab != null) TokenizerJson.writeSentencePiece(vocab, tmp.resolve(TOKENIZER));
+            HfChatFiles.write(tmp, chat, vocab == null ? -1 : vocab.eos());
             SafetensorsWriter.write(tmp.resolve(SafetensorsCheckpoint.SINGLE), hf, Map.of("format", "pt"), progress);
         });
     }

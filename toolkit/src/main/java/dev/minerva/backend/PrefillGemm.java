@@ -18,6 +18,13 @@ import jdk.incubator.vector.VectorSpecies;
  * Decoding and transposing cost O(n d) once per call against the O(T n d) multiply-adds, which is why
  * calls with few tokens stay on the decode kernels ({@code CpuBackend.gemmRows}).
  *
+ * <p>Split across two threads three ways (5632 x 2048, T=128, four weight copies cycled, 30-40 interleaved rounds per
+ * JVM; Q8_0 in four JVMs, F32 in one): the worker pool's chunks as {@code CpuBackend} asks for them, static halves on two plain
+ * threads, and 8-panel chunks. All three ran at 101-135 GFLOP/s best and 82-93 mean, with no order between them;
+ * one thread ran at 66-76 best and 49-55 mean. The mean is some 70 % of the best whatever the split: this VM's
+ * run-to-run variation, not the pool, is what separates in-model prefill (about 97 GFLOP/s for TinyLlama Q8_0) from
+ * the best standalone runs.
+ *
  * <p>Tried and measured slower on a 2-core Zen 3 (AVX2), 2048 x 768 and 768 x 2048, 128 tokens:
  * <ul>
  * <li>activations packed six tokens interleaved (one index for the six broadcasts): C2 then loads all

@@ -67,6 +67,9 @@ class ChatFilesTest {
         assertEquals(TEMPLATE, ModelLoader.open(f, null).chatTemplate(), "the template named default");
         Files.writeString(f.resolve("chat_template.jinja"), "from the jinja file");
         assertEquals("from the jinja file", ModelLoader.open(f, null).chatTemplate(), "chat_template.jinja wins");
+        Files.write(f.resolve("chat_template.jinja"), new byte[]{'{', (byte) 0xC3, '}'});
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelLoader.open(f, null));
+        assertTrue(e.getMessage().contains("chat_template.jinja") && e.getMessage().contains("not UTF-8"), e.getMessage());
     }
 
     @Test void badEntriesNameFileAndField() throws Exception {

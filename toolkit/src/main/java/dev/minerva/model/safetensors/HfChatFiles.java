@@ -31,7 +31,13 @@ final class HfChatFiles {
      */
     static String chatTemplate(Path dir) throws IOException {
         Path jinja = dir.resolve("chat_template.jinja");
-        if (Files.isRegularFile(jinja)) return Files.readString(jinja, StandardCharsets.UTF_8);
+        if (Files.isRegularFile(jinja)) {
+            try {
+                return Files.readString(jinja, StandardCharsets.UTF_8);
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new ModelFormatException(jinja, "chat template", -1, "is not UTF-8 text", e);
+            }
+        }
         for (String name : new String[]{"chat_template.json", "tokenizer_config.json"}) {
             Path f = dir.resolve(name);
             if (!Files.isRegularFile(f)) continue;

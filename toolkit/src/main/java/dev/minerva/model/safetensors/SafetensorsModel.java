@@ -1,8 +1,8 @@
 package dev.minerva.model.safetensors;
 
 import dev.minerva.model.AtomicFile;
-import dev.minerva.model.HfConfig;
 import dev.minerva.model.ChatSpec;
+import dev.minerva.model.HfConfig;
 import dev.minerva.model.LoadedModel;
 import dev.minerva.model.ModelConfig;
 import dev.minerva.model.ModelFormatException;

@@ -36,7 +36,9 @@ class ByteLevelBpeTest {
                   + "},\"behavior\":\"Isolated\",\"invert\":false},{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"trim_offsets\":true,\"use_regex\":false}]}"
                 : "{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"trim_offsets\":true,\"use_regex\":true}";
         String json = "{\"version\":\"1.0\",\"added_tokens\":[{\"id\":300,\"content\":\"<|begin_of_text|>\",\"special\":true},"
-                + "{\"id\":301,\"content\":\"<|end_of_text|>\",\"special\":true}],\"normalizer\":null,\"pre_tokenizer\":" + pre
+                + "{\"id\":301,\"content\":\"<|end_of_text|>\",\"special\":true},"
+                + "{\"id\":302,\"content\":\"<|start_header_id|>\",\"special\":true},{\"id\":303,\"content\":\"<|end_header_id|>\",\"special\":true},"
+                + "{\"id\":304,\"content\":\"<|eot_id|>\",\"special\":true}],\"normalizer\":null,\"pre_tokenizer\":" + pre
                 + ",\"decoder\":{\"type\":\"ByteLevel\"},\"model\":{\"type\":\"BPE\",\"ignore_merges\":" + llama3 + ",\"vocab\":{" + v
                 + "},\"merges\":[" + merges + "]}}";
         Path f = dir.resolve("tokenizer.json");
@@ -74,6 +76,20 @@ class ByteLevelBpeTest {
             assertEquals("the", t.decode(ids));
             assertArrayEquals(new byte[]{(byte) 0xC3}, t.pieceBytes(-1, 0xC3));
         }
+    }
+
+    /** A Llama 3 chat prompt: the format's header and end-of-turn markers are single special tokens, not text. */
+    @Test void llama3ChatMarkersAreSpecialTokens(@TempDir Path dir) throws Exception {
+        BpeTokenizer t = TokenizerJson.read(write(dir, true));
+        int[] ids = t.encode(ChatFormat.LLAMA3.render(null, "hello"), true, false);
+        // BOS, <|start_header_id|> "user" <|end_header_id|> "\n\n" "hello" <|eot_id|>, <|start_header_id|> "assistant" ...
+        assertEquals(300, ids[0]);
+        assertEquals(302, ids[1]);
+        assertEquals(303, ids[1 + 1 + "user".length()], Arrays.toString(ids));
+        assertEquals(1, Arrays.stream(ids).filter(id -> id == 304).count(), Arrays.toString(ids));
+        assertEquals(2, Arrays.stream(ids).filter(id -> id == 302).count(), Arrays.toString(ids));
+        assertArrayEquals(new int[]{304}, t.encode(ChatFormat.LLAMA3.endOfTurn(), false, false));
+        assertEquals("userhelloassistant", t.decode(ids).replace("\n", ""), "special tokens are omitted when decoding");
     }
 
     @Test void llama3RegexSplitsDigitsInThrees(@TempDir Path dir) throws Exception {

@@ -153,12 +153,8 @@ public final class GgufModel {
     static int[] endTokens(GgufFile f, int vocabSize) throws ModelFormatException {
         List<Integer> ids = new ArrayList<>();
         for (String key : END_KEYS) {
-            GgufValue v = f.metadata().get(key);
-            if (v == null) continue;
-            if (!(v.value() instanceof Long l) || l < 0 || l >= vocabSize) {
-                throw new ModelFormatException(f.file(), "metadata '" + key + "'", -1, "is " + v + ", not a token id below " + vocabSize);
-            }
-            ids.add((int) (long) l);
+            int id = GgufTokenizers.id(f, key, vocabSize);
+            if (id >= 0) ids.add(id);
         }
         return ids.stream().mapToInt(Integer::intValue).toArray();
     }

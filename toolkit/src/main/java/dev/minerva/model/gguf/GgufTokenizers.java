@@ -104,7 +104,8 @@ public final class GgufTokenizers {
         return s;
     }
 
-    private static int id(GgufFile f, String key, int n) throws ModelFormatException {
+    /** The token id under {@code key}, or -1 if absent; one that is not an integer below {@code n} is an error naming the key. */
+    static int id(GgufFile f, String key, int n) throws ModelFormatException {
         GgufValue v = f.metadata().get(key);
         if (v == null) return -1;
         if (!(v.value() instanceof Long l) || l < 0 || l >= n) throw bad(f, key, "is " + v + ", not a token id below " + n);

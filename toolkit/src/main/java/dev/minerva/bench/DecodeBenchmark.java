@@ -8,10 +8,13 @@ import dev.minerva.model.Weights;
 import dev.minerva.tensor.DType;
 import dev.minerva.tensor.Tensor;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * Prefill and decode speed of one model. A random prompt (fixed seed) is prefilled in one forward call (time to first
@@ -135,11 +138,11 @@ public final class DecodeBenchmark {
 
     /**
      * The warm-up {@link #measure} runs before its timed loops, on caches of its own: prefills, then decode steps,
-     * as the class comment says. Run it once before several {@link #timed} repeats.
+     * as the class comment says; once before several {@link #timed} runs ({@link #repeated}).
      *
      * @throws IllegalArgumentException if the prompt does not fit in the model's context
      */
-    public static void warmUp(BatchDecoder.Factory decoders, Weights weights, Settings s, int batch) {
+    private static void warmUp(BatchDecoder.Factory decoders, Weights weights, Settings s, int batch) {
         int[][] prompts = prompts(weights.config(), s, batch);
         int ctx = capacity(weights.config(), s);
         Sampler greedy = Sampler.greedy();
@@ -184,7 +187,7 @@ public final class DecodeBenchmark {
      *
      * @throws IllegalArgumentException if the prompt does not fit in the model's context
      */
-    public static Result timed(BatchDecoder.Factory decoders, Weights weights, Settings s, int batch, OpProfile profile) {
+    private static Result timed(BatchDecoder.Factory decoders, Weights weights, Settings s, int batch, OpProfile profile) {
         int[][] prompts = prompts(weights.config(), s, batch);
         int ctx = capacity(weights.config(), s);
         Sampler greedy = Sampler.greedy();
@@ -203,6 +206,32 @@ public final class DecodeBenchmark {
             if (profile != null) profile.stop();
         }
         return new Result(s.promptTokens(), steps, ttft, decode, streamedBytes(weights), describe(weights), batch);
+    }
+
+    /**
+     * One timed run of {@link #repeated} and what was measured just before it.
+     *
+     * @param repeat which run of its series, from 0
+     */
+    public record Beside<M>(Result result, M before, int repeat) {}
+
+    /**
+     * Warms up once for {@code batch}, then times {@code repeats} runs, each right after {@code before} measures the
+     * machine (its yardsticks, its load), so that a run and what it is divided by share the same minute of a machine
+     * whose speed drifts. {@code profile}, if not {@code null}, records the first run only.
+     *
+     * @throws IllegalArgumentException if the prompt does not fit in the model's context or {@code repeats < 1}
+     */
+    public static <M> List<Beside<M>> repeated(BatchDecoder.Factory decoders, Weights weights, Settings s, int batch,
+                                                         int repeats, Supplier<M> before, OpProfile profile) {
+        if (repeats < 1) throw new IllegalArgumentException("repeats must be >= 1: " + repeats);
+        warmUp(decoders, weights, s, batch);
+        List<Beside<M>> runs = new ArrayList<>();
+        for (int k = 0; k < repeats; k++) {
+            M m = before.get();
+            runs.add(new Beside<>(timed(decoders, weights, s, batch, k == 0 ? profile : null), m, k));
+        }
+        return runs;
     }
 
     /** The random prompts of {@code batch} sequences (the same for every call with these settings). */

@@ -94,7 +94,7 @@ public final class BenchCommand implements Callable<Integer> {
             Backend base = backend instanceof OpProfile p ? p.inner() : backend;
             CudaBackend gpu = base instanceof CudaBackend g ? g : null;
             OpProfile profiler = backend instanceof OpProfile p ? p : null;
-            List<Run> runs = new ArrayList<>();
+            List<DecodeBenchmark.Beside<Before>> runs = new ArrayList<>();
             String path;
             // the decode loop generate runs: on a GPU the device decoder (one graph replay per step), unless profiling
             // per op, which needs the ops one by one
@@ -117,9 +117,9 @@ public final class BenchCommand implements Callable<Integer> {
 
             ObjectMapper om = new ObjectMapper();
             List<ObjectNode> rows = new ArrayList<>();
-            for (Run run : runs) {
+            for (DecodeBenchmark.Beside<Before> run : runs) {
                 DecodeBenchmark.Result r = run.result();
-                Yardsticks y = run.yardsticks();
+                Yardsticks y = run.before().yardsticks();
                 if (repeat > 1) System.out.printf("run          %d of %d%n", run.repeat() + 1, repeat);
                 printResult(r, batches.length > 1);
                 if (profiler != null && run.repeat() == 0) printProfile(profiler, r);
@@ -164,12 +164,12 @@ public final class BenchCommand implements Callable<Integer> {
                 j.put("decodePath", path);
                 j.put("device", gpu == null ? "" : gpu.context().info().name());
                 j.put("vectorBits", FloatVector.SPECIES_PREFERRED.vectorBitSize());
-                j.put("loadAverage", run.load());
+                j.put("loadAverage", run.before().load());
                 j.put("cpu", cpuModel());
                 j.put("backend", backend.name());
                 j.put("jdk", System.getProperty("java.vm.version"));
                 j.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
-                j.put("time", run.time().toString());
+                j.put("time", run.before().time().toString());
                 System.out.println(om.writeValueAsString(j));
                 rows.add(j);
             }
@@ -197,23 +197,14 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** One timed run: the {@code repeat}-th (from 0) of its batch size, with the yardsticks measured just before it. */
-    record Run(DecodeBenchmark.Result result, Yardsticks yardsticks, int repeat, String load, Instant time) {}
+    /** What is measured just before each timed run: the yardsticks, the load average and the time. */
+    record Before(Yardsticks yardsticks, String load, Instant time) {}
 
-    /**
-     * Warms {@code decoders} up once for {@code batch}, then times {@link #repeat} runs, each after this machine's
-     * yardsticks, so that a run and the bandwidth or peak it is divided by are measured within seconds of each other
-     * on a machine whose speed drifts; {@code profile} records the first run only.
-     */
+    /** {@link #repeat} timed runs of {@code batch} after one warm-up ({@link DecodeBenchmark#repeated}), added to {@code runs}. */
     private void measure(BatchDecoder.Factory decoders, Weights w, DecodeBenchmark.Settings settings, int batch, OpProfile profile,
-                         int threads, CudaBackend gpu, List<Run> runs) {
-        DecodeBenchmark.warmUp(decoders, w, settings, batch);
-        for (int k = 0; k < repeat; k++) {
-            Yardsticks y = yardsticks(threads, gpu);
-            String load = loadAverage();
-            Instant time = Instant.now();
-            runs.add(new Run(DecodeBenchmark.timed(decoders, w, settings, batch, k == 0 ? profile : null), y, k, load, time));
-        }
+                         int threads, CudaBackend gpu, List<DecodeBenchmark.Beside<Before>> runs) {
+        runs.addAll(DecodeBenchmark.repeated(decoders, w, settings, batch, repeat,
+                () -> new Before(yardsticks(threads, gpu), loadAverage(), Instant.now()), profile));
     }
 
     /**

@@ -328,21 +328,15 @@ public final class EngineStudy implements AutoCloseable {
         }
     }
 
-    /** One timed run of a speed row and the yardsticks measured just before it. */
-    private record SpeedRun(DecodeBenchmark.Result r, Yardsticks y) {}
-
     private void speedRow(Table t, String model, String dtype, LoadedModel m, DecodeBenchmark.Settings s) {
-        BatchDecoder.Factory decoders = BatchDecoder.of(new Llama(m.weights(), backend));
-        DecodeBenchmark.warmUp(decoders, m.weights(), s, 1);
-        List<SpeedRun> runs = new ArrayList<>();
-        for (int k = 0; k < cfg.speedRepeats(); k++) {
-            Yardsticks y = Yardsticks.host(cfg.triadArrayBytes(), cfg.threads(), cfg.triadPasses(), 5_000_000);
-            runs.add(new SpeedRun(DecodeBenchmark.timed(decoders, m.weights(), s, 1, null), y));
-        }
-        List<SpeedRun> byDecode = runs.stream().sorted(java.util.Comparator.comparingDouble(x -> x.r().decodeTokensPerSecond())).toList();
-        SpeedRun mid = byDecode.get((byDecode.size() - 1) / 2);
-        DecodeBenchmark.Result r = mid.r();
-        double triad = mid.y().triad(), read = mid.y().read(), fma = mid.y().fma();
+        // each run just after its own yardsticks
+        List<DecodeBenchmark.Beside<Yardsticks>> runs = DecodeBenchmark.repeated(BatchDecoder.of(new Llama(m.weights(), backend)),
+                m.weights(), s, 1, cfg.speedRepeats(), () -> Yardsticks.host(cfg.triadArrayBytes(), cfg.threads(), cfg.triadPasses(), 5_000_000), null);
+        List<DecodeBenchmark.Beside<Yardsticks>> byDecode = runs.stream()
+                .sorted(java.util.Comparator.comparingDouble(x -> x.result().decodeTokensPerSecond())).toList();
+        DecodeBenchmark.Beside<Yardsticks> mid = byDecode.get((byDecode.size() - 1) / 2);
+        DecodeBenchmark.Result r = mid.result();
+        double triad = mid.before().triad(), read = mid.before().read(), fma = mid.before().fma();
         t.stringColumn("model").append(model);
         t.stringColumn("dtype").append(dtype);
         t.stringColumn("stored").append(r.dtype());
@@ -366,13 +360,14 @@ public final class EngineStudy implements AutoCloseable {
         t.doubleColumn("pct_of_fma").append(100 * prefillFlops / fma);
         t.intColumn("threads").append(cfg.threads());
         t.intColumn("runs").append(runs.size());
-        range(t, "decode_tps", runs, x -> x.r().decodeTokensPerSecond());
-        range(t, "prefill_tps", runs, x -> x.r().prefillTokensPerSecond());
-        range(t, "pct_of_triad", runs, x -> x.r().percentOf(x.y().triad()));
+        range(t, "decode_tps", runs, x -> x.result().decodeTokensPerSecond());
+        range(t, "prefill_tps", runs, x -> x.result().prefillTokensPerSecond());
+        range(t, "pct_of_triad", runs, x -> x.result().percentOf(x.before().triad()));
     }
 
     /** Appends the min and max of {@code f} over {@code runs} to columns {@code name_min} and {@code name_max}. */
-    private static void range(Table t, String name, List<SpeedRun> runs, java.util.function.ToDoubleFunction<SpeedRun> f) {
+    private static void range(Table t, String name, List<DecodeBenchmark.Beside<Yardsticks>> runs,
+                              java.util.function.ToDoubleFunction<DecodeBenchmark.Beside<Yardsticks>> f) {
         t.doubleColumn(name + "_min").append(runs.stream().mapToDouble(f).min().orElseThrow());
         t.doubleColumn(name + "_max").append(runs.stream().mapToDouble(f).max().orElseThrow());
     }
